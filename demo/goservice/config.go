@@ -1,0 +1,241 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	defaultServiceName     = "gosvc-demo"
+	defaultListenAddr      = "127.0.0.1:8080"
+	defaultShutdownTimeout = 10 * time.Second
+	maxSlowMS              = 3600000 // one hour
+)
+
+// config is everything the service reads from its flags and environment.
+type config struct {
+	ShowVersion     bool
+	ServiceName     string
+	ListenAddr      string
+	ShutdownTimeout time.Duration
+
+	// Test switches (normally set through the unit's EnvironmentFile).
+	FailAtStart       bool
+	WatchdogStopAfter time.Duration
+	WatchdogStopSet   bool
+	NotReady          bool
+	Slow              time.Duration
+
+	// systemd service manager protocol.
+	NotifySocket     string
+	WatchdogInterval time.Duration // WATCHDOG_USEC; 0 when unset
+	WatchdogPID      int           // WATCHDOG_PID; 0 when unset
+}
+
+// configError names the variable or flag whose value is unusable.
+type configError struct {
+	Name   string
+	Value  string
+	Reason string
+}
+
+func (e *configError) Error() string {
+	return fmt.Sprintf("invalid %s=%q: %s", e.Name, e.Value, e.Reason)
+}
+
+// errFlags reports a command line that the flag package already explained
+// on stderr.
+var errFlags = errors.New("invalid command line")
+
+type lookupFunc func(string) (string, bool)
+
+// loadConfig parses the command line, then the environment. A flag given on
+// the command line wins over its environment variable, and the variable is
+// then not read at all. -version short-circuits everything else.
+func loadConfig(args []string, lookup lookupFunc, stderr io.Writer) (config, error) {
+	cfg := config{}
+	fs := flag.NewFlagSet(defaultServiceName, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	listen := fs.String("listen", "", "address to listen on, host:port (overrides DEMO_LISTEN_ADDR; default "+defaultListenAddr+")")
+	shutdown := fs.String("shutdown-timeout", "", "how long to drain in-flight requests on SIGTERM/SIGINT, e.g. 10s (overrides DEMO_SHUTDOWN_TIMEOUT)")
+	service := fs.String("service-name", "", "service name reported in responses and logs (overrides DEMO_SERVICE_NAME; default "+defaultServiceName+")")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nFlags:\n", defaultServiceName)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, errFlags
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected argument %q (this service takes flags only)\n", fs.Arg(0))
+		fs.Usage()
+		return cfg, errFlags
+	}
+	if *showVersion {
+		cfg.ShowVersion = true
+		return cfg, nil
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	// pick returns the flag value when the flag was given, else the variable.
+	pick := func(flagName, flagValue, envName string) (string, string) {
+		if given[flagName] {
+			return "-" + flagName, strings.TrimSpace(flagValue)
+		}
+		return envName, get(envName)
+	}
+
+	var err error
+	name, value := pick("service-name", *service, "DEMO_SERVICE_NAME")
+	if cfg.ServiceName, err = parseServiceName(name, value); err != nil {
+		return cfg, err
+	}
+	name, value = pick("listen", *listen, "DEMO_LISTEN_ADDR")
+	if cfg.ListenAddr, err = parseListenAddr(name, value); err != nil {
+		return cfg, err
+	}
+	name, value = pick("shutdown-timeout", *shutdown, "DEMO_SHUTDOWN_TIMEOUT")
+	if cfg.ShutdownTimeout, err = parseTimeout(name, value); err != nil {
+		return cfg, err
+	}
+
+	if cfg.FailAtStart, err = parseSwitch("DEMO_FAIL_AT_START", get("DEMO_FAIL_AT_START")); err != nil {
+		return cfg, err
+	}
+	if cfg.NotReady, err = parseSwitch("DEMO_NOT_READY", get("DEMO_NOT_READY")); err != nil {
+		return cfg, err
+	}
+	if v := get("DEMO_WATCHDOG_STOP_AFTER"); v != "" {
+		if cfg.WatchdogStopAfter, err = parseSeconds("DEMO_WATCHDOG_STOP_AFTER", v, true); err != nil {
+			return cfg, err
+		}
+		cfg.WatchdogStopSet = true
+	}
+	if v := get("DEMO_SLOW_MS"); v != "" {
+		ms, perr := strconv.ParseUint(v, 10, 32)
+		if perr != nil || ms > maxSlowMS {
+			return cfg, &configError{"DEMO_SLOW_MS", v, fmt.Sprintf("must be a whole number of milliseconds from 0 to %d", maxSlowMS)}
+		}
+		cfg.Slow = time.Duration(ms) * time.Millisecond
+	}
+
+	cfg.NotifySocket = get("NOTIFY_SOCKET")
+	if v := get("WATCHDOG_USEC"); v != "" {
+		usec, perr := strconv.ParseUint(v, 10, 63)
+		if perr != nil || usec == 0 || usec > uint64(math.MaxInt64/int64(time.Microsecond)) {
+			return cfg, &configError{"WATCHDOG_USEC", v, "must be a positive whole number of microseconds (systemd sets it from WatchdogSec=)"}
+		}
+		cfg.WatchdogInterval = time.Duration(usec) * time.Microsecond
+	}
+	if v := get("WATCHDOG_PID"); v != "" {
+		pid, perr := strconv.ParseInt(v, 10, 32)
+		if perr != nil || pid <= 0 {
+			return cfg, &configError{"WATCHDOG_PID", v, "must be a positive process id"}
+		}
+		cfg.WatchdogPID = int(pid)
+	}
+	return cfg, nil
+}
+
+func parseServiceName(name, v string) (string, error) {
+	if v == "" {
+		return defaultServiceName, nil
+	}
+	if len(v) > 128 {
+		return "", &configError{name, v, "must be at most 128 characters"}
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._@:-", r)) {
+			return "", &configError{name, v, "may only contain letters, digits and . _ @ : -"}
+		}
+	}
+	return v, nil
+}
+
+func parseListenAddr(name, v string) (string, error) {
+	if v == "" {
+		return defaultListenAddr, nil
+	}
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", &configError{name, v, "must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080 (" + err.Error() + ")"}
+	}
+	if p, perr := strconv.ParseUint(port, 10, 16); perr != nil || p > 65535 {
+		return "", &configError{name, v, "the port must be a number from 0 to 65535"}
+	}
+	return v, nil
+}
+
+// parseTimeout accepts a Go duration ("10s", "1m30s") or plain seconds ("10", "0.5").
+func parseTimeout(name, v string) (time.Duration, error) {
+	if v == "" {
+		return defaultShutdownTimeout, nil
+	}
+	d, err := parseSeconds(name, v, false)
+	if err == nil {
+		return d, nil
+	}
+	d, derr := time.ParseDuration(v)
+	if derr != nil || d <= 0 {
+		return 0, &configError{name, v, "must be a positive duration such as 10s, 1m30s or a number of seconds"}
+	}
+	return d, nil
+}
+
+// parseSeconds parses a non-negative (or, with allowZero false, positive)
+// decimal number of seconds.
+func parseSeconds(name, v string, allowZero bool) (time.Duration, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || (!allowZero && f == 0) ||
+		f > float64(math.MaxInt64)/float64(time.Second) {
+		want := "a positive number of seconds"
+		if allowZero {
+			want = "a number of seconds, 0 or more (e.g. 1 or 2.5)"
+		}
+		return 0, &configError{name, v, "must be " + want}
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
+
+// parseSwitch reads an on/off test switch: empty or unset is off.
+func parseSwitch(name, v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &configError{name, v, "must be 1 or 0 (true/false also accepted)"}
+	}
+	return b, nil
+}
+
+// watchdogEnabled tells whether WATCHDOG=1 pings are expected from this
+// process, with the reason when they are not.
+func (c config) watchdogEnabled() (bool, string) {
+	switch {
+	case c.WatchdogInterval == 0:
+		return false, "WATCHDOG_USEC is not set"
+	case c.NotifySocket == "":
+		return false, "NOTIFY_SOCKET is not set"
+	case c.WatchdogPID != 0 && c.WatchdogPID != os.Getpid():
+		return false, fmt.Sprintf("WATCHDOG_PID=%d is not this process (%d)", c.WatchdogPID, os.Getpid())
+	}
+	return true, ""
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) lookupFunc {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := loadConfig(nil, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ListenAddr != "127.0.0.1:8080" || cfg.ShutdownTimeout != 10*time.Second || cfg.ServiceName != "gosvc-demo" {
+		t.Fatalf("unexpected defaults: %+v", cfg)
+	}
+	if cfg.FailAtStart || cfg.NotReady || cfg.Slow != 0 || cfg.WatchdogStopSet || cfg.WatchdogInterval != 0 {
+		t.Fatalf("switches on by default: %+v", cfg)
+	}
+}
+
+func TestEnvAndFlags(t *testing.T) {
+	env := envOf(map[string]string{
+		"DEMO_LISTEN_ADDR":         "127.0.0.1:9999",
+		"DEMO_SHUTDOWN_TIMEOUT":    "2.5",
+		"DEMO_FAIL_AT_START":       "1",
+		"DEMO_NOT_READY":           "true",
+		"DEMO_SLOW_MS":             "300",
+		"DEMO_WATCHDOG_STOP_AFTER": "1.5",
+		"WATCHDOG_USEC":            "400000",
+		"WATCHDOG_PID":             "42",
+		"NOTIFY_SOCKET":            "@sock",
+	})
+	cfg, err := loadConfig(nil, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config{
+		ServiceName: "gosvc-demo", ListenAddr: "127.0.0.1:9999", ShutdownTimeout: 2500 * time.Millisecond,
+		FailAtStart: true, NotReady: true, Slow: 300 * time.Millisecond,
+		WatchdogStopAfter: 1500 * time.Millisecond, WatchdogStopSet: true,
+		NotifySocket: "@sock", WatchdogInterval: 400 * time.Millisecond, WatchdogPID: 42,
+	}
+	if cfg != want {
+		t.Fatalf("got %+v\nwant %+v", cfg, want)
+	}
+	// Flags win, and the overridden variables are not even parsed.
+	bad := envOf(map[string]string{"DEMO_LISTEN_ADDR": "garbage", "DEMO_SHUTDOWN_TIMEOUT": "never"})
+	cfg, err = loadConfig([]string{"-listen", "[::1]:0", "-shutdown-timeout", "1m30s", "-service-name", "shop-api"}, bad, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ListenAddr != "[::1]:0" || cfg.ShutdownTimeout != 90*time.Second || cfg.ServiceName != "shop-api" {
+		t.Fatalf("flags not applied: %+v", cfg)
+	}
+}
+
+func TestVersionFlagIgnoresEnvironment(t *testing.T) {
+	cfg, err := loadConfig([]string{"-version"}, envOf(map[string]string{"DEMO_SLOW_MS": "x"}), io.Discard)
+	if err != nil || !cfg.ShowVersion {
+		t.Fatalf("cfg=%+v err=%v", cfg, err)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-nope"}, {"extra"}} {
+		if _, err := loadConfig(args, envOf(nil), io.Discard); !errors.Is(err, errFlags) {
+			t.Errorf("%v: got %v", args, err)
+		}
+	}
+	if _, err := loadConfig([]string{"-h"}, envOf(nil), io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: got %v", err)
+	}
+}
+
+func TestInvalidValues(t *testing.T) {
+	cases := []struct{ name, value string }{
+		{"DEMO_FAIL_AT_START", "yes"},
+		{"DEMO_NOT_READY", "2"},
+		{"DEMO_SLOW_MS", "1.5"},
+		{"DEMO_SLOW_MS", "-3"},
+		{"DEMO_SLOW_MS", "3600001"},
+		{"DEMO_WATCHDOG_STOP_AFTER", "-1"},
+		{"DEMO_WATCHDOG_STOP_AFTER", "soon"},
+		{"DEMO_WATCHDOG_STOP_AFTER", "NaN"},
+		{"DEMO_SHUTDOWN_TIMEOUT", "0"},
+		{"DEMO_SHUTDOWN_TIMEOUT", "-5s"},
+		{"DEMO_LISTEN_ADDR", "8080"},
+		{"DEMO_LISTEN_ADDR", "127.0.0.1:http"},
+		{"DEMO_LISTEN_ADDR", "127.0.0.1:70000"},
+		{"DEMO_SERVICE_NAME", "has space"},
+		{"WATCHDOG_USEC", "0"},
+		{"WATCHDOG_USEC", "abc"},
+		{"WATCHDOG_PID", "-1"},
+	}
+	for _, c := range cases {
+		_, err := loadConfig(nil, envOf(map[string]string{c.name: c.value}), io.Discard)
+		var ce *configError
+		if !errors.As(err, &ce) || ce.Name != c.name || ce.Value != c.value {
+			t.Errorf("%s=%q: got %v", c.name, c.value, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.name) {
+			t.Errorf("%s=%q: message does not name the variable: %v", c.name, c.value, err)
+		}
+	}
+	_, err := loadConfig([]string{"-listen", "nope"}, envOf(nil), io.Discard)
+	var ce *configError
+	if !errors.As(err, &ce) || ce.Name != "-listen" {
+		t.Errorf("-listen nope: got %v", err)
+	}
+}
+
+func TestEmptySwitchesAreOff(t *testing.T) {
+	cfg, err := loadConfig(nil, envOf(map[string]string{
+		"DEMO_FAIL_AT_START": "", "DEMO_SLOW_MS": " ", "DEMO_WATCHDOG_STOP_AFTER": "", "DEMO_NOT_READY": "0",
+	}), io.Discard)
+	if err != nil || cfg.FailAtStart || cfg.Slow != 0 || cfg.WatchdogStopSet || cfg.NotReady {
+		t.Fatalf("cfg=%+v err=%v", cfg, err)
+	}
+}
+
+func TestWatchdogEnabled(t *testing.T) {
+	base := config{NotifySocket: "/run/x", WatchdogInterval: time.Second}
+	if on, why := base.watchdogEnabled(); !on {
+		t.Fatalf("expected on: %s", why)
+	}
+	mine := base
+	mine.WatchdogPID = os.Getpid()
+	if on, _ := mine.watchdogEnabled(); !on {
+		t.Fatal("WATCHDOG_PID equal to our pid must enable the watchdog")
+	}
+	other := base
+	other.WatchdogPID = os.Getpid() + 1
+	if on, why := other.watchdogEnabled(); on || !strings.Contains(why, strconv.Itoa(os.Getpid()+1)) {
+		t.Fatalf("expected off for another pid: %v %q", on, why)
+	}
+	noSock := base
+	noSock.NotifySocket = ""
+	if on, _ := noSock.watchdogEnabled(); on {
+		t.Fatal("expected off without NOTIFY_SOCKET")
+	}
+}

@@ -1,0 +1,3 @@
+module example.com/gosvc-demo
+
+go 1.19

@@ -1,0 +1,196 @@
+// Command gosvc-demo is the small HTTP service that the gosvc.hardening
+// collection deploys in its demo and integration tests. It speaks the
+// systemd notify protocol itself (READY=1, WATCHDOG=1, STOPPING=1), logs
+// JSON lines to stdout, drains requests on SIGTERM and has environment
+// switches that make it misbehave on purpose. Standard library only.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+func main() {
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	os.Exit(run(os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr, signals))
+}
+
+// run is the whole program; it returns the exit code: 0 after a clean stop,
+// 1 when the service cannot start or dies, 2 for bad flags or environment.
+func run(args []string, lookup lookupFunc, stdout, stderr io.Writer, signals <-chan os.Signal) int {
+	cfg, err := loadConfig(args, lookup, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errFlags):
+		return 2
+	case err != nil:
+		lg := newLogger(stdout, defaultServiceName, version)
+		var ce *configError
+		if errors.As(err, &ce) {
+			lg.Error("invalid configuration: "+err.Error(), "variable", ce.Name, "value", ce.Value, "error", ce.Reason)
+		} else {
+			lg.Error("invalid configuration: "+err.Error(), "error", err)
+		}
+		return 2
+	}
+	if cfg.ShowVersion {
+		fmt.Fprintln(stdout, version)
+		return 0
+	}
+	lg := newLogger(stdout, cfg.ServiceName, version)
+	return serve(cfg, lg, signals)
+}
+
+func serve(cfg config, lg *logger, signals <-chan os.Signal) int {
+	notify, err := newNotifier(cfg.NotifySocket)
+	if err != nil {
+		lg.Warn("systemd notifications disabled", "error", err)
+	}
+	if cfg.FailAtStart {
+		lg.Error("refusing to start: DEMO_FAIL_AT_START is set", "variable", "DEMO_FAIL_AT_START")
+		if err := notify.Notify("STATUS=failed at start (DEMO_FAIL_AT_START is set)"); err != nil {
+			lg.Warn("sd_notify failed", "error", err)
+		}
+		return 1
+	}
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		lg.Error("cannot listen", "addr", cfg.ListenAddr, "error", err)
+		return 1
+	}
+	a := newApp(cfg, lg, version)
+	srv := &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          log.New(logWriter{lg}, "", 0),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	addr := ln.Addr().String()
+	a.setReady(true, "")
+	wdOn, wdWhy := cfg.watchdogEnabled()
+	fields := []any{"addr", addr, "pid", os.Getpid(), "notify_socket", cfg.NotifySocket != "", "watchdog", wdOn}
+	if cfg.WatchdogInterval > 0 && !wdOn {
+		fields = append(fields, "watchdog_off_reason", wdWhy)
+	}
+	if cfg.NotReady {
+		fields = append(fields, "not_ready", true)
+	}
+	if cfg.Slow > 0 {
+		fields = append(fields, "slow_ms", cfg.Slow.Milliseconds())
+	}
+	lg.Info("listening", fields...)
+	if err := notify.Notify("READY=1", "STATUS=serving on "+addr); err != nil {
+		lg.Warn("sd_notify READY=1 failed", "error", err)
+	}
+
+	ctx, stopWatchdog := context.WithCancel(context.Background())
+	defer stopWatchdog()
+	if wdOn {
+		go watchdog(ctx, cfg, notify, lg)
+	}
+
+	select {
+	case err := <-served:
+		lg.Error("server stopped unexpectedly", "error", err)
+		_ = notify.Notify("STOPPING=1", "STATUS=server failed")
+		return 1
+	case sig := <-signals:
+		return shutdown(cfg, a, srv, notify, lg, sig, signals)
+	}
+}
+
+func shutdown(cfg config, a *app, srv *http.Server, notify *notifier, lg *logger, sig os.Signal, signals <-chan os.Signal) int {
+	start := time.Now()
+	a.setReady(false, "shutting down")
+	lg.Info("shutting down", "signal", sig.String(), "timeout_ms", cfg.ShutdownTimeout.Milliseconds())
+	if err := notify.Notify("STOPPING=1", "STATUS=draining requests"); err != nil {
+		lg.Warn("sd_notify STOPPING=1 failed", "error", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(ctx) }()
+
+	select {
+	case err := <-done:
+		elapsed := float64(time.Since(start).Microseconds()) / 1000
+		if err != nil {
+			_ = srv.Close()
+			lg.Warn("shutdown timeout reached; closed the remaining connections",
+				"error", err, "duration_ms", elapsed, "timeout_ms", cfg.ShutdownTimeout.Milliseconds())
+			return 0
+		}
+		lg.Info("shutdown complete", "duration_ms", elapsed)
+		return 0
+	case sig2 := <-signals:
+		_ = srv.Close()
+		lg.Warn("second signal during shutdown; closed the remaining connections", "signal", sig2.String())
+		return 1
+	}
+}
+
+// watchdog sends WATCHDOG=1 every WATCHDOG_USEC/2 until ctx ends or, when
+// DEMO_WATCHDOG_STOP_AFTER is set, until that much time has passed.
+func watchdog(ctx context.Context, cfg config, notify *notifier, lg *logger) {
+	interval := cfg.WatchdogInterval / 2
+	if interval <= 0 {
+		interval = cfg.WatchdogInterval
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	var stop <-chan time.Time
+	if cfg.WatchdogStopSet {
+		t := time.NewTimer(cfg.WatchdogStopAfter)
+		defer t.Stop()
+		stop = t.C
+	}
+	lg.Info("watchdog pings started", "interval_ms", interval.Milliseconds())
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-stop:
+			lg.Warn("watchdog pings stopped as requested by DEMO_WATCHDOG_STOP_AFTER",
+				"variable", "DEMO_WATCHDOG_STOP_AFTER", "after_ms", cfg.WatchdogStopAfter.Milliseconds())
+			return
+		case <-ticker.C:
+			// A stop that is due wins over a tick that arrived at the same time.
+			if stop != nil {
+				select {
+				case <-stop:
+					lg.Warn("watchdog pings stopped as requested by DEMO_WATCHDOG_STOP_AFTER",
+						"variable", "DEMO_WATCHDOG_STOP_AFTER", "after_ms", cfg.WatchdogStopAfter.Milliseconds())
+					return
+				default:
+				}
+			}
+			err := notify.Notify("WATCHDOG=1")
+			if err != nil && !failing {
+				lg.Warn("sd_notify WATCHDOG=1 failed", "error", err)
+			} else if err == nil && failing {
+				lg.Info("sd_notify WATCHDOG=1 works again")
+			}
+			failing = err != nil
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// app holds the HTTP side of the service.
+type app struct {
+	cfg     config
+	log     *logger
+	version string
+	ready   atomic.Bool
+	// notReadyReason is shown by /readyz while ready is false.
+	notReadyReason atomic.Value
+}
+
+func newApp(cfg config, lg *logger, version string) *app {
+	a := &app{cfg: cfg, log: lg, version: version}
+	a.notReadyReason.Store("starting")
+	return a
+}
+
+func (a *app) setReady(ready bool, reason string) {
+	a.notReadyReason.Store(reason)
+	a.ready.Store(ready)
+}
+
+func (a *app) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", a.getOnly(a.healthz))
+	mux.HandleFunc("/readyz", a.getOnly(a.readyz))
+	mux.HandleFunc("/", a.getOnly(a.root))
+	return a.middleware(mux)
+}
+
+// statusBody is the JSON of /healthz, /readyz and the error answers, with
+// its fields in this order.
+type statusBody struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+	Service string `json:"service"`
+	Reason  string `json:"reason,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Method  string `json:"method,omitempty"`
+}
+
+func (a *app) body(status string) statusBody {
+	return statusBody{Status: status, Version: a.version, Service: a.cfg.ServiceName}
+}
+
+func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.body("ok"))
+}
+
+func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
+	if a.cfg.NotReady {
+		b := a.body("not_ready")
+		b.Reason = "DEMO_NOT_READY is set"
+		writeJSON(w, http.StatusServiceUnavailable, b)
+		return
+	}
+	if !a.ready.Load() {
+		b := a.body("not_ready")
+		b.Reason, _ = a.notReadyReason.Load().(string)
+		writeJSON(w, http.StatusServiceUnavailable, b)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.body("ok"))
+}
+
+func (a *app) root(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		b := a.body("not_found")
+		b.Path = r.URL.Path
+		writeJSON(w, http.StatusNotFound, b)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Service   string   `json:"service"`
+		Version   string   `json:"version"`
+		Endpoints []string `json:"endpoints"`
+	}{a.cfg.ServiceName, a.version, []string{"/healthz", "/readyz"}})
+}
+
+func (a *app) getOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			b := a.body("method_not_allowed")
+			b.Method = r.Method
+			writeJSON(w, http.StatusMethodNotAllowed, b)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		data = []byte(`{"status":"error"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+}
+
+// statusRecorder remembers the status code and size of a response.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(p)
+	s.bytes += n
+	return n, err
+}
+
+// middleware assigns a trace id, applies DEMO_SLOW_MS and logs the request.
+func (a *app) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		traceID := r.Header.Get("X-Trace-Id")
+		if !validTraceID(traceID) {
+			traceID = newTraceID()
+		}
+		w.Header().Set("X-Trace-Id", traceID)
+		rec := &statusRecorder{ResponseWriter: w}
+		if a.cfg.Slow > 0 {
+			t := time.NewTimer(a.cfg.Slow)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+			}
+		}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		a.log.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"duration_ms", math.Round(float64(time.Since(start))/float64(time.Microsecond))/1000,
+			"bytes", rec.bytes,
+			"remote_addr", r.RemoteAddr,
+			"trace_id", traceID,
+		)
+	})
+}
+
+// validTraceID accepts 1 to 128 characters of [A-Za-z0-9._:-]; anything else
+// is replaced by a generated id rather than copied into the logs.
+func validTraceID(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func newTraceID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "trace-" + time.Now().UTC().Format("20060102T150405.000000000")
+	}
+	return hex.EncodeToString(b[:])
+}

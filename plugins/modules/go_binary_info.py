@@ -1,0 +1,376 @@
+#!/usr/bin/python
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: go_binary_info
+short_description: Read a Go binary's build information and check it against a hardening policy
+version_added: 0.1.0
+author: gosvc.hardening maintainers
+description:
+  - Reads the build information that the Go linker embeds in an ELF executable, in pure Python on the
+    target, without the C(go) tool. The result matches what C(go version -m BINARY) prints.
+  - Reports the Go version, the main package path, the main module and every dependency module with its
+    version, checksum and replacement, and the build settings (C(-trimpath), C(CGO_ENABLED), C(-ldflags),
+    C(GOOS), C(GOARCH), C(vcs.revision), C(vcs.time), C(vcs.modified), ...).
+  - Works for binaries built by Go 1.13 and later (Go 1.13 to 1.17 store the strings behind pointers,
+    Go 1.18 and later store them inline), 32- and 64-bit, little- and big-endian, with or without a
+    symbol table, and with the section headers removed.
+  - Also reports whether the file is stripped (no C(.symtab) section), whether it carries DWARF debug
+    information (C(.debug_*) or C(.zdebug_*) sections), and whether it leaks absolute build paths. The
+    build path check reads the C(.gopclntab) section (or, without section headers, the read-only
+    C(PT_LOAD) segments) and counts every NUL-terminated string that starts with C(/) and ends in C(.go)
+    or C(.s), which is how the Go linker records source file names when the binary was not built with
+    C(-trimpath). Paths in DWARF sections are not examined.
+  - Only the ELF headers and the few regions needed are read, so large binaries are not loaded into memory.
+  - With any of the policy options set, the module fails when the binary breaks the policy and lists every
+    violation in O(violations), not only the first.
+options:
+  path:
+    description:
+      - Path of the ELF file to inspect on the target.
+    type: path
+    required: true
+  fail_on_not_go:
+    description:
+      - Fail when O(path) is not an ELF file or is an ELF file without Go build information.
+      - When V(false), such a file gives RV(is_go=false) and RV(not_go_reason) instead, and no policy is checked.
+      - Files that are truncated or corrupt, or cannot be read, always fail.
+    type: bool
+    default: true
+  require_trimpath:
+    description:
+      - Violation unless the binary records the build setting C(-trimpath=true).
+      - Binaries built by Go older than 1.18 record no build settings and so always violate this.
+    type: bool
+    default: false
+  require_cgo_disabled:
+    description:
+      - Violation unless the binary records the build setting C(CGO_ENABLED=0).
+    type: bool
+    default: false
+  require_stripped:
+    description:
+      - Violation when the file has a C(.symtab) section, and another when it has DWARF sections, as after
+        C(go build -ldflags "-s -w").
+    type: bool
+    default: false
+  min_go_version:
+    description:
+      - Violation when the binary was built by an older Go release, for example V(1.21) or V(go1.21.3).
+      - V(1.21) means the release 1.21.0, so V(go1.21rc2) is older than it. A C(devel goX.Y-...) build counts
+        as older than X.Y.0. A version with no number (C(devel +abc)) is a violation because it cannot be
+        compared. Toolchain suffixes such as C(-bigcorp) or C( X:boringcrypto) are ignored.
+    type: str
+  forbid_vcs_modified:
+    description:
+      - Violation when the binary records C(vcs.modified=true), that is it was built from a working tree
+        with uncommitted changes. Binaries that record no VCS information pass.
+    type: bool
+    default: false
+  scan_build_paths:
+    description:
+      - Look for absolute build paths. When V(false), RV(build_paths_leaked) is V(null).
+    type: bool
+    default: true
+  max_build_path_examples:
+    description:
+      - How many leaked paths to return in RV(build_path_examples), paths outside the Go toolchain's
+        GOROOT first.
+    type: int
+    default: 5
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads the file; check mode returns the same result.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    description: The module never changes anything.
+notes:
+  - Only ELF files are supported (Linux and other ELF platforms); PE and Mach-O files are reported as not ELF.
+seealso:
+  - name: go version -m
+    description: The Go command that prints the same build information.
+    link: https://pkg.go.dev/cmd/go#hdr-Print_Go_version
+"""
+
+EXAMPLES = r"""
+- name: Read the build information of the deployed service binary
+  gosvc.hardening.go_binary_info:
+    path: /usr/local/bin/myservice
+  register: gobin
+
+- name: Show the Go version and the version of one dependency
+  ansible.builtin.debug:
+    msg: >-
+      {{ gobin.go_version }},
+      x/net {{ (gobin.deps | selectattr('path', 'equalto', 'golang.org/x/net') | first).version | default('not used') }}
+
+- name: Enforce the build policy (fails listing every violation)
+  gosvc.hardening.go_binary_info:
+    path: /usr/local/bin/myservice
+    require_trimpath: true
+    require_cgo_disabled: true
+    require_stripped: true
+    min_go_version: "1.21"
+    forbid_vcs_modified: true
+
+- name: Inventory a directory of files, some of which may not be Go programs
+  gosvc.hardening.go_binary_info:
+    path: "{{ item }}"
+    fail_on_not_go: false
+  loop: "{{ query('ansible.builtin.fileglob', '/opt/tools/bin/*') }}"
+  register: tools
+"""
+
+RETURN = r"""
+is_go:
+  description: Whether Go build information was found. V(false) only with O(fail_on_not_go=false).
+  returned: always
+  type: bool
+  sample: true
+not_go_reason:
+  description: Why the file is not a Go binary.
+  returned: when RV(is_go) is false
+  type: str
+  sample: "not a Go binary: no .go.buildinfo section, no Go build information header and no Go sections
+    (ELF64, EM_X86_64)"
+go_version:
+  description: Version of the Go toolchain that built the binary, as C(go version -m) prints it.
+  returned: when RV(is_go) is true
+  type: str
+  sample: go1.19.8
+path:
+  description: Import path of the main package (the C(path) line); empty when not recorded.
+  returned: when RV(is_go) is true
+  type: str
+  sample: example.com/hello
+main:
+  description: The main module (the C(mod) line), or V(null) for binaries built outside module mode.
+  returned: when RV(is_go) is true
+  type: dict
+  contains:
+    path:
+      description: Module path.
+      type: str
+    version:
+      description: Module version; C((devel)) for a local build.
+      type: str
+    sum:
+      description: Module checksum (C(h1:...)); empty when not known.
+      type: str
+    replace:
+      description: Replacement module (same keys), or V(null).
+      type: dict
+  sample: {"path": "example.com/hello", "version": "(devel)", "sum": "", "replace": null}
+deps:
+  description: Dependency modules (the C(dep) lines), in the order recorded.
+  returned: when RV(is_go) is true
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: Module path.
+      type: str
+    version:
+      description: Module version.
+      type: str
+    sum:
+      description: Module checksum; empty for a replaced module.
+      type: str
+    replace:
+      description: The C(=>) replacement, a dict with C(path), C(version) and C(sum), or V(null).
+      type: dict
+  sample: [{"path": "example.com/lib", "version": "v0.0.0", "sum": "",
+            "replace": {"path": "../lib", "version": "(devel)", "sum": ""}}]
+settings:
+  description: Build settings (the C(build) lines) as a dict, values unquoted. Empty for Go older than 1.18.
+  returned: when RV(is_go) is true
+  type: dict
+  sample: {"-compiler": "gc", "-ldflags": "-X main.version=1.2.3", "CGO_ENABLED": "1", "GOARCH": "amd64",
+           "GOOS": "linux", "GOAMD64": "v1"}
+flags:
+  description: Convenience view of RV(settings). Each value is V(null) when the setting is not recorded.
+  returned: when RV(is_go) is true
+  type: dict
+  contains:
+    trimpath:
+      description: V(true) when built with C(-trimpath); V(null) when no build settings are recorded at all.
+      type: bool
+    cgo_enabled:
+      description: From C(CGO_ENABLED).
+      type: bool
+    ldflags:
+      description: The C(-ldflags) value.
+      type: str
+    goos:
+      description: Target operating system.
+      type: str
+    goarch:
+      description: Target architecture.
+      type: str
+    buildmode:
+      description: The C(-buildmode) value.
+      type: str
+    compiler:
+      description: The C(-compiler) value.
+      type: str
+    tags:
+      description: The build tags from C(-tags).
+      type: list
+      elements: str
+    vcs:
+      description: Version control facts C(system), C(revision), C(time) and C(modified) (bool).
+      type: dict
+  sample: {"trimpath": false, "cgo_enabled": true, "ldflags": null, "goos": "linux", "goarch": "amd64",
+           "buildmode": null, "compiler": "gc", "tags": [],
+           "vcs": {"system": "git", "revision": "2f5b3c0", "time": "2024-01-02T03:04:05Z", "modified": true}}
+stripped:
+  description: V(true) when the file has no C(.symtab) section (also when it has no section headers).
+  returned: when the file is an ELF file
+  type: bool
+has_dwarf:
+  description: Whether the file has DWARF sections.
+  returned: when the file is an ELF file
+  type: bool
+dwarf_sections:
+  description: Names of the C(.debug_*) and C(.zdebug_*) sections.
+  returned: when the file is an ELF file
+  type: list
+  elements: str
+  sample: [".debug_abbrev", ".debug_line", ".debug_frame", ".debug_info"]
+build_paths_leaked:
+  description: Whether absolute source paths were found; V(null) when O(scan_build_paths=false).
+  returned: when RV(is_go) is true
+  type: bool
+build_path_examples:
+  description: Up to O(max_build_path_examples) leaked paths, those outside GOROOT first.
+  returned: when RV(is_go) is true
+  type: list
+  elements: str
+  sample: ["/home/dev/src/hello/main.go", "/usr/local/go/src/runtime/proc.go"]
+build_path_scan:
+  description: What the build path check read (C(scanned)), how many distinct paths it found
+    (C(distinct_paths)), the GOROOT directories among them (C(goroots)) and whether it stopped early
+    (C(truncated)). V(null) when O(scan_build_paths=false).
+  returned: when RV(is_go) is true
+  type: dict
+elf:
+  description: ELF header facts.
+  returned: when the file is an ELF file
+  type: dict
+  contains:
+    class:
+      description: C(ELF32) or C(ELF64).
+      type: str
+    machine:
+      description: Machine as its C(EM_*) name, for example C(EM_X86_64), C(EM_AARCH64), C(EM_386).
+      type: str
+    endianness:
+      description: C(little) or C(big).
+      type: str
+    type:
+      description: ELF file type, for example C(EXEC) or C(DYN).
+      type: str
+    has_section_headers:
+      description: Whether the file has section headers.
+      type: bool
+buildinfo:
+  description: How the build information was stored. C(format) is C(inline) (Go 1.18 and later) or
+    C(pointer) (Go 1.13 to 1.17); C(found_in) says where the header was found; C(ptr_size) is 4 or 8.
+  returned: when RV(is_go) is true
+  type: dict
+  sample: {"format": "inline", "found_in": "section .go.buildinfo", "ptr_size": 8}
+go_markers:
+  description: Go-only sections (or the Go build ID note) present in the file. A file with markers but
+    RV(is_go=false) is a Go binary whose build information was removed.
+  returned: when the file is an ELF file
+  type: list
+  elements: str
+  sample: [".go.buildinfo", ".gopclntab", ".note.go.buildid"]
+violations:
+  description: Every policy violation; empty when the binary complies or no policy option is set.
+  returned: always
+  type: list
+  elements: str
+  sample: ["require_trimpath: built without -trimpath (no '-trimpath=true' build setting)"]
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (  # noqa: E402
+    CorruptError,
+    GoBinaryError,
+    NotGoError,
+    check_policy,
+    inspect_file,
+    parse_min_go_version,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            fail_on_not_go=dict(type="bool", default=True),
+            require_trimpath=dict(type="bool", default=False),
+            require_cgo_disabled=dict(type="bool", default=False),
+            require_stripped=dict(type="bool", default=False),
+            min_go_version=dict(type="str"),
+            forbid_vcs_modified=dict(type="bool", default=False),
+            scan_build_paths=dict(type="bool", default=True),
+            max_build_path_examples=dict(type="int", default=5),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    path = params["path"]
+    what = f"Reading Go build information from {path}"
+
+    if params["min_go_version"] is not None:
+        try:
+            parse_min_go_version(params["min_go_version"])
+        except ValueError as exc:
+            module.fail_json(msg=f"Invalid option: {exc}")
+    if params["max_build_path_examples"] < 0:
+        module.fail_json(
+            msg=f"Invalid option: max_build_path_examples is {params['max_build_path_examples']}; use 0 or more"
+        )
+
+    try:
+        info = inspect_file(path, scan_paths=params["scan_build_paths"], max_examples=params["max_build_path_examples"])
+    except OSError as exc:
+        module.fail_json(msg=f"{what}: {exc.strerror or exc}", is_go=False, violations=[])
+    except CorruptError as exc:
+        module.fail_json(msg=f"{what}: {exc}", is_go=False, violations=[])
+    except GoBinaryError as exc:
+        facts = {"is_go": False, "not_go_reason": str(exc), "violations": []}
+        if isinstance(exc, NotGoError):
+            facts.update(exc.facts)
+        if params["fail_on_not_go"]:
+            module.fail_json(msg=f"{what}: {exc}", **facts)
+        module.exit_json(changed=False, **facts)
+
+    info["violations"] = check_policy(
+        info,
+        require_trimpath=params["require_trimpath"],
+        require_cgo_disabled=params["require_cgo_disabled"],
+        require_stripped=params["require_stripped"],
+        min_go_version=params["min_go_version"],
+        forbid_vcs_modified=params["forbid_vcs_modified"],
+    )
+    if info["violations"]:
+        count = len(info["violations"])
+        module.fail_json(
+            msg=f"Checking the Go build policy of {path}: {count} violation{'' if count == 1 else 's'}: "
+            + "; ".join(info["violations"]),
+            **info,
+        )
+    module.exit_json(changed=False, **info)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# Shared helpers for the set-up, demo and test scripts. Sourced, not run.
+set -euo pipefail
+
+GOSVC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+GOSVC_VENV="${GOSVC_VENV:-$GOSVC_ROOT/.venv}"
+GOSVC_CACHE="$GOSVC_ROOT/.cache"
+export PATH="$GOSVC_VENV/bin:$PATH"
+# The checkout is the collection: make it importable as gosvc.hardening.
+export ANSIBLE_COLLECTIONS_PATH="$GOSVC_CACHE/collections${ANSIBLE_COLLECTIONS_PATH:+:$ANSIBLE_COLLECTIONS_PATH}"
+export ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-0}"
+export PY_COLORS="${PY_COLORS:-0}"
+
+log() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run a named step and print how long it took.
+step() {
+  local name="$1"; shift
+  local start=$SECONDS
+  log "$name"
+  "$@"
+  printf '<== %s: %ss\n' "$name" "$((SECONDS - start))"
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The whole test suite, with all set-up done here (see scripts/bootstrap.sh).
+#   scripts/test.sh                 every stage
+#   scripts/test.sh lint unit       only these stages
+#   MOLECULE_SCENARIOS="default" scripts/test.sh molecule
+# Stages: setup lint unit sanity build molecule compat
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$GOSVC_ROOT"
+
+# ansible-core releases claimed in meta/runtime.yml besides the one in the
+# main virtualenv (tests/requirements.txt): each gets unit, sanity and a real
+# deploy + verify run.
+COMPAT_CORE_VERSIONS=(${GOSVC_COMPAT_CORE_VERSIONS:-2.17.14 2.18.12})
+
+stage_setup() { "$GOSVC_ROOT/scripts/bootstrap.sh"; }
+
+stage_lint() {
+  step "yamllint" yamllint --strict .
+  step "ansible-lint (profile production)" ansible-lint --offline
+  step "ruff check" ruff check .
+  step "ruff format --check" ruff format --check .
+  step "changelog lint" antsibull-changelog lint
+  step "execution environment definition" ansible-builder create \
+    --file execution-environment.yml --context "$(mktemp -d)/context" --output-filename Containerfile
+}
+
+stage_unit() { step "pytest (unit)" python -m pytest -q -p no:cacheprovider; }
+
+stage_sanity() { step "ansible-test sanity" scripts/sanity.sh; }
+
+stage_build() { step "collection build, install and ansible-doc" scripts/build-check.sh; }
+
+stage_molecule() {
+  local scenarios s
+  scenarios="${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do echo "${d%/molecule.yml}"; done)}"
+  for s in $scenarios; do
+    step "molecule test -s $s" molecule test -s "$s"
+  done
+}
+
+stage_compat() {
+  local v
+  for v in "${COMPAT_CORE_VERSIONS[@]}"; do
+    step "ansible-core $v: unit, sanity, deploy + verify" scripts/compat.sh "$v"
+  done
+}
+
+main() {
+  local stages=("$@") s start=$SECONDS
+  [ ${#stages[@]} -gt 0 ] || stages=(setup lint unit sanity build molecule compat)
+  for s in "${stages[@]}"; do
+    declare -F "stage_$s" >/dev/null || die "unknown stage '$s' (stages: setup lint unit sanity build molecule compat)"
+    "stage_$s"
+  done
+  log "all stages passed (${stages[*]}) in $((SECONDS - start))s"
+}
+
+main "$@"

@@ -1,0 +1,3 @@
+module example.com/pclnfiles
+
+go 1.19

@@ -1,0 +1,534 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests of the demo Go service in demo/goservice, run as a real process.
+
+The binary is built once per session with demo/goservice/build.sh. Each test
+starts it on 127.0.0.1 with its own environment and, where systemd would
+give one, a real unix datagram NOTIFY_SOCKET bound by the test, then talks to
+it over HTTP and reads its JSON log lines from stdout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SERVICE_DIR = ROOT / "demo" / "goservice"
+BUILD_SH = SERVICE_DIR / "build.sh"
+VERSION = "1.4.2-test"
+GO = shutil.which("go")
+
+pytestmark = [
+    pytest.mark.needs_go,
+    pytest.mark.skipif(GO is None, reason="the go tool is not on PATH: install Go 1.19+ to build the demo service"),
+]
+
+
+def _build(out: Path, version: str = VERSION) -> str:
+    res = subprocess.run(
+        ["bash", str(BUILD_SH), version, str(out)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert res.returncode == 0, f"build.sh failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
+    printed = res.stdout.strip().splitlines()[-1].split()
+    assert printed[1] == str(out)
+    return printed[0]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """(path, printed sha256) of the service built once for the session."""
+    out = tmp_path_factory.mktemp("build-a") / "gosvc-demo"
+    return out, _build(out)
+
+
+@pytest.fixture(scope="session")
+def binary(built) -> str:
+    return str(built[0])
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NotifySocket:
+    """A bound AF_UNIX/SOCK_DGRAM socket that records (time, assignments) per datagram."""
+
+    def __init__(self, abstract: bool = False):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._dir = None
+        if abstract:
+            name = f"gosvc-demo-pytest-{os.getpid()}-{time.monotonic_ns()}"
+            self.sock.bind("\0" + name)
+            self.env_value = "@" + name
+        else:
+            # Short directory: unix socket paths are limited to 107 bytes.
+            self._dir = tempfile.mkdtemp(prefix="gsn")
+            path = os.path.join(self._dir, "notify.sock")
+            self.sock.bind(path)
+            self.env_value = path
+        self.sock.settimeout(0.05)
+        self.messages: list[tuple[float, list[str]]] = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while not self._closed:
+            try:
+                data = self.sock.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self._cond:
+                self.messages.append((time.monotonic(), data.decode().split("\n")))
+                self._cond.notify_all()
+
+    def times(self, assignment: str) -> list[float]:
+        with self._cond:
+            return [t for t, lines in self.messages if assignment in lines]
+
+    def wait_for(self, assignment: str, timeout: float = 5.0) -> list[str]:
+        """Return the first datagram holding ``assignment`` (e.g. READY=1)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for _, lines in self.messages:
+                    if assignment in lines:
+                        return lines
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{assignment} not received in {timeout}s; got {self.messages}")
+                self._cond.wait(left)
+
+    def close(self):
+        self._closed = True
+        self._thread.join(2)
+        self.sock.close()
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class Service:
+    """The demo binary running as a child process, its stdout read line by line."""
+
+    def __init__(self, argv: list, env: dict):
+        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self._cond:
+                self.lines.append(line.rstrip("\n"))
+                self._cond.notify_all()
+
+    def records(self) -> list[dict]:
+        with self._cond:
+            return [json.loads(line) for line in self.lines]
+
+    def wait_log(self, pred, timeout: float = 5.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for line in self.lines:
+                    rec = json.loads(line)
+                    if pred(rec):
+                        return rec
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"no matching log line in {timeout}s; stdout so far:\n" + "\n".join(self.lines)
+                    )
+                self._cond.wait(left)
+
+    def wait_exit(self, timeout: float = 5.0) -> int:
+        code = self.proc.wait(timeout=timeout)
+        self._thread.join(2)
+        return code
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self._thread.join(2)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+def _env(**extra) -> dict:
+    """A clean environment: nothing systemd-related leaks in from the test runner."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def _get(url: str, headers: dict | None = None, timeout: float = 5.0) -> tuple[int, dict, dict]:
+    """GET ``url``; return (status, JSON body, headers), also for 4xx/5xx answers."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read()), dict(resp.headers)
+    except urllib.error.HTTPError as err:
+        with err:
+            return err.code, json.loads(err.read()), dict(err.headers)
+
+
+@pytest.fixture
+def start(binary):
+    """start(env, args=(), argv=None) -> running Service; all are killed at teardown."""
+    running: list[Service] = []
+
+    def _start(env: dict, args: tuple = (), argv: list | None = None) -> Service:
+        svc = Service(argv or [binary, *args], env)
+        running.append(svc)
+        return svc
+
+    yield _start
+    for svc in running:
+        svc.stop()
+
+
+@pytest.fixture
+def notify_socket():
+    made: list[NotifySocket] = []
+
+    def _make(abstract: bool = False) -> NotifySocket:
+        ns = NotifySocket(abstract)
+        made.append(ns)
+        return ns
+
+    yield _make
+    for ns in made:
+        ns.close()
+
+
+def _listening(svc: Service) -> str:
+    return svc.wait_log(lambda r: r["msg"] == "listening")["addr"]
+
+
+# (a) reproducible build ------------------------------------------------------
+
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    first, first_sha = built
+    second = tmp_path / "elsewhere" / "deeper" / "gosvc-demo"
+    second_sha = _build(second)
+    assert first_sha == second_sha
+    assert hashlib.sha256(first.read_bytes()).hexdigest() == first_sha
+    assert first.read_bytes() == second.read_bytes()
+    res = subprocess.run([str(second), "-version"], capture_output=True, text=True, timeout=10, check=False)
+    assert (res.returncode, res.stdout) == (0, VERSION + "\n")
+
+
+def test_build_sh_rejects_a_version_that_would_break_ldflags(tmp_path):
+    res = subprocess.run(
+        ["bash", str(BUILD_SH), "1.0 -X main.evil=1", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert res.returncode == 2
+    assert "version '1.0 -X main.evil=1'" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+# (b) the systemd protocol, health, logs and SIGTERM --------------------------
+
+
+def test_notify_watchdog_health_logs_and_sigterm(start, notify_socket):
+    ns = notify_socket()
+    port = _free_port()
+    svc = start(_env(NOTIFY_SOCKET=ns.env_value, WATCHDOG_USEC=400000, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
+
+    ready = ns.wait_for("READY=1")
+    assert f"STATUS=serving on 127.0.0.1:{port}" in ready
+    ready_at = ns.times("READY=1")[0]
+    assert _listening(svc) == f"127.0.0.1:{port}"
+
+    status, body, headers = _get(f"http://127.0.0.1:{port}/healthz", {"X-Trace-Id": "pytest-trace-1"})
+    assert status == 200
+    assert body == {"status": "ok", "version": VERSION, "service": "gosvc-demo"}
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-Trace-Id"] == "pytest-trace-1"
+    status, body, _ = _get(f"http://127.0.0.1:{port}/readyz")
+    assert (status, body["status"]) == (200, "ok")
+    status, body, headers = _get(f"http://127.0.0.1:{port}/")
+    assert (status, body["version"]) == (200, VERSION)
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Trace-Id"])
+
+    req = svc.wait_log(lambda r: r["msg"] == "request" and r["path"] == "/healthz")
+    assert set(req) >= {"time", "level", "msg", "service", "version", "method", "path", "status", "duration_ms"}
+    assert (req["method"], req["status"], req["trace_id"], req["version"]) == ("GET", 200, "pytest-trace-1", VERSION)
+    assert isinstance(req["duration_ms"], (int, float))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", req["time"])
+    root = svc.wait_log(lambda r: r["msg"] == "request" and r["path"] == "/")
+    assert root["trace_id"] == headers["X-Trace-Id"]
+
+    # WATCHDOG_USEC=400000 -> a ping about every 200 ms.
+    deadline = ready_at + 1.5
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+    pings = ns.times("WATCHDOG=1")
+    assert len(pings) >= 5, pings
+    gaps = sorted(b - a for a, b in zip(pings, pings[1:]))
+    assert 0.15 <= gaps[len(gaps) // 2] <= 0.3, gaps
+    assert gaps[-1] < 0.6, gaps
+
+    sent = time.monotonic()
+    svc.proc.send_signal(signal.SIGTERM)
+    stopping = ns.wait_for("STOPPING=1")
+    assert "STATUS=draining requests" in stopping
+    assert svc.wait_exit(3) == 0
+    assert time.monotonic() - sent < 3
+    msgs = [r["msg"] for r in svc.records()]
+    assert msgs[-2:] == ["shutting down", "shutdown complete"]
+    assert all(r["service"] == "gosvc-demo" and r["version"] == VERSION for r in svc.records())
+
+
+def test_abstract_notify_socket_and_watchdog_pid_of_this_process(binary, notify_socket, start):
+    # WATCHDOG_PID is only known once the process exists: the shell sets it
+    # to its own pid and exec()s the service, which keeps that pid.
+    ns = notify_socket(abstract=True)
+    port = _free_port()
+    env = _env(NOTIFY_SOCKET=ns.env_value, WATCHDOG_USEC=200000, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}")
+    svc = start(env, argv=["/bin/sh", "-c", 'WATCHDOG_PID=$$ exec "$0"', binary])
+    ns.wait_for("READY=1")
+    rec = svc.wait_log(lambda r: r["msg"] == "listening")
+    assert (rec["watchdog"], rec["pid"]) == (True, svc.proc.pid)
+    ns.wait_for("WATCHDOG=1", timeout=2)
+    svc.proc.send_signal(signal.SIGTERM)
+    assert svc.wait_exit(3) == 0
+
+
+def test_watchdog_pid_of_another_process_means_no_pings(start, notify_socket):
+    ns = notify_socket()
+    port = _free_port()
+    svc = start(
+        _env(NOTIFY_SOCKET=ns.env_value, WATCHDOG_USEC=200000, WATCHDOG_PID=1, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}")
+    )
+    ns.wait_for("READY=1")
+    rec = svc.wait_log(lambda r: r["msg"] == "listening")
+    assert rec["watchdog"] is False
+    assert "WATCHDOG_PID=1 is not this process" in rec["watchdog_off_reason"]
+    time.sleep(0.5)
+    assert ns.times("WATCHDOG=1") == []
+    svc.proc.send_signal(signal.SIGTERM)
+    assert svc.wait_exit(3) == 0
+
+
+def test_flags_only_without_notify_socket(start):
+    # Third-party style: no systemd variables, everything from flags; port 0
+    # lets the kernel pick and the log line tells which.
+    svc = start(_env(), args=("-listen", "127.0.0.1:0", "-service-name", "shop-api", "-shutdown-timeout", "2s"))
+    addr = _listening(svc)
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", addr) and not addr.endswith(":0")
+    status, body, _ = _get(f"http://{addr}/healthz")
+    assert (status, body) == (200, {"status": "ok", "version": VERSION, "service": "shop-api"})
+    svc.proc.send_signal(signal.SIGINT)
+    assert svc.wait_exit(3) == 0
+    assert svc.records()[-2]["signal"] == "interrupt"
+
+
+def test_unknown_flag_exits_2(binary):
+    res = subprocess.run([binary, "-no-such-flag"], env=_env(), capture_output=True, text=True, timeout=10, check=False)
+    assert res.returncode == 2
+    assert "flag provided but not defined: -no-such-flag" in res.stderr
+
+
+# (c) DEMO_FAIL_AT_START --------------------------------------------------------
+
+
+def test_fail_at_start_exits_1_with_a_json_error(start, notify_socket):
+    ns = notify_socket()
+    port = _free_port()
+    svc = start(_env(DEMO_FAIL_AT_START=1, NOTIFY_SOCKET=ns.env_value, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
+    assert svc.wait_exit(5) == 1
+    records = svc.records()
+    assert len(records) == 1
+    assert records[0]["level"] == "error"
+    assert records[0]["variable"] == "DEMO_FAIL_AT_START"
+    assert "DEMO_FAIL_AT_START" in records[0]["msg"]
+    time.sleep(0.1)
+    assert ns.times("READY=1") == []
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+
+
+# (d) DEMO_WATCHDOG_STOP_AFTER --------------------------------------------------
+
+
+def test_watchdog_stop_after_stops_pings_but_keeps_serving(start, notify_socket):
+    ns = notify_socket(abstract=True)
+    port = _free_port()
+    svc = start(
+        _env(
+            NOTIFY_SOCKET=ns.env_value,
+            WATCHDOG_USEC=400000,
+            DEMO_WATCHDOG_STOP_AFTER=1,
+            DEMO_LISTEN_ADDR=f"127.0.0.1:{port}",
+        )
+    )
+    ns.wait_for("READY=1")
+    ready_at = ns.times("READY=1")[0]
+    stopped = svc.wait_log(lambda r: r["msg"].startswith("watchdog pings stopped"), timeout=3)
+    assert (stopped["level"], stopped["variable"], stopped["after_ms"]) == ("warn", "DEMO_WATCHDOG_STOP_AFTER", 1000)
+    stop_seen = time.monotonic()
+    time.sleep(0.8)  # two more ping periods with no ping
+    pings = ns.times("WATCHDOG=1")
+    assert len(pings) >= 3, pings  # about 200, 400, 600, 800 ms (1000 ms races with the stop)
+    assert all(t - ready_at < 1.15 for t in pings), [t - ready_at for t in pings]
+    assert not [t for t in pings if t > stop_seen]
+    status, body, _ = _get(f"http://127.0.0.1:{port}/healthz")
+    assert (status, body["status"]) == (200, "ok")
+
+
+# (e) DEMO_NOT_READY --------------------------------------------------------------
+
+
+def test_not_ready_makes_readyz_503(start):
+    port = _free_port()
+    svc = start(_env(DEMO_NOT_READY=1, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
+    _listening(svc)
+    status, body, _ = _get(f"http://127.0.0.1:{port}/readyz")
+    assert status == 503
+    assert body["status"] == "not_ready"
+    assert (body["version"], body["service"]) == (VERSION, "gosvc-demo")
+    assert "DEMO_NOT_READY" in body["reason"]
+    status, body, _ = _get(f"http://127.0.0.1:{port}/healthz")
+    assert (status, body["status"]) == (200, "ok")
+    svc.wait_log(lambda r: r["msg"] == "request" and r["path"] == "/readyz" and r["status"] == 503)
+
+
+# (f) DEMO_SLOW_MS and draining on SIGTERM ------------------------------------
+
+
+def test_slow_ms_delays_every_response(start):
+    port = _free_port()
+    svc = start(_env(DEMO_SLOW_MS=300, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
+    _listening(svc)
+    for path in ("/healthz", "/readyz"):
+        began = time.monotonic()
+        status, _, _ = _get(f"http://127.0.0.1:{port}{path}")
+        assert status == 200
+        assert time.monotonic() - began >= 0.3
+    logged = [r for r in svc.records() if r["msg"] == "request"]
+    assert len(logged) == 2
+    assert all(r["duration_ms"] >= 300 for r in logged), logged
+
+
+def test_sigterm_drains_an_in_flight_request(start):
+    port = _free_port()
+    svc = start(_env(DEMO_SLOW_MS=700, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
+    _listening(svc)
+    result = {}
+
+    def call():
+        result["answer"] = _get(f"http://127.0.0.1:{port}/healthz", {"X-Trace-Id": "in-flight"})
+
+    client = threading.Thread(target=call)
+    client.start()
+    time.sleep(0.25)
+    svc.proc.send_signal(signal.SIGTERM)
+    svc.wait_log(lambda r: r["msg"] == "shutting down")
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass  # no longer accepting
+    client.join(5)
+    assert result["answer"][0] == 200
+    assert svc.wait_exit(5) == 0
+    msgs = [(r["msg"], r.get("trace_id")) for r in svc.records()]
+    assert msgs.index(("request", "in-flight")) < msgs.index(("shutdown complete", None))
+
+
+def test_shutdown_timeout_bounds_the_drain(start):
+    port = _free_port()
+    svc = start(_env(DEMO_SLOW_MS=5000, DEMO_SHUTDOWN_TIMEOUT="300ms", DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
+    _listening(svc)
+    outcome = {}
+
+    def call():
+        try:
+            outcome["answer"] = _get(f"http://127.0.0.1:{port}/healthz")
+        except OSError as err:
+            outcome["error"] = err
+
+    client = threading.Thread(target=call)
+    client.start()
+    time.sleep(0.2)
+    sent = time.monotonic()
+    svc.proc.send_signal(signal.SIGTERM)
+    assert svc.wait_exit(5) == 0
+    assert time.monotonic() - sent < 2
+    last = svc.records()[-1]
+    assert (last["level"], last["timeout_ms"]) == ("warn", 300)
+    assert last["msg"].startswith("shutdown timeout reached")
+    client.join(5)
+    assert "error" in outcome, outcome  # the 5 s request was cut off, not answered
+
+
+# (g) invalid switch values -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEMO_FAIL_AT_START", "yes"),
+        ("DEMO_NOT_READY", "maybe"),
+        ("DEMO_WATCHDOG_STOP_AFTER", "-1"),
+        ("DEMO_WATCHDOG_STOP_AFTER", "soon"),
+        ("DEMO_SLOW_MS", "fast"),
+        ("DEMO_SLOW_MS", "1.5"),
+        ("DEMO_SHUTDOWN_TIMEOUT", "0"),
+        ("DEMO_LISTEN_ADDR", "localhost"),
+        ("WATCHDOG_USEC", "abc"),
+    ],
+)
+def test_invalid_value_exits_2_naming_the_variable(binary, name, value):
+    res = subprocess.run([binary], env=_env(**{name: value}), capture_output=True, text=True, timeout=10, check=False)
+    assert res.returncode == 2, res.stdout
+    lines = res.stdout.splitlines()
+    assert len(lines) == 1
+    rec = json.loads(lines[0])
+    assert (rec["level"], rec["variable"], rec["value"]) == ("error", name, value)
+    assert f"invalid {name}=" in rec["msg"]
+
+
+# (h) the Go unit tests -------------------------------------------------------------
+
+
+def test_go_unit_tests_pass():
+    # Same CGO_ENABLED and -trimpath as build.sh, so the compiled standard
+    # library in the Go build cache is shared with the session's build.
+    env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="", GOTOOLCHAIN="local", GOPROXY="off")
+    res = subprocess.run(
+        [GO, "test", "-trimpath", "-count=1", "./..."],
+        cwd=SERVICE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.startswith("ok  \texample.com/gosvc-demo"), res.stdout

@@ -1,0 +1,513 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for module_utils/_sigstore.py (parsing and transparency-log arithmetic).
+
+Real material comes from ../shared/vectors (public sigstore conformance data, see its
+MANIFEST.md); tests that need it skip with a reason when the folder is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore as s
+
+VECTORS = ROOT.parent / "shared" / "vectors"
+needs_vectors = pytest.mark.skipif(
+    not (VECTORS / "MANIFEST.md").is_file(),
+    reason=f"conformance vectors not found at {VECTORS} (CI clones shared/ beside the repository)",
+)
+HAPPY = ("happy-path-v0.1", "happy-path-v0.2", "happy-path-v0.3", "happy-path-v0.3-new-mediaType")
+
+
+def vector(rel: str) -> Path:
+    return VECTORS / rel
+
+
+def bundle_doc(case: str) -> dict:
+    return json.loads(vector(f"conformance/{case}/bundle.sigstore.json").read_text())
+
+
+# -- independent RFC 9162 reference (recursive definitions of MTH and PATH) -------------------
+
+
+def _mth(leaves):
+    if len(leaves) == 1:
+        return s.leaf_hash(leaves[0])
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
+
+
+def _path(m, leaves):
+    if len(leaves) == 1:
+        return []
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if m < k:
+        return [*_path(m, leaves[:k]), _mth(leaves[k:])]
+    return [*_path(m - k, leaves[k:]), _mth(leaves[:k])]
+
+
+def test_inclusion_root_matches_reference_for_every_leaf_of_small_trees():
+    for size in range(1, 18):
+        leaves = [f"entry {n}".encode() for n in range(size)]
+        root = _mth(leaves)
+        for index in range(size):
+            got = s.inclusion_root(index, size, s.leaf_hash(leaves[index]), _path(index, leaves))
+            assert got == root, (size, index)
+
+
+def test_inclusion_root_detects_a_wrong_leaf():
+    leaves = [b"a", b"b", b"c", b"d", b"e"]
+    assert s.inclusion_root(2, 5, s.leaf_hash(b"x"), _path(2, leaves)) != _mth(leaves)
+
+
+def test_inclusion_root_refuses_index_outside_tree():
+    with pytest.raises(s.MaterialError, match="outside the tree"):
+        s.inclusion_root(5, 5, b"\x00" * 32, [])
+
+
+def test_inclusion_root_refuses_too_many_hashes():
+    leaves = [b"a", b"b"]
+    with pytest.raises(s.MaterialError, match="more hashes"):
+        s.inclusion_root(0, 2, s.leaf_hash(b"a"), [*_path(0, leaves), b"\x00" * 32])
+
+
+def test_inclusion_root_refuses_too_few_hashes():
+    leaves = [b"a", b"b", b"c"]
+    with pytest.raises(s.MaterialError, match="fewer hashes"):
+        s.inclusion_root(0, 3, s.leaf_hash(b"a"), _path(0, leaves)[:1])
+
+
+def test_inclusion_root_refuses_short_hash():
+    with pytest.raises(s.MaterialError, match="32 bytes"):
+        s.inclusion_root(0, 2, s.leaf_hash(b"a"), [b"\x00" * 31])
+
+
+@needs_vectors
+@pytest.mark.parametrize("case", [*HAPPY, "managed-key-happy-path", "managed-key-and-trusted-root"])
+def test_inclusion_proofs_of_real_rekor_entries_lead_to_their_root(case):
+    material = s.parse_bundle(vector(f"conformance/{case}/bundle.sigstore.json").read_bytes(), case)
+    (entry,) = material.tlog_entries
+    proof = entry.inclusion_proof
+    assert s.inclusion_root(proof.log_index, proof.tree_size, s.leaf_hash(entry.body), proof.hashes) == proof.root_hash
+
+
+@needs_vectors
+def test_corrupted_proof_hash_of_real_vector_does_not_lead_to_root():
+    material = s.parse_bundle(
+        vector("conformance/inclusion-proof-corrupted-hash_fail/bundle.sigstore.json").read_bytes(), "corrupted"
+    )
+    (entry,) = material.tlog_entries
+    proof = entry.inclusion_proof
+    assert s.inclusion_root(proof.log_index, proof.tree_size, s.leaf_hash(entry.body), proof.hashes) != proof.root_hash
+
+
+@needs_vectors
+def test_parse_checkpoint_of_real_rekor_entry():
+    material = s.parse_bundle(vector("conformance/managed-key-happy-path/bundle.sigstore.json").read_bytes(), "b")
+    proof = material.tlog_entries[0].inclusion_proof
+    checkpoint = s.parse_checkpoint(proof.checkpoint)
+    assert checkpoint.origin == "rekor.sigstore.dev - 1193050959916656506"
+    assert checkpoint.tree_size == proof.tree_size == 649584076
+    assert checkpoint.root_hash == proof.root_hash
+    assert checkpoint.signed_text.endswith(b"=\n") and b"\n\n" not in checkpoint.signed_text
+    ((name, hint, signature),) = checkpoint.signatures
+    assert name == "rekor.sigstore.dev"
+    assert hint == material.tlog_entries[0].log_id[:4]
+    assert signature[0] == 0x30  # DER ECDSA
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("origin\n1\nAAAA\n", "exactly one blank line"),
+        ("origin\n1\nAAAA\n\n\u2014 name AAAAAAAA\n\n\u2014 x AAAAAAAA\n", "exactly one blank line"),
+        ("origin\n1\nAAAA\n\n\u2014 name AAAAAAAA", "end with a newline"),
+        ("origin\n1\n\n\u2014 name AAAAAAAA\n", "origin, a tree size and a root hash"),
+        ("origin\nten\nAAAA\n\n\u2014 name AAAAAAAA\n", "not a number"),
+        ("origin\n1\nA!AA\n\n\u2014 name AAAAAAAA\n", "not valid base64"),
+        ("origin\n1\nAAAA\n\n- name AAAAAAAA\n", "malformed"),
+        ("origin\n1\nAAAA\n\n\u2014 name AAAA\n", "too short"),
+    ],
+)
+def test_parse_checkpoint_refuses(text, message):
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_checkpoint(text)
+
+
+@needs_vectors
+def test_set_payload_of_real_entry_verifies_with_the_production_rekor_key():
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    material = s.parse_bundle(vector("conformance/managed-key-happy-path/bundle.sigstore.json").read_bytes(), "b")
+    root = s.parse_trusted_root(vector("trust/production.trusted_root.json").read_bytes(), "prod")
+    (entry,) = material.tlog_entries
+    log = root.tlog(entry.log_id)
+    key = serialization.load_der_public_key(log.raw_bytes)
+    payload = s.set_payload(entry)
+    assert payload.startswith(b'{"body":"eyJhcGlWZXJzaW9uIjoiMC4wLjEi')
+    assert payload.endswith(
+        b'"integratedTime":1766077479,"logID":"' + entry.log_id.hex().encode() + b'","logIndex":771488337}'
+    )
+    key.verify(entry.signed_entry_timestamp, payload, ec.ECDSA(hashes.SHA256()))  # raises if not
+
+
+def test_set_payload_needs_integrated_time():
+    entry = s.TlogEntry(1, b"\x01" * 32, "hashedrekord", "0.0.1", None, b"sig", b"{}", None)
+    with pytest.raises(s.MaterialError, match="no integratedTime"):
+        s.set_payload(entry)
+
+
+# -- bundles ---------------------------------------------------------------------------------
+
+
+@needs_vectors
+@pytest.mark.parametrize(
+    "case, version, keyless",
+    [
+        ("happy-path-v0.1", "0.1", True),
+        ("happy-path-v0.2", "0.2", True),
+        ("happy-path-v0.3", "0.3", True),
+        ("happy-path-v0.3-new-mediaType", "0.3", True),
+        ("managed-key-happy-path", "0.3", False),
+    ],
+)
+def test_parse_real_bundles(case, version, keyless):
+    raw = vector(f"conformance/{case}/bundle.sigstore.json").read_bytes()
+    material = s.parse_bundle(raw, case)
+    doc = json.loads(raw)
+    assert material.form == "bundle"
+    assert material.media_type == doc["mediaType"]
+    assert material.bundle_version == version
+    assert material.signature == base64.b64decode(doc["messageSignature"]["signature"])
+    assert (material.certificate_der is not None) is keyless
+    assert (material.public_key_hint is not None) is not keyless
+    assert material.message_digest == ("sha256", hashlib.sha256(vector("conformance/a.txt").read_bytes()).digest())
+    assert json.loads(material.document) == doc
+    (entry,) = material.tlog_entries
+    assert (entry.kind, entry.version) == ("hashedrekord", "0.0.1")
+    assert entry.log_index == int(doc["verificationMaterial"]["tlogEntries"][0]["logIndex"])
+
+
+@needs_vectors
+def test_parse_bundle_accepts_a_mapping():
+    doc = bundle_doc("happy-path-v0.3")
+    assert s.parse_bundle(doc, "inline").signature == base64.b64decode(doc["messageSignature"]["signature"])
+
+
+@needs_vectors
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("bundle-malformed-json_fail", "not valid JSON"),
+        ("bundle-invalid-base64-signature_fail", "messageSignature.signature is not valid base64"),
+        ("bundle-unknown-version_fail", "unsupported bundle media type"),
+        ("bundle-negative-log-index_fail", "logIndex must be a non-negative integer"),
+        ("bundle-empty-certificate-chain_fail", "empty x509CertificateChain"),
+    ],
+)
+def test_parse_refuses_malformed_conformance_bundles(case, message):
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_bundle(vector(f"conformance/{case}/bundle.sigstore.json").read_bytes(), case)
+
+
+def _mutate(doc, path, value):
+    doc = copy.deepcopy(doc)
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    if value is KeyError:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return doc
+
+
+VM = "verificationMaterial"
+TLOG0 = (VM, "tlogEntries", 0)
+
+
+@needs_vectors
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        (("messageSignature",), KeyError, "has no 'messageSignature'"),
+        (("messageSignature", "signature"), "", "is empty"),
+        (("messageSignature", "messageDigest", "algorithm"), "MD5", "not supported"),
+        (("messageSignature", "messageDigest", "digest"), "AAAA", "not a sha256 digest"),
+        ((VM,), KeyError, "has no 'verificationMaterial'"),
+        ((VM, "publicKey"), {"hint": "x"}, "exactly one of"),
+        ((VM, "x509CertificateChain"), KeyError, "exactly one of"),
+        ((*TLOG0, "logIndex"), "12a", "non-negative integer"),
+        ((*TLOG0, "logIndex"), True, "non-negative integer"),
+        ((*TLOG0, "logId"), KeyError, "has no 'logId'"),
+        ((*TLOG0, "kindVersion"), KeyError, "has no 'kindVersion'"),
+        ((*TLOG0, "canonicalizedBody"), "%%%", "canonicalizedBody is not valid base64"),
+        ((*TLOG0, "inclusionProof", "hashes", 0), "not base64!", "hashes\\[0\\] is not valid base64"),
+        ((*TLOG0, "inclusionProof", "treeSize"), "-3", "treeSize must be a non-negative integer"),
+        ((*TLOG0, "inclusionProof", "checkpoint"), {"envelope": ""}, "has no envelope"),
+        ((*TLOG0, "inclusionPromise", "signedEntryTimestamp"), "!!", "signedEntryTimestamp is not valid base64"),
+        ((VM, "tlogEntries"), {"not": "a list"}, "tlogEntries must be a list"),
+    ],
+)
+def test_parse_bundle_refuses_each_malformed_field(path, value, message):
+    doc = _mutate(bundle_doc("happy-path-v0.1"), path, value)
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_bundle(json.dumps(doc), "bundle")
+
+
+@needs_vectors
+def test_parse_bundle_refuses_dsse_envelope():
+    doc = bundle_doc("happy-path-v0.3")
+    doc["dsseEnvelope"] = {"payload": "", "payloadType": "application/vnd.in-toto+json", "signatures": []}
+    with pytest.raises(s.MaterialError, match="DSSE envelope"):
+        s.parse_bundle(doc, "bundle")
+
+
+@needs_vectors
+def test_parse_bundle_refuses_chain_in_v03_and_certificate_in_v01():
+    v03 = bundle_doc("happy-path-v0.3")
+    v01 = bundle_doc("happy-path-v0.1")
+    chain_in_v03 = _mutate(v03, (VM, "certificate"), KeyError)
+    chain_in_v03[VM]["x509CertificateChain"] = v01[VM]["x509CertificateChain"]
+    with pytest.raises(s.MaterialError, match="v0.3 bundle carries 'certificate'"):
+        s.parse_bundle(chain_in_v03, "bundle")
+    cert_in_v01 = _mutate(v01, (VM, "x509CertificateChain"), KeyError)
+    cert_in_v01[VM]["certificate"] = v03[VM]["certificate"]
+    with pytest.raises(s.MaterialError, match="needs a v0.3 bundle"):
+        s.parse_bundle(cert_in_v01, "bundle")
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ("[]", "must be a JSON object"),
+        ('{"foo": 1}', "neither a Sigstore bundle"),
+        (b"\xff\xfe", "not UTF-8"),
+        (42, "must be JSON text or a mapping"),
+    ],
+)
+def test_parse_bundle_refuses_non_bundles(document, message):
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_bundle(document, "bundle")
+
+
+@needs_vectors
+def test_parse_legacy_bundle_keyless_and_key_based():
+    entry = bundle_doc("happy-path-v0.1")[VM]["tlogEntries"][0]
+    cert_der = base64.b64decode(
+        bundle_doc("happy-path-v0.1")[VM]["x509CertificateChain"]["certificates"][0]["rawBytes"]
+    )
+    cert_pem = b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(cert_der) + b"-----END CERTIFICATE-----\n"
+    doc = {
+        "base64Signature": bundle_doc("happy-path-v0.1")["messageSignature"]["signature"],
+        "cert": base64.b64encode(cert_pem).decode(),
+        "rekorBundle": {
+            "SignedEntryTimestamp": entry["inclusionPromise"]["signedEntryTimestamp"],
+            "Payload": {
+                "body": entry["canonicalizedBody"],
+                "integratedTime": int(entry["integratedTime"]),
+                "logIndex": int(entry["logIndex"]),
+                "logID": base64.b64decode(entry["logId"]["keyId"]).hex(),
+            },
+        },
+    }
+    material = s.parse_bundle(json.dumps(doc), "legacy")
+    assert material.form == "legacy_bundle"
+    assert material.bundle_version == s.LEGACY_BUNDLE_VERSION
+    assert material.certificate_der == cert_der
+    (parsed,) = material.tlog_entries
+    assert (parsed.kind, parsed.version, parsed.integrated_time) == ("hashedrekord", "0.0.1", 1689177396)
+    assert parsed.inclusion_proof is None
+    # The SET payload rebuilt from the legacy form is the one the Sigstore form gives.
+    sigstore_form = s.parse_bundle(json.dumps(bundle_doc("happy-path-v0.1")), "b").tlog_entries[0]
+    assert s.set_payload(parsed) == s.set_payload(sigstore_form)
+
+    key_pem = vector("conformance/managed-key-happy-path/key.pub").read_bytes()
+    key_based = dict(doc, cert=base64.b64encode(key_pem).decode())
+    material = s.parse_bundle(key_based, "legacy")
+    assert material.certificate_der is None and material.legacy_public_key_pem == key_pem
+
+    no_tlog = {k: v for k, v in doc.items() if k != "rekorBundle"}
+    assert s.parse_bundle(no_tlog, "legacy").tlog_entries == ()
+
+
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        ({"base64Signature": "**"}, "base64Signature is not valid base64"),
+        ({"base64Signature": ""}, "base64Signature is empty"),
+        ({"base64Signature": "MEUC", "cert": base64.b64encode(b"not pem").decode()}, "cert is not PEM"),
+        (
+            {
+                "base64Signature": "MEUC",
+                "cert": base64.b64encode(
+                    b"-----BEGIN RSA PRIVATE KEY-----\nAA==\n-----END RSA PRIVATE KEY-----\n"
+                ).decode(),
+            },
+            "expected CERTIFICATE or PUBLIC KEY",
+        ),
+        ({"base64Signature": "MEUC", "rekorBundle": {"SignedEntryTimestamp": "AA=="}}, "has no 'Payload'"),
+        (
+            {"base64Signature": "MEUC", "rekorBundle": {"SignedEntryTimestamp": "AA==", "Payload": {"logID": "zz"}}},
+            "logID is not hex",
+        ),
+        (
+            {
+                "base64Signature": "MEUC",
+                "rekorBundle": {"SignedEntryTimestamp": "AA==", "Payload": {"logID": "00", "body": "bm90IGpzb24="}},
+            },
+            "body is not JSON",
+        ),
+    ],
+)
+def test_parse_legacy_bundle_refuses(doc, message):
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_bundle(doc, "legacy")
+
+
+# -- signatures, entries, trusted roots --------------------------------------------------------
+
+
+@needs_vectors
+def test_parse_signature_as_cosign_prints_it():
+    raw = vector("derived/a.txt.sig").read_bytes()
+    assert s.parse_signature(raw, "sig") == base64.b64decode(raw)
+    assert s.parse_signature(raw.decode() + "\n\n", "sig") == base64.b64decode(raw)
+    wrapped = "\n".join(raw.decode()[i : i + 20] for i in range(0, len(raw), 20))
+    assert s.parse_signature(wrapped, "sig") == base64.b64decode(raw)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "is empty"),
+        ("  \n", "is empty"),
+        ("MEUC!", "not valid base64"),
+        (b"\x30\x82\xff", "not base64 text"),
+        (5, "must be a string"),
+    ],
+)
+def test_parse_signature_refuses(text, message):
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_signature(text, "sig")
+
+
+@needs_vectors
+def test_parse_hashedrekord_of_real_entry():
+    material = s.parse_bundle(vector("conformance/managed-key-happy-path/bundle.sigstore.json").read_bytes(), "b")
+    record = s.parse_hashedrekord(material.tlog_entries[0].body)
+    assert record.algorithm == "sha256"
+    assert record.digest == hashlib.sha256(vector("conformance/a.txt").read_bytes()).hexdigest()
+    assert record.signature == material.signature
+    assert record.verifier_pem == vector("conformance/managed-key-happy-path/key.pub").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"[", "not JSON"),
+        (b'{"kind":"dsse","apiVersion":"0.0.1"}', "only hashedrekord/0.0.1"),
+        (
+            b'{"kind":"hashedrekord","apiVersion":"0.0.1","spec":{"data":{"hash":{"algorithm":"md5","value":"00"}}}}',
+            "not supported",
+        ),
+        (
+            b'{"kind":"hashedrekord","apiVersion":"0.0.1","spec":{"data":{"hash":{"algorithm":"sha256","value":"AB"}}}}',
+            "lowercase hex",
+        ),
+    ],
+)
+def test_parse_hashedrekord_refuses(body, message):
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_hashedrekord(body)
+
+
+@needs_vectors
+@pytest.mark.parametrize(
+    "rel, tlogs, ctlogs, cas",
+    [
+        ("trust/production.trusted_root.json", 2, 2, 2),
+        ("trust/staging.trusted_root.json", 2, 2, 1),
+        ("conformance/managed-key-and-trusted-root/trusted_root.json", None, None, None),
+        ("sigstore-go/public-key-validity.trusted_root.json", 0, 0, 0),
+    ],
+)
+def test_parse_real_trusted_roots(rel, tlogs, ctlogs, cas):
+    raw = json.loads(vector(rel).read_text())
+    root = s.parse_trusted_root(vector(rel).read_bytes(), rel)
+    assert len(root.tlogs) == len(raw.get("tlogs", []))
+    assert len(root.ctlogs) == len(raw.get("ctlogs", []))
+    assert len(root.certificate_authorities) == len(raw.get("certificateAuthorities", []))
+    assert root.timestamp_authorities == len(raw.get("timestampAuthorities", []))
+    if tlogs is not None:
+        assert (len(root.tlogs), len(root.ctlogs), len(root.certificate_authorities)) == (tlogs, ctlogs, cas)
+    for log in root.tlogs:
+        # Log IDs are the SHA-256 of the log key (RFC 6962): the lookup key is trustworthy.
+        assert log.key_id == hashlib.sha256(log.raw_bytes).digest()
+
+
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        ({"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.2"}, "expected application"),
+        ({}, "media type None"),
+        ({"mediaType": s.TRUSTED_ROOT_MEDIA_TYPE, "tlogs": {}}, "tlogs must be a list"),
+        ({"mediaType": s.TRUSTED_ROOT_MEDIA_TYPE, "tlogs": [{"logId": {"keyId": "AA=="}}]}, "has no 'publicKey'"),
+        (
+            {"mediaType": s.TRUSTED_ROOT_MEDIA_TYPE, "certificateAuthorities": [{"certChain": {"certificates": []}}]},
+            "has no certificates",
+        ),
+        (
+            {
+                "mediaType": s.TRUSTED_ROOT_MEDIA_TYPE,
+                "tlogs": [{"logId": {"keyId": "AA=="}, "publicKey": {"rawBytes": "AA==", "validFor": {"start": 5}}}],
+            },
+            "RFC 3339",
+        ),
+    ],
+)
+def test_parse_trusted_root_refuses(doc, message):
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_trusted_root(json.dumps(doc), "root")
+
+
+@pytest.mark.parametrize("value, expected", [(0, 0), ("0", 0), ("18446744073709551615", 2**64 - 1), (7, 7)])
+def test_parse_uint_accepts(value, expected):
+    assert s.parse_uint(value, "n") == expected
+
+
+@pytest.mark.parametrize("value", [-1, "-1", "1.0", "", None, 1.5, False, " 1"])
+def test_parse_uint_refuses(value):
+    with pytest.raises(s.MaterialError, match="non-negative integer"):
+        s.parse_uint(value, "n")
+
+
+def test_pem_blocks_refuses_bad_base64():
+    with pytest.raises(s.MaterialError, match="not valid base64"):
+        s.pem_blocks(b"-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n")
+
+
+def test_argument_spec_matches_module_documentation():
+    import yaml
+
+    from ansible_collections.gosvc.hardening.plugins.modules import cosign_verify
+
+    documented = yaml.safe_load(cosign_verify.DOCUMENTATION)["options"]
+    spec = s.argument_spec()
+    assert set(documented) == set(spec)
+    for name, option in spec.items():
+        doc = documented[name]
+        assert doc["type"] == option["type"], name
+        assert doc.get("default") == option.get("default"), name
+        assert doc.get("choices") == option.get("choices"), name
+        assert doc.get("elements") == option.get("elements"), name
+        assert bool(doc.get("required")) == bool(option.get("required")), name

@@ -1,0 +1,58 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every public role variable is documented, and documented defaults are the real ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "meta" / "argument_specs.yml").exists())
+
+
+def _load(role: str):
+    defaults = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    spec = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    return defaults, spec["argument_specs"]["main"]["options"]
+
+
+def test_every_role_has_argument_specs():
+    assert set(ROLES) == {"go_service", "verify"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_defaults_and_argument_specs_list_the_same_variables(role):
+    defaults, options = _load(role)
+    required = {name for name, opt in options.items() if opt.get("required")}
+    assert set(defaults) == set(options) - required, (
+        f"roles/{role}: variables in defaults/main.yml but not documented: {sorted(set(defaults) - set(options))}; "
+        f"documented but without a default: {sorted(set(options) - required - set(defaults))}"
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_documented_defaults_match_literal_defaults(role):
+    defaults, options = _load(role)
+    for name, value in defaults.items():
+        if isinstance(value, str) and "{{" in value:
+            continue  # computed from other variables; the description says how
+        assert options[name].get("default") == value, f"roles/{role}: {name} default {value!r} is documented as {options[name].get('default')!r}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_variable_is_prefixed_with_the_role_name(role):
+    defaults, options = _load(role)
+    prefix = f"{role}_"
+    bad = sorted(n for n in set(defaults) | set(options) if not n.startswith(prefix))
+    assert not bad, f"roles/{role}: unprefixed variables {bad}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_option_has_a_type_and_description(role):
+    _, options = _load(role)
+    for name, opt in options.items():
+        assert opt.get("type"), f"roles/{role}: {name} has no type"
+        assert opt.get("description"), f"roles/{role}: {name} has no description"
