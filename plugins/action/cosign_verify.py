@@ -55,8 +55,8 @@ class ActionModule(ActionBase):
             required_one_of=REQUIRED_ONE_OF,
         )
         try:
-            check = Verification(self._material(args), self._options(args))
             expected = parse_expected(args["expected_digest"]) if args["expected_digest"] else None
+            check = Verification(self._material(args), self._options(args))
         except (MaterialError, VerifyError, DigestError) as exc:
             return self._fail(result, str(exc), **getattr(exc, "facts", {}))
         except MissingLibrary as exc:

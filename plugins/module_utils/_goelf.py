@@ -60,6 +60,7 @@ ELFCLASS64 = 2
 ELFDATA2LSB = 1
 ELFDATA2MSB = 2
 
+SHT_NULL = 0
 SHT_NOBITS = 8
 SHN_XINDEX = 0xFFFF
 PN_XNUM = 0xFFFF
@@ -272,6 +273,22 @@ class ELFFile:
                     if sec.name_offset < len(names):
                         end = names.find(b"\x00", sec.name_offset)
                         sec.name = names[sec.name_offset : end if end >= 0 else len(names)].decode("latin-1")
+        self._check_extents()
+
+    def _check_extents(self):
+        """Every file-backed section and segment must lie inside the file; else it was truncated."""
+        for index, sec in enumerate(self.sections):
+            if sec.type not in (SHT_NULL, SHT_NOBITS) and sec.size and sec.offset + sec.size > self.size:
+                raise CorruptError(
+                    f"truncated or corrupt ELF file: section {sec.name or index} (offset {sec.offset}, "
+                    f"{sec.size} bytes) extends past the end of the file ({self.size} bytes)"
+                )
+        for seg in self.segments:
+            if seg.filesz and seg.offset + seg.filesz > self.size:
+                raise CorruptError(
+                    f"truncated or corrupt ELF file: segment at 0x{seg.vaddr:x} (offset {seg.offset}, "
+                    f"{seg.filesz} bytes) extends past the end of the file ({self.size} bytes)"
+                )
 
     def _section_header(self, shdr, offset):
         fields = shdr.unpack(self.read_at(offset, shdr.size, "section header 0"))

@@ -924,12 +924,12 @@ def evaluate(config, response):
                 f"redirects that stay on {config.probed_host!r} count as success "
                 "(set allow_redirect_to_other_host=true to accept it)"
             )
-    document = None
-    if response.body and not response.truncated:
+    document = json_error = None
+    if not response.truncated:
         try:
             document = json.loads(response.body)
-        except ValueError:
-            document = None
+        except ValueError as exc:  # includes UnicodeDecodeError
+            json_error = exc
     body_checks = config.body_regex is not None or config.json_assertions
     if body_checks and response.truncated:
         failures.append(
@@ -945,16 +945,14 @@ def evaluate(config, response):
                     f"{len(response.body)}-byte body starting {_snippet(response.body)!r}"
                 )
         if config.json_assertions:
-            try:
-                parsed = json.loads(response.body)
-            except ValueError as exc:
+            if json_error is not None:
                 failures.append(
                     f"json: expected a JSON body for json_assertions, got {len(response.body)} bytes that do not "
-                    f"parse ({exc}), starting {_snippet(response.body)!r}"
+                    f"parse ({json_error}), starting {_snippet(response.body)!r}"
                 )
             else:
                 for assertion in config.json_assertions:
-                    message = check_assertion(assertion, parsed)
+                    message = check_assertion(assertion, document)
                     if message:
                         failures.append(message)
     if config.min_cert_days is not None and response.tls is not None:

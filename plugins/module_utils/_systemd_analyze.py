@@ -389,8 +389,8 @@ def _is_own_file(path: str, unit: str, own_files: set) -> bool:
     """The unit's fragment or a drop-in: listed by systemctl, or named UNIT or in UNIT.d/ (spelled differently)."""
     if path in own_files:
         return True
-    parent, _, base = path.rpartition("/")
-    return base == unit or parent.rpartition("/")[2] == unit + ".d"
+    parent, base = os.path.split(path)
+    return base == unit or os.path.basename(parent) == unit + ".d"
 
 
 def verify_message(path: str, problems: list) -> str:
@@ -439,19 +439,20 @@ def assess_unit(run, bins, unit, max_exposure=None, verify_unit_file=True, worst
     systemctl = bins["systemctl"]
 
     def call(argv, extra_env=None):
+        """stdout of a command that must succeed."""
         rc, out, err = run(argv, extra_env or {})
         if rc != 0:
             raise _command_failure(argv, rc, out, err)
-        return rc, out, err
+        return out
 
-    _, out, _ = call([analyze, "--version"])
+    out = call([analyze, "--version"])
     try:
         version = parse_version(out)
     except AnalyzeError as exc:
         raise StepError(f"Reading the systemd version: {exc}") from None
 
     show_argv = [systemctl, "show", "-p", SHOW_PROPERTIES, unit]
-    _, out, _ = call(show_argv)
+    out = call(show_argv)
     props = parse_show(out)
     load_state = props.get("LoadState", "")
     facts = {
@@ -552,7 +553,7 @@ def _security(call, run, analyze, unit, version, use_json):
 
 
 def _table(call, argv, unit):
-    _, out, _ = call(argv)
+    out = call(argv)
     try:
         return parse_security_table(out, unit)
     except AnalyzeError as exc:

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 module: checksum_verify
 short_description: Verify a file on the target against an expected SHA-2 digest
 version_added: 0.1.0
-author: gosvc.hardening maintainers
+author: gosvc.hardening contributors (@gosvc)
 description:
   - Hashes a file on the target and compares the digest with an expected one, in constant time.
     The task fails when they differ; the failure message names the file, the expected and the actual digest.

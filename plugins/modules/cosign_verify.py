@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 module: cosign_verify
 short_description: Verify a Cosign / Sigstore signature of a file on the target without copying it back
 version_added: 0.1.0
-author: gosvc.hardening maintainers
+author: gosvc.hardening contributors (@gosvc)
 description:
   - Verifies that a file on the target was signed, with C(cosign sign-blob) or any Sigstore client, by the
     expected key or the expected keyless (Fulcio certificate) identity.
@@ -30,7 +30,7 @@ description:
     chain to Fulcio at the signing time, SCT, transparency log inclusion proof and promise, identity policy).
     Everything else, including all transparency log checks of key-based material, is verified with
     C(cryptography).
-  - A failed verification fails the task with the reason in RV(msg).
+  - A failed verification fails the task with the reason in C(msg).
 options:
   path:
     description:
@@ -100,8 +100,10 @@ options:
   trusted_root_path:
     description:
       - Controller path of a Sigstore C(trusted_root.json) (media type
-        C(application/vnd.dev.sigstore.trustedroot+json;version=0.1)), for example the output of
-        C(cosign trusted-root create) or C(trusted_root.json) of the Sigstore TUF repository.
+        C(application/vnd.dev.sigstore.trustedroot+json;version=0.1)). For Sigstore's public-good instance
+        that is the C(trusted_root.json) target of the TUF repository U(https://tuf-repo-cdn.sigstore.dev),
+        fetched once where there is network (for example with C(sigstore plumbing update-trust-root)); for a
+        private instance, the output of C(cosign trusted-root create).
       - Required for keyless material and for key-based bundles while O(require_tlog=true).
     type: path
   require_tlog:
@@ -143,6 +145,7 @@ attributes:
     description: The module only reads; verification runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to diff.
   idempotent:
     support: full
     description: Read-only; never reports a change.
@@ -233,7 +236,7 @@ size:
   description: Size of the file in bytes.
   returned: when the target was reached
   type: int
-  sample: 39
+  sample: 109
 signature_digest_algorithm:
   description: Digest algorithm the signature was verified over.
   returned: when the signature was checked
@@ -249,8 +252,8 @@ signer:
   returned: when the material was read
   type: dict
   sample:
-    identity: https://github.com/example/app/.github/workflows/release.yml@refs/tags/v1.4.2
-    issuer: https://token.actions.githubusercontent.com
+    identity: william@yossarian.net
+    issuer: https://github.com/login/oauth
 tlog_verified:
   description: Whether transparency log evidence was verified.
   returned: when the material was read
@@ -290,21 +293,35 @@ tlog:
     inclusion_promise:
       description: Whether the material carries a signed entry timestamp.
       type: bool
+    inclusion_proof_verified:
+      description: Whether a Merkle inclusion proof and its signed checkpoint were verified.
+      type: bool
+    inclusion_promise_verified:
+      description: Whether the signed entry timestamp was verified.
+      type: bool
   sample:
     verified: true
     required: true
-    log_index: 25579
-    log_id: d32f30a3c32d639c2b762205a21c7bb07788e68283a4ae6f4211872
-    integrated_time: 1689177396
+    log_index: 771488337
+    log_id: c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d
+    integrated_time: 1766077479
     kind: hashedrekord/0.0.1
     inclusion_proof: true
     inclusion_promise: true
+    inclusion_proof_verified: true
+    inclusion_promise_verified: true
+missing:
+  description: The keyless policy options that were missing, when that was the failure.
+  returned: when keyless material came without identity or issuer
+  type: list
+  elements: str
+  sample: [certificate_identity, certificate_oidc_issuer]
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402  (imports follow the documentation)
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._digests import DigestError, file_digest  # noqa: E402
-from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import argument_spec  # noqa: E402
+from ansible_collections.gosvc.hardening.plugins.module_utils._digests import DigestError, file_digest
+from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import argument_spec
 
 
 def main():

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 module: go_binary_info
 short_description: Read a Go binary's build information and check it against a hardening policy
 version_added: 0.1.0
-author: gosvc.hardening maintainers
+author: gosvc.hardening contributors (@gosvc)
 description:
   - Reads the build information that the Go linker embeds in an ELF executable, in pure Python on the
     target, without the C(go) tool. The result matches what C(go version -m BINARY) prints.
@@ -25,7 +25,7 @@ description:
     C(-trimpath). Paths in DWARF sections are not examined.
   - Only the ELF headers and the few regions needed are read, so large binaries are not loaded into memory.
   - With any of the policy options set, the module fails when the binary breaks the policy and lists every
-    violation in O(violations), not only the first.
+    violation in RV(violations), not only the first.
 options:
   path:
     description:
@@ -86,6 +86,7 @@ attributes:
     description: The module only reads the file; check mode returns the same result.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is no diff.
   idempotent:
     support: full
     description: The module never changes anything.
@@ -299,9 +300,9 @@ violations:
   sample: ["require_trimpath: built without -trimpath (no '-trimpath=true' build setting)"]
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (  # noqa: E402
+from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
     CorruptError,
     GoBinaryError,
     NotGoError,

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 module: health_check
 short_description: Probe an HTTP, HTTPS or unix-socket health endpoint from the target
 version_added: 0.1.0
-author: gosvc.hardening maintainers
+author: gosvc.hardening contributors (@gosvc)
 description:
   - Sends GET (or HEAD) requests from the managed host to a health endpoint, usually one a service
     exposes on loopback or on a unix socket, and fails unless the response meets every check.
@@ -74,7 +74,8 @@ options:
       - Each item has O(json_assertions[].path) and exactly one of O(json_assertions[].equals),
         O(json_assertions[].in), O(json_assertions[].exists) or O(json_assertions[].matches).
         This is validated before any request, with an error naming the item.
-      - A failing item is reported as C(json_assertions[INDEX] (PATH): expected ..., got ...).
+      - 'Each failing item is reported separately with its index, its path, what was expected and what the
+        body held, for example C(json_assertions[1] ...: expected equals "ok", got "down").'
     type: list
     elements: dict
     suboptions:
@@ -210,8 +211,10 @@ attributes:
     description: The module only sends requests and reads responses; check mode changes nothing.
   diff_mode:
     support: none
+    description: There is nothing to diff; the module changes nothing.
   idempotent:
     support: full
+    description: Running the task again sends the same requests and changes nothing on the target.
 notes:
   - Unix socket URLs carry plain HTTP only.
   - On Python 3.13 targets, certificate validation is strict (C(VERIFY_X509_STRICT)); private CAs must
@@ -387,9 +390,9 @@ msg:
     success_threshold=1); last attempt: status: expected 200, got 503
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._http import (  # noqa: E402
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
     HealthCheckError,
     build_config,
     run_health_check,

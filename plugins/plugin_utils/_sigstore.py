@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import struct
 from datetime import datetime, timedelta, timezone
@@ -35,6 +36,7 @@ from typing import Any, Dict, List, NamedTuple, Optional
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import (
     DIGEST_ALGORITHMS,
+    LEGACY_BUNDLE_VERSION,
     Material,
     MaterialError,
     TlogEntry,
@@ -175,9 +177,9 @@ def _unsupported_key(key: Any, where: str) -> VerifyError:
             f"{where} is {kind}: unsupported, because {kind} signs the whole file and this module only has its "
             "digest (the file stays on the target and is never copied back); sign with an ECDSA or RSA key, "
             "or verify with cosign where the file is",
-            key_type=kind,
+            public_key_type=kind,
         )
-    return VerifyError(f"{where} is a {kind} key, which cosign blob signatures do not use", key_type=kind)
+    return VerifyError(f"{where} is a {kind} key, which cosign blob signatures do not use", public_key_type=kind)
 
 
 def signature_matches(key: Any, signature: bytes, algorithm: str, digest: bytes, where: str) -> bool:
@@ -322,6 +324,29 @@ def _sigstore():
     return Hashed, Bundle, SigstoreTrustedRoot, Verifier, HashAlgorithm
 
 
+class _LibraryWarnings(logging.Handler):
+    """Collect what a library logs at WARNING and above into ``sink`` instead of stderr."""
+
+    def __init__(self, name: str, sink: List[str]):
+        super().__init__(logging.WARNING)
+        self.logger = logging.getLogger(name)
+        self.sink = sink
+        self.saved_propagate = True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(f"{self.logger.name}: {record.getMessage()}")
+
+    def __enter__(self):
+        self.saved_propagate, self.logger.propagate = self.logger.propagate, False
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        self.logger.removeHandler(self)
+        self.logger.propagate = self.saved_propagate
+        return False
+
+
 class Verification:
     """Plan and run one verification; see the module docstring."""
 
@@ -349,6 +374,8 @@ class Verification:
         self.record = self._hashedrekord()
         self.algorithms_to_try = self._signature_algorithms()
         self._require_trusted_root()
+        if self.method == "key" and options.require_tlog:
+            self._require_tlog_entry()
         if self.method == "keyless" and material.form == "bundle":
             _sigstore()  # fail now, before the target is touched, when the library is missing
 
@@ -375,8 +402,6 @@ class Verification:
                     "and set certificate_identity and certificate_oidc_issuer instead"
                 )
             self.key = load_public_key(o.public_key_pem, o.public_key_source)
-            if isinstance(self.key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
-                raise _unsupported_key(self.key, o.public_key_source)
             if not isinstance(self.key, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
                 raise _unsupported_key(self.key, o.public_key_source)
             return "key"
@@ -461,9 +486,24 @@ class Verification:
             why = "keyless verification" if self.method == "keyless" else "checking transparency log evidence"
             raise VerifyError(
                 f"trusted_root_path is required for {why}: give the controller path of a Sigstore trusted_root.json "
-                "(for the public-good instance: `cosign trusted-root create` output or trusted_root.json from "
-                "tuf-repo-cdn.sigstore.dev); this module never fetches it"
+                "(public-good instance: the trusted_root.json that tuf-repo-cdn.sigstore.dev distributes through "
+                "TUF; private instance: `cosign trusted-root create`); this module never fetches it"
             )
+
+    def _require_tlog_entry(self) -> None:
+        m = self.material
+        if self.entry is not None:
+            return
+        if m.form == "signature":
+            raise VerifyError(
+                f"{m.source} is a bare signature: it carries no transparency log evidence and this module never "
+                "queries Rekor; verify the bundle instead (cosign sign-blob --bundle), or set require_tlog: "
+                "false to accept a signature that was never logged (reported in the result)"
+            )
+        raise VerifyError(
+            f"{m.source} carries no transparency log entry (signed with tlog upload disabled?); set "
+            "require_tlog: false to accept that explicitly"
+        )
 
     @property
     def algorithms(self) -> List[str]:
@@ -498,6 +538,8 @@ class Verification:
                 self._run_keyless_detached(digests, result)
         except VerifyError as exc:
             exc.facts = {**result, **exc.facts, "verified": False}
+            if self.warnings:
+                exc.facts["warnings"] = list(self.warnings)
             raise
         result["tlog_verified"] = result["tlog"]["verified"]
         if not self.options.require_tlog:
@@ -542,19 +584,8 @@ class Verification:
         )
 
     def _run_key(self, digests: Dict[str, str], result: Dict[str, Any]) -> None:
-        m, o = self.material, self.options
+        o = self.options
         check_tlog = o.require_tlog
-        if check_tlog and self.entry is None:
-            if m.form == "signature":
-                raise VerifyError(
-                    f"{m.source} is a bare signature: it carries no transparency log evidence and this module never "
-                    "queries Rekor; verify the bundle instead (cosign sign-blob --bundle), or set require_tlog: "
-                    "false to accept a signature that was never logged (reported in the result)"
-                )
-            raise VerifyError(
-                f"{m.source} carries no transparency log entry (signed with tlog upload disabled?); set "
-                "require_tlog: false to accept that explicitly"
-            )
         self._check_message_digest(digests)
         algorithm = self._check_signature(self.key, digests, o.public_key_source)
         result["signature_digest_algorithm"] = algorithm
@@ -568,13 +599,12 @@ class Verification:
         algorithm = self.algorithms_to_try[0]
         if algorithm != "sha256":
             raise VerifyError(f"{m.source} records a {algorithm} digest; keyless bundles are verified over sha256 only")
+        digest = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=self._digest(digests, "sha256"))
         try:
-            bundle = Bundle.from_json(m.document)
-            trusted_root = SigstoreTrustedRoot.from_file(self.options.trusted_root_path)
-            verifier = Verifier(trusted_root=trusted_root)
-            verifier.verify_artifact(
-                Hashed(algorithm=HashAlgorithm.SHA2_256, digest=self._digest(digests, "sha256")), bundle, self.policy
-            )
+            with _LibraryWarnings("sigstore", self.warnings):
+                bundle = Bundle.from_json(m.document)
+                verifier = Verifier(trusted_root=SigstoreTrustedRoot.from_file(self.options.trusted_root_path))
+                verifier.verify_artifact(digest, bundle, self.policy)
         except VerifyError:
             raise
         except Exception as exc:  # the library raises several types; any of them means "not verified"
@@ -582,7 +612,14 @@ class Verification:
             raise VerifyError(f"keyless verification of {m.source} failed: {detail}") from None
         result["signature_digest_algorithm"] = algorithm
         result["signer"] = self.policy.signer
-        result["tlog"]["verified"] = True
+        # sigstore-python requires an inclusion proof with checkpoint and checks the promise when present.
+        result["tlog"].update(
+            {
+                "verified": True,
+                "inclusion_proof_verified": True,
+                "inclusion_promise_verified": self.entry.signed_entry_timestamp is not None,
+            }
+        )
 
     def _run_keyless_legacy(self, digests: Dict[str, str], result: Dict[str, Any]) -> None:
         m = self.material
@@ -630,18 +667,19 @@ class Verification:
             log_key = serialization.load_der_public_key(log.raw_bytes)
         except (ValueError, UnsupportedAlgorithm) as exc:
             raise VerifyError(f"{root.source}: the key of log {entry.log_id.hex()} cannot be loaded: {exc}") from None
-        if entry.kind not in ("hashedrekord",) or entry.version != "0.0.1":
+        if (entry.kind, entry.version) != ("hashedrekord", "0.0.1"):
             raise VerifyError(
                 f"{m.source} holds a {entry.kind}/{entry.version} log entry; this verifier checks hashedrekord/0.0.1 "
                 "(Rekor v1) entries for key-based and legacy material"
             )
         proof_ok = self._verify_inclusion_proof(entry, log_key, log.key_details)
         promise_ok = self._verify_promise(entry, log_key, log)
-        if m.bundle_version in ("0.1", "cosign-legacy") and not promise_ok:
+        needs_promise = m.bundle_version in ("0.1", LEGACY_BUNDLE_VERSION)
+        if needs_promise and not promise_ok:
             raise VerifyError(
                 f"{m.source} has no inclusion promise (signed entry timestamp), which its format requires"
             )
-        if m.bundle_version not in ("0.1", "cosign-legacy") and not proof_ok:
+        if not needs_promise and not proof_ok:
             raise VerifyError(f"{m.source} has no inclusion proof with a checkpoint, which bundle v0.2+ requires")
         result["tlog"].update(
             {"verified": True, "inclusion_proof_verified": proof_ok, "inclusion_promise_verified": promise_ok}

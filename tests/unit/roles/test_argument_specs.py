@@ -38,7 +38,10 @@ def test_documented_defaults_match_literal_defaults(role):
     defaults, options = _load(role)
     for name, value in defaults.items():
         if isinstance(value, str) and "{{" in value:
-            continue  # computed from other variables; the description says how
+            # Computed from other variables: validate_argument_spec would template a documented
+            # default, so the description says how it is computed instead.
+            assert "default" not in options[name], f"roles/{role}: {name} has a computed default; document it in prose"
+            continue
         assert options[name].get("default") == value, f"roles/{role}: {name} default {value!r} is documented as {options[name].get('default')!r}"
 
 
@@ -56,3 +59,20 @@ def test_every_option_has_a_type_and_description(role):
     for name, opt in options.items():
         assert opt.get("type"), f"roles/{role}: {name} has no type"
         assert opt.get("description"), f"roles/{role}: {name} has no description"
+
+
+def test_hardening_matrix_in_docs_lists_every_directive():
+    rows = yaml.safe_load((ROOT / "roles" / "go_service" / "vars" / "main.yml").read_text())["__go_service_hardening"]
+    doc = (ROOT / "docs" / "go_service.md").read_text()
+    for row in rows:
+        line = next((ln for ln in doc.splitlines() if ln.startswith(f"| `{row['key']}` |")), None)
+        assert line, f"docs/go_service.md: no matrix row for {row['key']}"
+        assert f"| {row['min_systemd']} |" in line, f"docs/go_service.md: {row['key']} lacks its minimum systemd version"
+
+
+def test_hardening_rows_are_well_formed():
+    rows = yaml.safe_load((ROOT / "roles" / "go_service" / "vars" / "main.yml").read_text())["__go_service_hardening"]
+    for row in rows:
+        assert set(row) == {"key", "value", "min_systemd", "profiles", "note"}, row
+        assert isinstance(row["min_systemd"], int) and row["min_systemd"] >= 1, row
+        assert set(row["profiles"]) <= {"strict", "standard"} and row["profiles"], row

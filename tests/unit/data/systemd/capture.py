@@ -41,6 +41,7 @@ UNITS = [
 # What plugins/modules/unit_security.py sets for every systemd-analyze call.
 MODULE_ENV = {"SYSTEMD_COLORS": "0", "SYSTEMD_LOG_COLOR": "0", "LC_ALL": "C.UTF-8"}
 SECURITY_UNITS = ["us-bare.service", "us-typical.service", "us-hardened.service", "us-dropin.service"]
+REPLAY_UNITS = ["us-unknownkey.service", "us-wrongsection.service", "us-relexec.service", "us-badexec.service"]
 SA = ["systemd-analyze"]
 SHOW = ["systemctl", "show", "-p", "FragmentPath,DropInPaths,LoadState,ActiveState"]
 SECURITY = [*SA, "security", "--no-pager"]
@@ -67,7 +68,7 @@ def main():
                 full_env.pop(key, None)
             else:
                 full_env[key] = value
-        proc = subprocess.run(argv, env=full_env, capture_output=True)
+        proc = subprocess.run(argv, env=full_env, capture_output=True, check=False)
         stdout = proc.stdout.decode("utf-8", "surrogateescape")
         entry = {
             "name": name,
@@ -111,6 +112,11 @@ def main():
         run("security." + stem + ".txt", [*SECURITY, unit])
         run("security." + stem + ".short.json", [*SECURITY, "--json=short", unit])
         run("security." + stem + ".debug.json", [*SECURITY, "--json=short", unit], env={"SYSTEMD_ANALYZE_DEBUG": "1"})
+    # For replaying the module's own command sequence on units whose verify output fails the task.
+    for unit in REPLAY_UNITS:
+        stem = unit[: -len(".service")]
+        run("security." + stem + ".txt", [*SECURITY, unit])
+        run("security." + stem + ".debug.json", [*SECURITY, "--json=short", unit], env={"SYSTEMD_ANALYZE_DEBUG": "1"})
     run("security.us-typical.pretty.json", [*SECURITY, "--json=pretty", "us-typical.service"])
     run("show.missing.txt", [*SHOW, "gosvc-no-such-unit.service"])
 
@@ -151,7 +157,7 @@ def main():
         if "@" in name or os.path.isdir(path) or name.endswith((".wants", ".requires", ".d")):
             continue
         env = dict(os.environ, **MODULE_ENV)
-        proc = subprocess.run([*VERIFY, path], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.run([*VERIFY, path], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
         text = proc.stdout.decode("utf-8", "surrogateescape").strip()
         if text or proc.returncode:
             lines.append("# " + path + " rc=" + str(proc.returncode))

@@ -361,6 +361,27 @@ def test_evaluate_collects_every_failure():
     ]
 
 
+@pytest.mark.parametrize(
+    ("body", "failure"),
+    [
+        (
+            b"",
+            "json: expected a JSON body for json_assertions, got 0 bytes that do not parse "
+            "(Expecting value: line 1 column 1 (char 0)), starting ''",
+        ),
+        (
+            b'{"status": "\xff"}',
+            "json: expected a JSON body for json_assertions, got 15 bytes that do not parse "
+            "('utf-8' codec can't decode byte 0xff in position 12: invalid start byte), "
+            'starting \'{"status": "\ufffd"}\'',
+        ),
+    ],
+)
+def test_evaluate_body_that_is_not_json(body, failure):
+    config = build_config(_params(json_assertions=[{"path": "status", "exists": True}]))
+    assert evaluate(config, _response(200, body)) == ([failure], None)
+
+
 def test_evaluate_connection_error_only():
     response = _response(None)
     response.error = "connect to 127.0.0.1:1 failed: [Errno 111] Connection refused"

