@@ -183,13 +183,13 @@ matched_entry:
       returned: success
 """
 
-import os  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
+import os
+from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.urls import fetch_url, mask_url  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import fetch_url, mask_url
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (  # noqa: E402
+from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     DigestError,
     ExpectedDigest,
     decode_checksums,

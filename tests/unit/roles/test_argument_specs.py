@@ -42,7 +42,8 @@ def test_documented_defaults_match_literal_defaults(role):
             # default, so the description says how it is computed instead.
             assert "default" not in options[name], f"roles/{role}: {name} has a computed default; document it in prose"
             continue
-        assert options[name].get("default") == value, f"roles/{role}: {name} default {value!r} is documented as {options[name].get('default')!r}"
+        documented = options[name].get("default")
+        assert documented == value, f"roles/{role}: {name} default {value!r} is documented as {documented!r}"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -67,7 +68,7 @@ def test_hardening_matrix_in_docs_lists_every_directive():
     for row in rows:
         line = next((ln for ln in doc.splitlines() if ln.startswith(f"| `{row['key']}` |")), None)
         assert line, f"docs/go_service.md: no matrix row for {row['key']}"
-        assert f"| {row['min_systemd']} |" in line, f"docs/go_service.md: {row['key']} lacks its minimum systemd version"
+        assert f"| {row['min_systemd']} |" in line, f"docs/go_service.md: {row['key']} lacks its min systemd version"
 
 
 def test_hardening_rows_are_well_formed():
