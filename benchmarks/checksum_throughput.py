@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) gosvc.hardening contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Throughput of plugins/module_utils/_digests.file_digest against coreutils.
@@ -120,7 +119,7 @@ def run(args):
 
         print(f"warming the page cache ({path}) ...", flush=True)
         warm(path)
-        times = {name: [] for name, _ in methods}
+        times = {name: [] for name, _fn in methods}
         results = {}
         for _run in range(args.runs):
             # Interleaved so that a slow period of the machine hits every method alike.
@@ -167,7 +166,7 @@ def run(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument(
         "--path", help="file to hash; created with random data if missing, reused (and kept) if present"
     )

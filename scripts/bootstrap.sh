@@ -57,8 +57,8 @@ setup_docker() {
   if ! docker_ok; then
     log "starting dockerd in the background (log: /var/log/gosvc-dockerd.log)"
     nohup dockerd >/var/log/gosvc-dockerd.log 2>&1 &
-    local i
-    for i in $(seq 1 60); do docker_ok && break; sleep 1; done
+    local _
+    for _ in $(seq 1 60); do docker_ok && break; sleep 1; done
   fi
   docker_ok || die "dockerd did not come up; see /var/log/gosvc-dockerd.log"
   echo "Docker engine reachable"
@@ -80,7 +80,7 @@ main() {
   local s
   for s in "${steps[@]}"; do
     case "$s" in
-      packages) is_debian_root && apt_install_missing "${APT_PACKAGES[@]}" || true ;;
+      packages) if is_debian_root; then apt_install_missing "${APT_PACKAGES[@]}"; fi ;;
       venv) step "virtualenv" setup_venv ;;
       docker) step "docker engine" setup_docker ;;
       images) step "systemd test images" setup_images ;;

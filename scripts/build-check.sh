@@ -8,21 +8,25 @@ cd "$GOSVC_ROOT"
 work="$(mktemp -d "${TMPDIR:-/tmp}/gosvc-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 ansible-galaxy collection build --output-path "$work/dist" .
-tarball="$(ls "$work"/dist/gosvc-hardening-*.tar.gz)"
+tarballs=("$work"/dist/gosvc-hardening-*.tar.gz)
+tarball="${tarballs[0]}"
 echo "tarball: $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), $(tar -tzf "$tarball" | wc -l) entries"
 if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.cache|tests/unit|molecule|__pycache__|\.git)(/|$)'; then
   die "the tarball contains development files (see build_ignore in galaxy.yml)"
 fi
-ansible-galaxy collection install --offline -p "$work/installed" "$tarball" >/dev/null
-# Only the installed copy must be visible: no checkout link on the path.
+# Only the installed copy may be visible: not the checkout link, not a copy
+# that ansible-lint or a user put in ~/.ansible/collections.
 export ANSIBLE_COLLECTIONS_PATH="$work/installed"
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
+ansible-galaxy collection install --offline --force -p "$work/installed" "$tarball" >/dev/null
+[ -f "$work/installed/ansible_collections/gosvc/hardening/MANIFEST.json" ] || die "the tarball did not install"
 cd "$work"
-modules=$(cd "$GOSVC_ROOT/plugins/modules" && ls ./*.py | sed 's|^\./||; s|\.py$||')
+modules=$(find "$GOSVC_ROOT/plugins/modules" -maxdepth 1 -name '*.py' ! -name '__init__.py' -printf '%f\n' | sed 's|\.py$||' | sort)
 for m in $modules; do
   ansible-doc -t module "gosvc.hardening.$m" >/dev/null || die "ansible-doc failed for module $m"
   echo "ansible-doc module gosvc.hardening.$m: ok"
 done
-for r in $(cd "$GOSVC_ROOT/roles" && ls); do
+for r in $(find "$GOSVC_ROOT/roles" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort); do
   ansible-doc -t role "gosvc.hardening.$r" >/dev/null || die "ansible-doc failed for role $r"
   echo "ansible-doc role gosvc.hardening.$r: ok"
 done

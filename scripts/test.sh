@@ -11,7 +11,7 @@ cd "$GOSVC_ROOT"
 # ansible-core releases claimed in meta/runtime.yml besides the one in the
 # main virtualenv (tests/requirements.txt): each gets unit, sanity and a real
 # deploy + verify run.
-COMPAT_CORE_VERSIONS=(${GOSVC_COMPAT_CORE_VERSIONS:-2.17.14 2.18.12})
+read -r -a COMPAT_CORE_VERSIONS <<< "${GOSVC_COMPAT_CORE_VERSIONS:-2.17.14 2.18.12}"
 
 stage_setup() { "$GOSVC_ROOT/scripts/bootstrap.sh"; }
 

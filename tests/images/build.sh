@@ -42,8 +42,9 @@ apt_mirror() {
   echo "${uri%/}"
 }
 
+# Comments and blank lines do not change an image, so they do not count.
 recipe_hash() {
-  cat "$here/build.sh" "$here/releases.sh" | sha256sum | cut -c1-16
+  grep -hvE '^[[:space:]]*(#|$)' "$here/build.sh" "$here/releases.sh" | sha256sum | cut -c1-16
 }
 
 build_one() {

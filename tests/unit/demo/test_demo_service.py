@@ -111,7 +111,7 @@ class NotifySocket:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                for _, lines in self.messages:
+                for _addr, lines in self.messages:
                     if assignment in lines:
                         return lines
                 left = deadline - time.monotonic()
@@ -272,7 +272,7 @@ def test_notify_watchdog_health_logs_and_sigterm(start, notify_socket):
     assert body == {"status": "ok", "version": VERSION, "service": "gosvc-demo"}
     assert headers["Content-Type"] == "application/json"
     assert headers["X-Trace-Id"] == "pytest-trace-1"
-    status, body, _ = _get(f"http://127.0.0.1:{port}/readyz")
+    status, body, _headers = _get(f"http://127.0.0.1:{port}/readyz")
     assert (status, body["status"]) == (200, "ok")
     status, body, headers = _get(f"http://127.0.0.1:{port}/")
     assert (status, body["version"]) == (200, VERSION)
@@ -344,7 +344,7 @@ def test_flags_only_without_notify_socket(start):
     svc = start(_env(), args=("-listen", "127.0.0.1:0", "-service-name", "shop-api", "-shutdown-timeout", "2s"))
     addr = _listening(svc)
     assert re.fullmatch(r"127\.0\.0\.1:\d+", addr) and not addr.endswith(":0")
-    status, body, _ = _get(f"http://{addr}/healthz")
+    status, body, _headers = _get(f"http://{addr}/healthz")
     assert (status, body) == (200, {"status": "ok", "version": VERSION, "service": "shop-api"})
     svc.proc.send_signal(signal.SIGINT)
     assert svc.wait_exit(3) == 0
@@ -400,7 +400,7 @@ def test_watchdog_stop_after_stops_pings_but_keeps_serving(start, notify_socket)
     assert len(pings) >= 3, pings  # about 200, 400, 600, 800 ms (1000 ms races with the stop)
     assert all(t - ready_at < 1.15 for t in pings), [t - ready_at for t in pings]
     assert not [t for t in pings if t > stop_seen]
-    status, body, _ = _get(f"http://127.0.0.1:{port}/healthz")
+    status, body, _headers = _get(f"http://127.0.0.1:{port}/healthz")
     assert (status, body["status"]) == (200, "ok")
 
 
@@ -411,12 +411,12 @@ def test_not_ready_makes_readyz_503(start):
     port = _free_port()
     svc = start(_env(DEMO_NOT_READY=1, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
     _listening(svc)
-    status, body, _ = _get(f"http://127.0.0.1:{port}/readyz")
+    status, body, _headers = _get(f"http://127.0.0.1:{port}/readyz")
     assert status == 503
     assert body["status"] == "not_ready"
     assert (body["version"], body["service"]) == (VERSION, "gosvc-demo")
     assert "DEMO_NOT_READY" in body["reason"]
-    status, body, _ = _get(f"http://127.0.0.1:{port}/healthz")
+    status, body, _headers = _get(f"http://127.0.0.1:{port}/healthz")
     assert (status, body["status"]) == (200, "ok")
     svc.wait_log(lambda r: r["msg"] == "request" and r["path"] == "/readyz" and r["status"] == 503)
 
@@ -430,9 +430,11 @@ def test_slow_ms_delays_every_response(start):
     _listening(svc)
     for path in ("/healthz", "/readyz"):
         began = time.monotonic()
-        status, _, _ = _get(f"http://127.0.0.1:{port}{path}")
+        status, _body, _headers = _get(f"http://127.0.0.1:{port}{path}")
         assert status == 200
         assert time.monotonic() - began >= 0.3
+    # The request log line is written after the response; wait for both to arrive.
+    svc.wait_log(lambda r: r["msg"] == "request" and r["path"] == "/readyz")
     logged = [r for r in svc.records() if r["msg"] == "request"]
     assert len(logged) == 2
     assert all(r["duration_ms"] >= 300 for r in logged), logged

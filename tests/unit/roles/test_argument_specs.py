@@ -56,7 +56,7 @@ def test_every_variable_is_prefixed_with_the_role_name(role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_option_has_a_type_and_description(role):
-    _, options = _load(role)
+    _defaults, options = _load(role)
     for name, opt in options.items():
         assert opt.get("type"), f"roles/{role}: {name} has no type"
         assert opt.get("description"), f"roles/{role}: {name} has no description"

@@ -492,7 +492,7 @@ def test_file_digest_readinto_loop_with_small_odd_chunks(release):
 def test_file_digest_streams_instead_of_loading_the_file(tmp_path, use_hashlib):
     path = tmp_path / "large.bin"
     with open(path, "wb") as handle:
-        for _ in range(32):
+        for _i in range(32):
             handle.write(os.urandom(1024 * 1024))
     tracemalloc.start()
     try:

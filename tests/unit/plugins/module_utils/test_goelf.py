@@ -100,7 +100,7 @@ def go_version_m(binary):
         elif kind == "=>":
             last["replace"] = {"path": fields[1], "version": fields[2], "sum": fields[3] if len(fields) > 3 else ""}
         elif kind == "build":
-            key, _, value = fields[1].partition("=")
+            key, _sep, value = fields[1].partition("=")
             if value.startswith('"'):
                 value = json.loads(value)  # strconv.Quote output of printable text is a JSON string
             out["settings"][key] = value

@@ -98,7 +98,7 @@ def go_version_m(binary):
         elif fields[0] == "mod":
             mod = fields[1:]
         elif fields[0] == "build":
-            key, _, value = fields[1].partition("=")
+            key, _sep, value = fields[1].partition("=")
             settings[key] = json.loads(value) if value.startswith('"') else value
     return version, path, mod, settings
 
