@@ -67,6 +67,8 @@ setup_docker() {
 setup_images() {
   command -v debootstrap >/dev/null || apt_install_missing debootstrap
   "$GOSVC_ROOT/tests/images/build.sh"
+  # Images replaced by a rebuild stay behind untagged; drop them.
+  docker image prune -f --filter "label=gosvc.recipe" >/dev/null
 }
 
 setup_demo_binaries() {
