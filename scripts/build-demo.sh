@@ -6,12 +6,13 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 src="$GOSVC_ROOT/demo/goservice"
+third="$GOSVC_ROOT/demo/thirdparty"
 dist="$GOSVC_CACHE/demo/dist"
 versions=("${@:-1.0.0 2.0.0 3.0.0}")
 # shellcheck disable=SC2206
 versions=(${versions[*]})
 
-key="$( (cd "$src" && find . -type f \( -name '*.go' -o -name go.mod -o -name build.sh \) ! -name '*_test.go' -print0 \
+key="$( (cd "$GOSVC_ROOT/demo" && find goservice thirdparty -type f \( -name '*.go' -o -name go.mod -o -name build.sh \) ! -name '*_test.go' -print0 \
   | sort -z | xargs -0 sha256sum; go version) | sha256sum | cut -c1-16)"
 
 for v in "${versions[@]}"; do
@@ -22,7 +23,17 @@ for v in "${versions[@]}"; do
   fi
   mkdir -p "$out"
   "$src/build.sh" "$v" "$out/gosvc-demo" >/dev/null
-  (cd "$out" && sha256sum gosvc-demo > checksums.txt)
+  # A service written by someone else, published the goreleaser way: an
+  # archive holding the binary, listed in the same checksums.txt.
+  stage="$(mktemp -d)"
+  mkdir -p "$stage/thirdparty-exporter_${v}_linux_amd64"
+  (cd "$third" && CGO_ENABLED=0 GOFLAGS= go build -trimpath -buildvcs=false \
+    -ldflags "-s -w -buildid= -X main.version=$v" -o "$stage/thirdparty-exporter_${v}_linux_amd64/thirdparty-exporter" .)
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$stage" \
+    -czf "$out/thirdparty-exporter_${v}_linux_amd64.tar.gz" "thirdparty-exporter_${v}_linux_amd64"
+  cp "$stage/thirdparty-exporter_${v}_linux_amd64/thirdparty-exporter" "$out/thirdparty-exporter"
+  rm -rf "$stage"
+  (cd "$out" && sha256sum gosvc-demo "thirdparty-exporter_${v}_linux_amd64.tar.gz" thirdparty-exporter > checksums.txt)
   echo "$key" > "$out/.key"
   echo "demo $v built: $(cut -d' ' -f1 "$out/checksums.txt")"
 done

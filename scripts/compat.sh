@@ -24,8 +24,10 @@ export PATH="$venv/bin:$PATH"
 # community.docker (the demo's connection plugin) comes from the main venv's
 # pinned `ansible` package; the collection under test from the checkout.
 export ANSIBLE_COLLECTIONS_PATH="$GOSVC_CACHE/collections:$main_site"
-ansible --version | head -1
-ansible --version | head -1 | grep -q "core $core" || die "expected ansible-core $core"
+version_line="$(ansible --version)"
+version_line="${version_line%%$'\n'*}"
+echo "$version_line"
+[[ "$version_line" == *"core $core]"* ]] || die "expected ansible-core $core, found: $version_line"
 
 step "unit tests on ansible-core $core" python -m pytest -q -p no:cacheprovider
 step "sanity on ansible-core $core" scripts/sanity.sh --test validate-modules --test import --test compile \

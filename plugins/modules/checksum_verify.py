@@ -184,10 +184,10 @@ matched_entry:
 """
 
 import os
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import fetch_url, mask_url
+from ansible.module_utils.urls import fetch_url
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     DigestError,
@@ -202,6 +202,17 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
 )
 
 SOURCES = ["checksum", "checksums_content", "checksums_path", "checksums_url"]
+
+
+def mask_url(url):
+    """Return ``url`` without any user:password part, for messages (ansible-core 2.17 has no mask_url)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"********@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _fetch_checksums(module, url, timeout, max_bytes):

@@ -290,3 +290,9 @@ def test_empty_checksums_content_fails(run_module, release):
     result = run_module(checksum_verify, {"path": str(target), "checksums_content": "\n"})
     assert result["failed"] is True
     assert "checksums_content is empty" in result["msg"]
+
+
+def test_mask_url_hides_credentials_and_keeps_the_rest():
+    masked = checksum_verify.mask_url("https://user:s3cret@example.org:8443/a/checksums.txt?x=1")
+    assert masked == "https://********@example.org:8443/a/checksums.txt?x=1"
+    assert checksum_verify.mask_url("http://example.org/c.txt") == "http://example.org/c.txt"

@@ -1,0 +1,3 @@
+module example.com/thirdparty-exporter
+
+go 1.19
