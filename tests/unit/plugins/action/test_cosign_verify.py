@@ -78,7 +78,9 @@ def verify(run_module):
         task.args = {k: val for k, val in args.items() if val is not None}
         task.check_mode = check_mode
         connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir=None))
-        action = action_plugin.ActionModule(task, connection, PlayContext(), DataLoader(), None)
+        # templar and shared_loader_obj: positional for every ansible-core we support (2.17 requires both).
+        action = action_plugin.ActionModule(task, connection, PlayContext(), DataLoader(), None, None)
+        action._load_name = "gosvc.hardening.cosign_verify"  # set by the plugin loader in a real run
         calls = []
 
         def execute_module(module_name=None, module_args=None, task_vars=None, **kwargs):
