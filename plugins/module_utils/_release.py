@@ -182,7 +182,7 @@ def check_root(root):
     if not os.path.isabs(root):
         raise ReleaseError(f"root {root!r} is not an absolute path; give it as /opt/<service>")
     root = os.path.normpath(root)
-    if root == "/":
+    if not root.strip("/"):
         raise ReleaseError("root is /; give a directory of its own, for example /opt/myservice")
     return root
 
@@ -216,16 +216,20 @@ def parse_mode(value):
         if not match:
             raise ReleaseError(f"mode {value!r} is not an octal file mode; give it quoted, such as '0755'")
         mode = int(match.group(1), 8)
+    hint = ""
+    if isinstance(value, int):
+        hint = f" (mode was given as the number {value}, octal {oct(value)[2:]}; quote it in YAML: mode: '0755')"
     if mode < 0 or mode > 0o7777:
-        raise ReleaseError(f"mode {value!r} is out of range; give it quoted, such as '0755'")
+        raise ReleaseError(f"mode {value!r} is out of range; give it quoted, such as '0755'{hint}")
     if mode & 0o7000:
         raise ReleaseError(
             f"mode {oct(mode)[2:].zfill(4)} sets setuid, setgid or sticky bits; a service binary needs none, "
-            "use '0755'"
+            f"use '0755'{hint}"
         )
     if mode & 0o002:
         raise ReleaseError(
             f"mode {oct(mode)[2:].zfill(4)} lets every user write the binary; use '0755' (releases are immutable)"
+            + hint
         )
     return mode
 
@@ -239,7 +243,9 @@ def resolve_owner(owner):
     try:
         return pwd.getpwnam(owner).pw_uid
     except KeyError:
-        raise ReleaseError(f"owner {owner!r} is not a user on this host; create it first or give a numeric uid") from None
+        raise ReleaseError(
+            f"owner {owner!r} is not a user on this host; create it first or give a numeric uid"
+        ) from None
 
 
 def resolve_group(group):
@@ -520,6 +526,12 @@ def make_dir(path, uid=None, gid=None):
         os.chown(path, uid, gid)
 
 
+def _make_root(root):
+    """Create the release root and missing parents with mode 0755."""
+    os.makedirs(root, DIR_MODE)
+    os.chmod(root, DIR_MODE)
+
+
 def switch_current(layout, version):
     """Point ``current`` at ``releases/<version>`` with one rename(2): it never disappears."""
     temp = _temp_name(layout.root, "current")
@@ -699,8 +711,7 @@ def _verify_src(src, expected, root, check_mode, run):
         verify_file(src, expected)
     except DigestError as exc:
         raise ReleaseError(
-            f"the staged binary does not match checksum: {exc}; nothing was changed. Upload the artifact again "
-            "(it may be truncated) or correct checksum",
+            f"the staged binary {exc}; nothing was changed (upload the artifact again, or correct checksum)",
             {"path": src, "expected": expected.digest, "actual": exc.details.get("digest")},
         ) from None
     return src
@@ -743,6 +754,12 @@ def _diff(layout, before, after):
     }
 
 
+def _switch_text(layout, link, canonical):
+    if link.target is None:
+        return f"create {layout.current} -> {canonical}"
+    return f"switch {layout.current}: {link.target} -> {canonical}"
+
+
 def _clean_leftovers(layout, run):
     for path in find_temp_files(layout):
         run.do(f"remove {path} (left over by an interrupted run)", _remove, path)
@@ -757,6 +774,8 @@ def _report_inventory(layout, inv, run, remove_empty, reuse=None):
         if remove_empty and version != reuse:
             run.do(f"remove the empty directory {layout.release_dir(version)}", os.rmdir, layout.release_dir(version))
     for name in inv.strays:
+        if name == reuse:
+            continue
         run.warnings.append(
             f"{os.path.join(layout.releases, name)} is not a release this module knows (no binary, or not a "
             "directory); it is left alone"
@@ -783,7 +802,7 @@ def install_release(params, check_mode=False):
 
     root_info = _lstat(root)
     if root_info is None:
-        run.do(f"create {root}", make_dir, root)
+        run.do(f"create {root}", _make_root, root)
     elif not os.path.isdir(root):
         raise ReleaseError(f"root {root} is a {_kind(root_info.st_mode)}, not a directory; give the release root")
 
@@ -853,14 +872,18 @@ def install_release(params, check_mode=False):
             if release_info is None:
                 run.do(f"create {release_dir}", make_dir, release_dir, uid, gid)
             elif _attributes_differ(release_dir, uid, gid, DIR_MODE):
-                run.do(f"set owner, group and mode 0755 of {release_dir}", _set_attributes, release_dir, uid, gid, DIR_MODE)
+                run.do(
+                    f"set owner, group and mode 0755 of {release_dir}", _set_attributes, release_dir, uid, gid, DIR_MODE
+                )
             run.actions.append(f"install {binary_path} from {params.get('src')}")
             if not check_mode:
                 install_method = place_binary(src, release_dir, binary_name, expected, uid, gid, mode)
             releases.append(Release(version, expected.digest, utc_now(), binary_name))
         else:
             if _attributes_differ(release_dir, uid, gid, DIR_MODE):
-                run.do(f"set owner, group and mode 0755 of {release_dir}", _set_attributes, release_dir, uid, gid, DIR_MODE)
+                run.do(
+                    f"set owner, group and mode 0755 of {release_dir}", _set_attributes, release_dir, uid, gid, DIR_MODE
+                )
             if _attributes_differ(binary_path, uid, gid, mode):
                 run.do(
                     f"set owner, group and mode {oct(mode)[2:].zfill(4)} of {binary_path}",
@@ -890,7 +913,7 @@ def install_release(params, check_mode=False):
         if new_state.as_json() != state.as_json():
             run.do(f"write {layout.state}", write_state, layout, new_state)
         if relink:
-            run.do(f"switch {layout.current}: {link.target} -> {canonical}", switch_current, layout, version)
+            run.do(_switch_text(layout, link, canonical), switch_current, layout, version)
         for old in pruned:
             run.do(f"remove release {old} ({layout.release_dir(old)})", _remove_release, layout, old)
         pruned_staging = []
@@ -898,7 +921,12 @@ def install_release(params, check_mode=False):
         src_real = os.path.realpath(src) if src else None
         for name in _listdir(layout.staging):
             path = os.path.join(layout.staging, name)
-            if _SHA256.match(name) and name not in referenced and _is_regular(path) and os.path.realpath(path) != src_real:
+            if (
+                _SHA256.match(name)
+                and name not in referenced
+                and _is_regular(path)
+                and os.path.realpath(path) != src_real
+            ):
                 pruned_staging.append(path)
                 run.do(f"remove the staged file {path} (no kept release uses it)", os.unlink, path)
 
@@ -946,7 +974,9 @@ def rollback_release(params, check_mode=False):
         check_name(binary_hint, "binary_name", "myservice")
     pinned = parse_checksum(params.get("checksum")) if params.get("checksum") is not None else None
     if not os.path.isdir(root):
-        raise ReleaseError(f"root {root} does not exist or is not a directory; nothing was installed there to roll back to")
+        raise ReleaseError(
+            f"root {root} does not exist or is not a directory; nothing was installed there to roll back to"
+        )
 
     with RootLock(layout.lock, exclusive=not check_mode, create=not check_mode, timeout=params.get("lock_timeout", 60)):
         _clean_leftovers(layout, run)
@@ -1012,7 +1042,7 @@ def rollback_release(params, check_mode=False):
         if new_state.as_json() != state.as_json():
             run.do(f"write {layout.state}", write_state, layout, new_state)
         if link.target != canonical:
-            run.do(f"switch {layout.current}: {link.target} -> {canonical}", switch_current, layout, target)
+            run.do(_switch_text(layout, link, canonical), switch_current, layout, target)
 
     return {
         "changed": bool(run.actions),
