@@ -545,8 +545,9 @@ def _open(url, option, headers, timeout, validate_certs):
             follow_redirects="urllib2",
             # The exact bytes the digest applies to: no transparent gunzip of .tar.gz files.
             decompress=False,
-            # A token for the release host is not sent on to the storage host it redirects to.
-            unredirected_headers=["authorization"],
+            # Credentials for the release host are not repeated on a redirect (release hosts
+            # redirect to presigned storage URLs, which need none and must not see them).
+            unredirected_headers=list(headers),
         )
     except urllib.error.HTTPError as exc:
         hint = "check the URL and url_headers" if exc.code in (401, 403, 404) else "try again later"
@@ -703,9 +704,22 @@ def expected_digest(params, artifact_name):
                 raise ArtifactError(str(exc)) from None
             source = f"{source} (cached copy {stored}, offline)"
         else:
-            data = fetch_bytes(
-                url, "checksums_url", _headers(params), params["timeout"], params["validate_certs"], MAX_CHECKSUMS_BYTES
-            )
+            try:
+                data = fetch_bytes(
+                    url,
+                    "checksums_url",
+                    _headers(params),
+                    params["timeout"],
+                    params["validate_certs"],
+                    MAX_CHECKSUMS_BYTES,
+                )
+            except ArtifactError as exc:
+                if not os.path.isfile(stored):
+                    raise
+                raise ArtifactError(
+                    f"{exc}; a copy fetched by an earlier run is in the cache, set offline: true to use it",
+                    exc.details,
+                ) from None
     try:
         entries = parse_checksums_text(decode_checksums(data, source), source)
         entry = find_entry(entries, entry_name if entry_name is not None else artifact_name, None, source)
@@ -744,7 +758,7 @@ class _Layout:
         self.binary = os.path.join(self.bin_dir, binary_name)
 
 
-def _cached_artifact_ok(path, expected, warnings):
+def _cached_artifact_ok(path, expected, again, warnings):
     """Whether the cached artifact still matches; a file that does not is removed (with a warning)."""
     try:
         st = os.lstat(path)
@@ -757,8 +771,8 @@ def _cached_artifact_ok(path, expected, warnings):
         except DigestError as exc:
             why = str(exc)
     else:
-        why = "it is not a regular file"
-    warnings.append(f"discarded the cached artifact {path}: {why}; it is fetched again")
+        why = f"{path} is not a regular file"
+    warnings.append(f"discarded the cached artifact, {why}; it is {again}")
     if stat.S_ISDIR(st.st_mode):
         raise ArtifactError(f"cache path {path} is a directory; remove it")
     _unlink(path)
@@ -786,10 +800,10 @@ def _obtain_artifact(params, layout, expected, name, source):
             origin = ""
             if expected.entry is not None:
                 origin = f" (expected digest from {expected.source} line {expected.entry.line})"
-            option = "url" if url is not None else "src"
+            option, what = ("url", "download") if url is not None else ("src", "copy")
             raise ArtifactError(
                 f"{option} {source} does not match the expected digest: expected {expected.digest}, actual {actual} "
-                f"({exc.details.get('size')} bytes){origin}; the file was removed from the cache. It is corrupt, "
+                f"({exc.details.get('size')} bytes){origin}; the {what} was removed from the cache: it is corrupt, "
                 "truncated or not the release that was pinned",
                 details={"expected": str(expected.digest), "actual": actual, "size": exc.details.get("size")},
             ) from None
@@ -882,7 +896,8 @@ def resolve_artifact(params, max_binary_bytes=MAX_BINARY_BYTES):
         for directory in (layout.entry, layout.artifact_dir, layout.bin_dir):
             _make_dir(directory)
             remove_stale_temps(directory)
-        cached = _cached_artifact_ok(layout.artifact, expected.digest, warnings)
+        again = "downloaded again" if url is not None else "copied again from src"
+        cached = _cached_artifact_ok(layout.artifact, expected.digest, again, warnings)
         if not cached:
             _obtain_artifact(params, layout, expected, name, source)
         changed = not cached

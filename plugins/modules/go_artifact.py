@@ -13,7 +13,7 @@ description:
     into a cache directory keyed by the artifact's digest, verifies it against an expected digest, and puts the
     binary at C(<cache_dir>/<key>/bin/<binary_name>). Hosts then get a copy of that binary and re-verify
     RV(binary_sha256).
-  - Meant to run on the controller once per version, with C(delegate_to: localhost) and C(run_once: true).
+  - "Meant to run on the controller once per version, with C(delegate_to: localhost) and C(run_once: true)."
   - The expected digest applies to what was downloaded or copied (the archive, not the binary inside it). It is
     pinned in O(checksum), or looked up in a checksums file (goreleaser C(checksums.txt), C(sha256sum) output,
     BSD C(--tag) lines) given by O(checksums_url) or O(checksums_src).
@@ -247,6 +247,11 @@ actual:
   returned: failure
   type: str
   sample: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+size:
+  description: On a digest mismatch, the number of bytes downloaded or copied.
+  returned: failure
+  type: int
+  sample: 550702
 binary_path:
   description: The binary in the cache, mode 0755.
   returned: success

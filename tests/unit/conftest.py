@@ -57,6 +57,22 @@ def run_module(monkeypatch, capsys):
     from ansible.module_utils.common.text.converters import to_bytes
 
     def _run(module, args: dict, check_mode: bool = False) -> dict:
+        # Warnings and deprecations are process-global in AnsibleModule; a real module run starts
+        # with none, so each run here does too (ansible-core 2.19 also de-duplicates them globally).
+        from ansible.module_utils.common import warnings as ansible_warnings
+
+        for name in ("_global_warnings", "_global_deprecations"):
+            store = getattr(ansible_warnings, name, None)
+            if store is not None:
+                store.clear()
+        # A module runs in a target process: on ansible-core 2.19, once controller code (an action
+        # plugin test) has been imported, module warnings would go to the controller's display instead.
+        try:
+            from ansible.module_utils import _internal as ansible_internal
+        except ImportError:  # ansible-core < 2.19
+            ansible_internal = None
+        if ansible_internal is not None and hasattr(ansible_internal, "is_controller"):
+            monkeypatch.setattr(ansible_internal, "is_controller", False)
         payload = dict(args)
         payload["_ansible_check_mode"] = check_mode
         payload.setdefault("_ansible_remote_tmp", tempfile.gettempdir())
