@@ -33,7 +33,8 @@ for v in "${versions[@]}"; do
     -czf "$out/thirdparty-exporter_${v}_linux_amd64.tar.gz" "thirdparty-exporter_${v}_linux_amd64"
   cp "$stage/thirdparty-exporter_${v}_linux_amd64/thirdparty-exporter" "$out/thirdparty-exporter"
   rm -rf "$stage"
-  (cd "$out" && sha256sum gosvc-demo "thirdparty-exporter_${v}_linux_amd64.tar.gz" thirdparty-exporter > checksums.txt)
+  (cd "$out" && sha256sum gosvc-demo "thirdparty-exporter_${v}_linux_amd64.tar.gz" thirdparty-exporter > .checksums.txt.tmp \
+    && mv -f .checksums.txt.tmp checksums.txt)
   echo "$key" > "$out/.key"
   echo "demo $v built: $(cut -d' ' -f1 "$out/checksums.txt")"
 done

@@ -571,3 +571,61 @@ def test_bad_binary_name(run_module, release, cache, name):
     )
     assert result["failed"] is True
     assert "binary_name" in result["msg"]
+
+
+def test_timeout_must_be_positive(run_module, release, cache):
+    args = {
+        "src": str(release / BARE),
+        "checksum": sha256sum(release / BARE),
+        "binary_name": "a",
+        "cache_dir": str(cache),
+    }
+    result = run_module(go_artifact, dict(args, timeout=0))
+    assert result["failed"] is True
+    assert "timeout must be a positive number of seconds, got 0" in result["msg"]
+
+
+def test_md5_checksum_is_refused(run_module, release, cache):
+    md5 = subprocess.run(["md5sum", str(release / BARE)], check=True, capture_output=True, text=True).stdout.split()[0]
+    result = run_module(
+        go_artifact, {"src": str(release / BARE), "checksum": f"md5:{md5}", "binary_name": "a", "cache_dir": str(cache)}
+    )
+    assert result["failed"] is True
+    assert "algorithm prefix 'md5' is not supported" in result["msg"]
+
+
+def test_missing_src_and_missing_checksums_src(run_module, release, cache):
+    missing = run_module(
+        go_artifact,
+        {"src": str(release / "nope"), "checksum": "ab" * 32, "binary_name": "a", "cache_dir": str(cache)},
+    )
+    assert missing["failed"] is True
+    assert f"src {release / 'nope'} does not exist on the controller" in missing["msg"]
+    no_sums = run_module(
+        go_artifact,
+        {
+            "src": str(release / BARE),
+            "checksums_src": str(release / "SHA256SUMS"),
+            "binary_name": "a",
+            "cache_dir": str(cache),
+        },
+    )
+    assert no_sums["failed"] is True
+    assert f"checksums_src {release / 'SHA256SUMS'} does not exist on the controller" in no_sums["msg"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the cache directory to another user")
+def test_cache_dir_of_another_user_is_refused(run_module, release, cache):
+    cache.mkdir(mode=0o700)
+    os.chown(cache, 65534, 65534)
+    result = run_module(
+        go_artifact,
+        {
+            "src": str(release / BARE),
+            "checksum": sha256sum(release / BARE),
+            "binary_name": "a",
+            "cache_dir": str(cache),
+        },
+    )
+    assert result["failed"] is True
+    assert f"cache_dir {cache} belongs to uid 65534, not to the user running the task (uid 0)" in result["msg"]
