@@ -11,6 +11,7 @@ them module results captured on real hosts.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 
@@ -482,6 +483,28 @@ def verify_report(raw, severities):
     }
 
 
+def verify_local_addresses(fib_trie, if_inet6=""):
+    """The host's own non-loopback addresses: IPv4 from /proc/net/fib_trie (entries followed by
+    ``/32 host LOCAL``), global-scope IPv6 from /proc/net/if_inet6. No iproute2 needed."""
+    found = []
+    lines = (fib_trie or "").splitlines()
+    for line, following in zip(lines, lines[1:]):
+        match = re.match(r"^\s*\|-- (\d+\.\d+\.\d+\.\d+)$", line)
+        if match and following.split() == ["/32", "host", "LOCAL"]:
+            address = match.group(1)
+            if not address.startswith("127.") and address not in found:
+                found.append(address)
+    for line in (if_inet6 or "").splitlines():
+        fields = line.split()
+        # address (32 hex digits), ifindex, prefix length, scope, flags, name; scope 00 is global.
+        if len(fields) >= 4 and len(fields[0]) == 32 and fields[3] == "00":
+            address = ":".join(fields[0][i : i + 4] for i in range(0, 32, 4))
+            address = str(ipaddress.IPv6Address(address))
+            if address not in found:
+                found.append(address)
+    return found
+
+
 def _bracket(address):
     return f"[{address}]" if ":" in address else address
 
@@ -526,4 +549,5 @@ class FilterModule:
         return {
             "verify_report": verify_report,
             "verify_forbidden_targets": verify_forbidden_targets,
+            "verify_local_addresses": verify_local_addresses,
         }

@@ -35,6 +35,24 @@ def _cells(row):
     ]
 
 
+def rollout_text(rollout):
+    """One cell for a rollout record ``{status, from, to, reason}`` (or a plain string)."""
+    if not rollout:
+        return "-"
+    if not isinstance(rollout, dict):
+        return str(rollout)
+    status, old, new = rollout.get("status"), rollout.get("from") or "none", rollout.get("to") or "?"
+    if status == "deployed":
+        return f"{new} (unchanged)" if old == new else f"{old} -> {new}"
+    if status == "rolled back":
+        return f"{new} failed, rolled back to {old}"
+    if status == "rollback failed":
+        return f"{new} failed, ROLLBACK FAILED (was {old})"
+    if status == "failed":
+        return f"{new} failed, nothing to roll back to"
+    return str(status or "-")
+
+
 def verify_summary(rows):
     """Lines of the fleet table, header first (see verify_summary.yml)."""
     if not isinstance(rows, list) or not all(isinstance(r, dict) and r.get("host") for r in rows):
@@ -45,7 +63,7 @@ def verify_summary(rows):
     for row in sorted(rows, key=lambda r: str(r["host"])):
         cells = _cells(row)
         if with_rollout:
-            cells.append(str(row.get("rollout") or "-"))
+            cells.append(rollout_text(row.get("rollout")))
         table.append(cells)
     widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
     return [
