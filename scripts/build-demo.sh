@@ -18,7 +18,7 @@ key="$( (cd "$GOSVC_ROOT/demo" && find goservice thirdparty -type f \( -name '*.
 for v in "${versions[@]}"; do
   out="$dist/$v"
   if [ "$(cat "$out/.key" 2>/dev/null)" = "$key" ] && [ -x "$out/gosvc-demo" ]; then
-    echo "demo $v is up to date ($(cut -d' ' -f1 "$out/checksums.txt"))"
+    echo "demo $v is up to date ($(grep "  gosvc-demo$" "$out/checksums.txt" | cut -d' ' -f1))"
     continue
   fi
   mkdir -p "$out"
@@ -36,5 +36,5 @@ for v in "${versions[@]}"; do
   (cd "$out" && sha256sum gosvc-demo "thirdparty-exporter_${v}_linux_amd64.tar.gz" thirdparty-exporter > .checksums.txt.tmp \
     && mv -f .checksums.txt.tmp checksums.txt)
   echo "$key" > "$out/.key"
-  echo "demo $v built: $(cut -d' ' -f1 "$out/checksums.txt")"
+  echo "demo $v built: $(grep "  gosvc-demo$" "$out/checksums.txt" | cut -d' ' -f1)"
 done
