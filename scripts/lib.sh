@@ -9,6 +9,9 @@ export PATH="$GOSVC_VENV/bin:$PATH"
 # The checkout is the collection: make it importable as gosvc.hardening.
 export ANSIBLE_COLLECTIONS_PATH="$GOSVC_CACHE/collections${ANSIBLE_COLLECTIONS_PATH:+:$ANSIBLE_COLLECTIONS_PATH}"
 export ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-0}"
+# One round trip per task instead of three (no module file copy): what we
+# recommend for fleets, and what the demo and the compat runs use.
+export ANSIBLE_PIPELINING="${ANSIBLE_PIPELINING:-True}"
 export PY_COLORS="${PY_COLORS:-0}"
 
 log() { printf '\n==> %s\n' "$*"; }
