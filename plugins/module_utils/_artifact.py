@@ -36,7 +36,7 @@ import urllib.error
 import zipfile
 import zlib
 from typing import List, NamedTuple, Optional
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import open_url
@@ -49,6 +49,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     digests_equal,
     file_digest,
     find_entry,
+    mask_url,
     parse_checksums_text,
     parse_expected,
     read_capped,
@@ -106,16 +107,6 @@ class Member(NamedTuple):
 # --------------------------------------------------------------------------
 # Names
 # --------------------------------------------------------------------------
-
-
-def mask_url(url):
-    """``url`` without a user:password part and with any query hidden, for messages and results."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.username is not None or parts.password is not None:
-        netloc = "********@" + netloc.rpartition("@")[2]
-    query = "********" if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def check_file_name(name, what, fix):

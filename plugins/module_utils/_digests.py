@@ -53,6 +53,7 @@ import os
 import re
 import stat
 from typing import List, NamedTuple, Optional
+from urllib.parse import urlsplit, urlunsplit
 
 #: Supported algorithms and the length of their hex digest.
 ALGORITHMS = {"sha256": 64, "sha384": 96, "sha512": 128}
@@ -543,3 +544,13 @@ __all__: List[str] = [
     "read_checksums_path",
     "verify_file",
 ]
+
+
+def mask_url(url):
+    """``url`` without a user:password part and with any query hidden, for messages and results."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.username is not None or parts.password is not None:
+        netloc = "********@" + netloc.rpartition("@")[2]
+    query = "********" if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))

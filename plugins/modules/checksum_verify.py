@@ -184,7 +184,7 @@ matched_entry:
 """
 
 import os
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import fetch_url
@@ -194,6 +194,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     ExpectedDigest,
     decode_checksums,
     find_entry,
+    mask_url,
     parse_checksums_text,
     parse_expected,
     read_capped,
@@ -202,17 +203,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
 )
 
 SOURCES = ["checksum", "checksums_content", "checksums_path", "checksums_url"]
-
-
-def mask_url(url):
-    """Return ``url`` without any user:password part, for messages (ansible-core 2.17 has no mask_url)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"********@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _fetch_checksums(module, url, timeout, max_bytes):
