@@ -27,7 +27,7 @@ for v in "${versions[@]}"; do
   # archive holding the binary, listed in the same checksums.txt.
   stage="$(mktemp -d)"
   mkdir -p "$stage/thirdparty-exporter_${v}_linux_amd64"
-  (cd "$third" && CGO_ENABLED=0 GOFLAGS= go build -trimpath -buildvcs=false \
+  (cd "$third" && CGO_ENABLED=0 GOFLAGS='' go build -trimpath -buildvcs=false \
     -ldflags "-s -w -buildid= -X main.version=$v" -o "$stage/thirdparty-exporter_${v}_linux_amd64/thirdparty-exporter" .)
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$stage" \
     -czf "$out/thirdparty-exporter_${v}_linux_amd64.tar.gz" "thirdparty-exporter_${v}_linux_amd64"

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright (c) gosvc.hardening contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Health watchdog probe for services that cannot speak sd_notify.
