@@ -15,6 +15,6 @@ The demo containers keep running. Look around:
   docker exec gosvc-demo-debian12 systemctl status demo
   docker exec gosvc-demo-debian12 systemd-analyze security demo.service
   docker exec gosvc-demo-debian12 journalctl -u demo -n 5 -o cat
-Reports: $GOSVC_ROOT/reports/verify/*.json
+Reports: $GOSVC_ROOT/reports/verify/<host>.json (JSON) and <host>.xml (JUnit), fleet-summary.json
 Remove them: docker rm -f gosvc-demo-debian11 gosvc-demo-debian12 gosvc-demo-debian13
 MSG

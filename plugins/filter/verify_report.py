@@ -1,0 +1,562 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the verify role: turn what the role read from a host into a report.
+
+``verify_report`` takes one mapping of raw inputs (registered module results and the role's
+settings, see ``verify_report.yml`` next to this file) and returns the per-host report: one record
+per check with its severity and status, plus the summary fields. ``verify_forbidden_targets``
+expands ``verify_forbidden_urls`` into the URLs to probe. Pure functions: the unit tests feed
+them module results captured on real hosts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+
+from ansible.errors import AnsibleFilterError
+
+REPORT_FORMAT = "gosvc.hardening.verify/v1"
+SEVERITIES = ("blocking", "warning", "audit")
+STATUSES = ("passed", "failed", "skipped")
+
+# The checks in report order. Default severities live in roles/verify/vars/main.yml; a unit
+# test keeps both lists equal.
+CHECKS = (
+    "unit_active",
+    "restarts",
+    "user",
+    "capabilities",
+    "checksum",
+    "signature",
+    "go_build",
+    "exposure",
+    "liveness",
+    "readiness",
+    "tls_expiry",
+    "forbidden_urls",
+    "structured_logs",
+)
+
+# Linux capability numbers (include/uapi/linux/capability.h), as capsh --decode names them.
+CAPABILITIES = (
+    "cap_chown",
+    "cap_dac_override",
+    "cap_dac_read_search",
+    "cap_fowner",
+    "cap_fsetid",
+    "cap_kill",
+    "cap_setgid",
+    "cap_setuid",
+    "cap_setpcap",
+    "cap_linux_immutable",
+    "cap_net_bind_service",
+    "cap_net_broadcast",
+    "cap_net_admin",
+    "cap_net_raw",
+    "cap_ipc_lock",
+    "cap_ipc_owner",
+    "cap_sys_module",
+    "cap_sys_rawio",
+    "cap_sys_chroot",
+    "cap_sys_ptrace",
+    "cap_sys_pacct",
+    "cap_sys_admin",
+    "cap_sys_boot",
+    "cap_sys_nice",
+    "cap_sys_resource",
+    "cap_sys_time",
+    "cap_sys_tty_config",
+    "cap_mknod",
+    "cap_lease",
+    "cap_audit_write",
+    "cap_audit_control",
+    "cap_setfcap",
+    "cap_mac_override",
+    "cap_mac_admin",
+    "cap_syslog",
+    "cap_wake_alarm",
+    "cap_block_suspend",
+    "cap_audit_read",
+    "cap_perfmon",
+    "cap_bpf",
+    "cap_checkpoint_restore",
+)
+
+_DETAIL_MAX = 600
+
+
+def decode_capabilities(hex_mask):
+    """Names of the capabilities set in a /proc ``Cap*`` hex mask, lowest bit first."""
+    try:
+        mask = int(str(hex_mask).strip(), 16)
+    except ValueError as exc:
+        raise AnsibleFilterError(f"verify: capability mask {hex_mask!r} is not hexadecimal") from exc
+    names = []
+    bit = 0
+    while mask:
+        if mask & 1:
+            names.append(CAPABILITIES[bit] if bit < len(CAPABILITIES) else f"cap_{bit}")
+        mask >>= 1
+        bit += 1
+    return names
+
+
+def normalize_capability(name):
+    """``CAP_NET_BIND_SERVICE``, ``net_bind_service`` and ``cap_net_bind_service`` are one name."""
+    text = str(name).strip().lower()
+    return text if text.startswith("cap_") else "cap_" + text
+
+
+def parse_proc_status(text):
+    """``/proc/<pid>/status`` as a mapping of field name to its (stripped) value."""
+    fields = {}
+    for line in (text or "").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def _result(value):
+    """A registered result, or None when the task was skipped or never ran."""
+    if not isinstance(value, dict) or not value or value.get("skipped"):
+        return None
+    return value
+
+
+def _failed(result):
+    return bool(result.get("failed")) or result.get("rc", 0) not in (0, None)
+
+
+def _msg(result, default="failed"):
+    msg = result.get("msg") or default
+    return _short(msg if isinstance(msg, str) else json.dumps(msg, sort_keys=True))
+
+
+def _short(text):
+    text = " ".join(str(text).split())
+    return text if len(text) <= _DETAIL_MAX else text[: _DETAIL_MAX - 3] + "..."
+
+
+def _int(value, default=None):
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def _float(value, default=None):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _check(name, status, detail):
+    return {"name": name, "status": status, "detail": _short(detail)}
+
+
+# --- the checks ---------------------------------------------------------------------------
+
+
+def _check_unit_active(raw):
+    before = raw.get("unit_before") or {}
+    after = raw.get("unit_after") or {}
+    if after.get("LoadState") not in (None, "loaded"):
+        return _check("unit_active", "failed", f"{raw.get('unit')} is not loaded (LoadState={after.get('LoadState')})")
+    states = [before.get("ActiveState", "unknown"), after.get("ActiveState", "unknown")]
+    detail = f"ActiveState={states[1]} SubState={after.get('SubState', 'unknown')}"
+    if states[0] != states[1]:
+        detail = (
+            f"ActiveState {states[0]} -> {states[1]} during the observation window, SubState={after.get('SubState')}"
+        )
+    if after.get("Result") not in (None, "success"):
+        detail += f" Result={after.get('Result')}"
+    return _check("unit_active", "passed" if states == ["active", "active"] else "failed", detail)
+
+
+def _check_restarts(raw):
+    before = raw.get("unit_before") or {}
+    after = raw.get("unit_after") or {}
+    window = _float(raw.get("window_seconds"), 0.0)
+    n0, n1 = _int(before.get("NRestarts")), _int(after.get("NRestarts"))
+    p0, p1 = _int(before.get("MainPID"), 0), _int(after.get("MainPID"), 0)
+    if n0 is None or n1 is None:
+        return _check("restarts", "failed", "NRestarts is not reported for this unit (systemd older than 235?)")
+    if not p0 and not p1:
+        return _check("restarts", "failed", f"no main process during the {window:.1f}s window (NRestarts {n0} -> {n1})")
+    if n1 > n0:
+        return _check("restarts", "failed", f"NRestarts grew {n0} -> {n1} within {window:.1f}s (main PID {p0} -> {p1})")
+    if p0 != p1:
+        return _check(
+            "restarts", "failed", f"main PID changed {p0} -> {p1} within {window:.1f}s although NRestarts stayed {n1}"
+        )
+    return _check("restarts", "passed", f"NRestarts stayed {n1} and main PID {p1} over {window:.1f}s")
+
+
+def _check_user(raw, proc):
+    expected = raw.get("expected_user") or ""
+    if not proc:
+        return _check("user", "skipped", "no main process to inspect")
+    entry = raw.get("user_entry")
+    if not entry:
+        return _check("user", "failed", f"user {expected!r} does not exist on the host")
+    expected_uid = _int(entry[1]) if len(entry) > 1 else None
+    uids = [_int(x) for x in proc.get("Uid", "").split()]
+    pid = raw.get("main_pid")
+    if not uids:
+        return _check("user", "failed", f"no Uid line in /proc/{pid}/status")
+    if expected_uid == 0:
+        return _check(
+            "user", "failed", f"the expected user {expected!r} is root (uid 0); services must not run as root"
+        )
+    if any(uid != expected_uid for uid in uids):
+        return _check(
+            "user",
+            "failed",
+            f"main PID {pid} runs with uids {'/'.join(str(u) for u in uids)} (real/effective/saved/fs), "
+            f"expected {expected} (uid {expected_uid})",
+        )
+    return _check("user", "passed", f"main PID {pid} runs as {expected} (uid {expected_uid})")
+
+
+def _check_capabilities(raw, proc):
+    if not proc:
+        return _check("capabilities", "skipped", "no main process to inspect")
+    mask = proc.get("CapEff")
+    if mask is None:
+        return _check("capabilities", "failed", f"no CapEff line in /proc/{raw.get('main_pid')}/status")
+    effective = decode_capabilities(mask)
+    allowed = sorted({normalize_capability(c) for c in raw.get("allowed_capabilities") or []})
+    extra = [c for c in effective if c not in allowed]
+    allowed_text = ", ".join(allowed) or "none"
+    if extra:
+        return _check(
+            "capabilities",
+            "failed",
+            f"effective capabilities beyond the allowed set: {', '.join(extra)} "
+            f"(CapEff {mask}, allowed: {allowed_text})",
+        )
+    held = ", ".join(effective) or "none"
+    return _check("capabilities", "passed", f"CapEff {mask}: {held} (allowed: {allowed_text})")
+
+
+def _check_checksum(raw):
+    expected = raw.get("expected_checksum") or ""
+    result = _result(raw.get("checksum_result"))
+    if not expected:
+        return _check("checksum", "skipped", "no expected digest (verify_checksum is empty and no release record)")
+    if result is None:
+        return _check("checksum", "failed", "the checksum was not computed")
+    source = raw.get("checksum_source") or "verify_checksum"
+    if _failed(result):
+        return _check("checksum", "failed", f"{_msg(result)} (expected digest from {source})")
+    return _check(
+        "checksum",
+        "passed",
+        f"{result.get('algorithm', 'sha256')}:{result.get('digest')} of {result.get('path')} (expected from {source})",
+    )
+
+
+def _check_signature(raw):
+    result = _result(raw.get("signature_result"))
+    if result is None:
+        return _check("signature", "skipped", "not configured (verify_cosign is empty)")
+    if _failed(result) or not result.get("verified"):
+        return _check("signature", "failed", _msg(result, "signature did not verify"))
+    signer = result.get("signer") or {}
+    who = f", signer {signer.get('identity')} ({signer.get('issuer')})" if signer else ""
+    return _check(
+        "signature",
+        "passed",
+        f"{result.get('material')} verified with a {result.get('method')} "
+        f"({result.get('public_key_type') or 'certificate'}){who}, transparency log "
+        f"{'verified' if result.get('tlog_verified') else 'not required'}",
+    )
+
+
+def _check_go_build(raw):
+    result = _result(raw.get("go_build_result"))
+    if result is None:
+        return _check("go_build", "skipped", "not configured (verify_go_build is empty)")
+    violations = result.get("violations") or []
+    if violations:
+        return _check("go_build", "failed", "; ".join(violations))
+    if _failed(result):
+        return _check("go_build", "failed", _msg(result))
+    flags = result.get("flags") or {}
+    facts = [result.get("go_version") or "unknown Go"]
+    facts.append("trimpath" if flags.get("trimpath") else "no trimpath")
+    facts.append("CGO off" if flags.get("cgo_enabled") is False else "CGO on or unknown")
+    facts.append("stripped" if result.get("stripped") else "symbols present")
+    return _check("go_build", "passed", ", ".join(facts))
+
+
+def _check_exposure(raw):
+    result = _result(raw.get("exposure_result"))
+    limit = _float(raw.get("max_exposure"))
+    if result is None:
+        return _check("exposure", "failed", "systemd-analyze security did not run")
+    exposure = result.get("exposure")
+    if _failed(result):
+        reasons = result.get("failed_reasons") or []
+        return _check("exposure", "failed", "; ".join(reasons) if reasons else _msg(result))
+    if exposure is None:
+        return _check("exposure", "failed", "no exposure figure in the result")
+    if limit is not None and exposure > limit:
+        return _check("exposure", "failed", f"exposure {exposure} {result.get('level')} is above {limit}")
+    return _check("exposure", "passed", f"exposure {exposure} {result.get('level')} (max {limit})")
+
+
+def _probe_detail(url, result):
+    attempts = len(result.get("attempts") or [])
+    return f"HTTP {result.get('status')} from {url} ({attempts} attempt(s), {result.get('stop_reason')})"
+
+
+def _check_probe(name, url, result, skipped_reason=None):
+    if not url:
+        return _check(name, "skipped", f"no URL configured (verify_{'health' if name == 'liveness' else 'ready'}_url)")
+    if skipped_reason:
+        return _check(name, "skipped", skipped_reason)
+    result = _result(result)
+    if result is None:
+        return _check(name, "failed", f"{url} was not probed")
+    if _failed(result):
+        return _check(name, "failed", _msg(result))
+    return _check(name, "passed", _probe_detail(url, result))
+
+
+def _check_tls(raw, probes):
+    https = [(url, result) for url, result in probes if url and url.lower().startswith("https://")]
+    if not https:
+        return _check("tls_expiry", "skipped", "no HTTPS endpoint among the health and readiness URLs")
+    minimum = _int(raw.get("tls_min_days"), 0)
+    problems, facts = [], []
+    for url, result in https:
+        tls = (result or {}).get("tls") or {}
+        days = tls.get("days_remaining")
+        if days is None:
+            problems.append(f"{url}: no certificate read (no TLS handshake)")
+        elif days < minimum:
+            problems.append(f"{url}: certificate expires {tls.get('not_after')}, in {days} day(s) (< {minimum})")
+        else:
+            facts.append(f"{url}: {days} day(s) left (until {tls.get('not_after')})")
+    if problems:
+        return _check("tls_expiry", "failed", "; ".join(problems))
+    return _check("tls_expiry", "passed", f"{'; '.join(facts)}; minimum {minimum}")
+
+
+def _check_forbidden(raw):
+    configured = raw.get("forbidden_urls") or []
+    results = [r for r in (raw.get("forbidden_results") or []) if _result(r) is not None]
+    if not configured:
+        return _check("forbidden_urls", "skipped", "not configured (verify_forbidden_urls is empty)")
+    if not results:
+        return _check("forbidden_urls", "skipped", "no URL to probe (the host has no non-loopback address)")
+    answered, probed = [], []
+    for result in results:
+        url = result.get("item") or result.get("url")
+        probed.append(url)
+        if result.get("stop_reason") == "success":
+            answered.append(f"{url} (HTTP {result.get('status')})")
+    if answered:
+        return _check("forbidden_urls", "failed", f"answered from outside loopback: {', '.join(answered)}")
+    return _check("forbidden_urls", "passed", f"no answer from {', '.join(probed)}")
+
+
+def _check_logs(raw):
+    required = list(raw.get("log_required_fields") or [])
+    if not required:
+        return _check("structured_logs", "skipped", "not configured (verify_log_required_fields is empty)")
+    result = _result(raw.get("journal_result"))
+    if result is None:
+        return _check("structured_logs", "failed", "the journal was not read (no running invocation)")
+    if _failed(result):
+        return _check("structured_logs", "failed", f"journalctl failed: {_short(result.get('stderr') or _msg(result))}")
+    lines = [line for line in result.get("stdout_lines") or [] if line.strip()]
+    if not lines:
+        return _check("structured_logs", "failed", "the current invocation wrote no journal lines")
+    bad = []
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            bad.append(f"line {number} is not JSON: {line[:60]!r}")
+            continue
+        if not isinstance(record, dict):
+            bad.append(f"line {number} is JSON but not an object")
+            continue
+        missing = [f for f in required if f not in record]
+        if missing:
+            bad.append(f"line {number} ({record.get('msg', '?')}) lacks {', '.join(missing)}")
+    if bad:
+        shown = "; ".join(bad[:3]) + ("; ..." if len(bad) > 3 else "")
+        return _check("structured_logs", "failed", f"{len(bad)} of {len(lines)} line(s): {shown}")
+    return _check(
+        "structured_logs", "passed", f"the last {len(lines)} line(s) are JSON objects with {', '.join(required)}"
+    )
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def _severities(severities):
+    if not isinstance(severities, dict):
+        raise AnsibleFilterError("verify_report: the severities must be a mapping of check name to severity")
+    unknown = sorted(set(severities) - set(CHECKS))
+    missing = sorted(set(CHECKS) - set(severities))
+    bad = sorted(f"{k}={v}" for k, v in severities.items() if v not in SEVERITIES)
+    if unknown or missing or bad:
+        raise AnsibleFilterError(
+            f"verify_report: severities must name every check once with one of {', '.join(SEVERITIES)}; "
+            f"unknown checks: {unknown or 'none'}, missing: {missing or 'none'}, bad values: {bad or 'none'}"
+        )
+    return severities
+
+
+def verify_report(raw, severities):
+    """Build the per-host report from the role's raw inputs. See verify_report.yml."""
+    if not isinstance(raw, dict):
+        raise AnsibleFilterError("verify_report: the input must be a mapping of the role's raw results")
+    severities = _severities(severities)
+    after = raw.get("unit_after") or {}
+    proc = parse_proc_status(raw.get("proc_status") or "")
+    raw = dict(raw, main_pid=_int(after.get("MainPID"), 0))
+    liveness_url, ready_url = raw.get("health_url") or "", raw.get("ready_url") or ""
+    liveness = _check_probe("liveness", liveness_url, raw.get("liveness_result"))
+    readiness = _check_probe(
+        "readiness",
+        ready_url,
+        raw.get("readiness_result"),
+        "not probed: liveness failed" if liveness["status"] == "failed" else None,
+    )
+    probes = [(liveness_url, _result(raw.get("liveness_result"))), (ready_url, _result(raw.get("readiness_result")))]
+    checks = [
+        _check_unit_active(raw),
+        _check_restarts(raw),
+        _check_user(raw, proc),
+        _check_capabilities(raw, proc),
+        _check_checksum(raw),
+        _check_signature(raw),
+        _check_go_build(raw),
+        _check_exposure(raw),
+        liveness,
+        readiness,
+        _check_tls(raw, probes),
+        _check_forbidden(raw),
+        _check_logs(raw),
+    ]
+    for check in checks:
+        check["severity"] = severities[check["name"]]
+
+    def failed(severity):
+        return [c["name"] for c in checks if c["status"] == "failed" and c["severity"] == severity]
+
+    exposure = _result(raw.get("exposure_result")) or {}
+    link = ((_result(raw.get("current_link")) or {}).get("stat")) or {}
+    version = link.get("lnk_target", "").rstrip("/").rsplit("/", 1)[-1] if link.get("islnk") else None
+    entry = raw.get("user_entry") or []
+    uids = proc.get("Uid", "").split()
+    # The effective uid, named after the expected user when it is theirs, else after the unit's User=.
+    uid = _int(uids[1]) if len(uids) > 1 else None
+    expected_uid = _int(entry[1]) if len(entry) > 1 else None
+    user = raw.get("expected_user") if uid is not None and uid == expected_uid else (after.get("User") or None)
+    probed = [c for c in (liveness, readiness) if c["status"] != "skipped"]
+    health = "not checked"
+    if probed:
+        health = "ok" if all(c["status"] == "passed" for c in probed) else "failed"
+    return {
+        "format": REPORT_FORMAT,
+        "host": raw.get("host"),
+        "service": raw.get("service"),
+        "unit": raw.get("unit"),
+        "started_at": raw.get("started_at"),
+        "finished_at": raw.get("finished_at"),
+        "status": "failed" if failed("blocking") else "passed",
+        "version": version or None,
+        "binary": raw.get("binary_path"),
+        "active_state": after.get("ActiveState") or "unknown",
+        "main_pid": raw["main_pid"],
+        "user": user,
+        "uid": uid,
+        "n_restarts": _int(after.get("NRestarts")),
+        "health": health,
+        "exposure": _float(exposure.get("exposure")),
+        "exposure_level": exposure.get("level"),
+        "checks": checks,
+        "failed_checks": failed("blocking"),
+        "warnings": failed("warning"),
+        "audit_findings": failed("audit"),
+    }
+
+
+def verify_local_addresses(fib_trie, if_inet6=""):
+    """The host's own non-loopback addresses: IPv4 from /proc/net/fib_trie (entries followed by
+    ``/32 host LOCAL``), global-scope IPv6 from /proc/net/if_inet6. No iproute2 needed."""
+    found = []
+    lines = (fib_trie or "").splitlines()
+    for line, following in zip(lines, lines[1:]):
+        match = re.match(r"^\s*\|-- (\d+\.\d+\.\d+\.\d+)$", line)
+        if match and following.split() == ["/32", "host", "LOCAL"]:
+            address = match.group(1)
+            if not address.startswith("127.") and address not in found:
+                found.append(address)
+    for line in (if_inet6 or "").splitlines():
+        fields = line.split()
+        # address (32 hex digits), ifindex, prefix length, scope, flags, name; scope 00 is global.
+        if len(fields) >= 4 and len(fields[0]) == 32 and fields[3] == "00":
+            address = ":".join(fields[0][i : i + 4] for i in range(0, 32, 4))
+            address = str(ipaddress.IPv6Address(address))
+            if address not in found:
+                found.append(address)
+    return found
+
+
+def _bracket(address):
+    return f"[{address}]" if ":" in address else address
+
+
+def verify_forbidden_targets(entries, addresses):
+    """Expand ``verify_forbidden_urls``: a string is probed as written; a mapping with ``port``
+    and ``path`` (and optional ``scheme``) on every address given."""
+    if not isinstance(entries, list):
+        raise AnsibleFilterError("verify_forbidden_urls must be a list of URLs or {port, path} mappings")
+    urls = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str):
+            if not re.match(r"^https?://", entry, re.IGNORECASE):
+                raise AnsibleFilterError(
+                    f"verify_forbidden_urls[{index}] {entry!r}: a string entry must be a full http(s):// URL; "
+                    "use {port: 8080, path: /debug/pprof/} to probe every non-loopback address of the host"
+                )
+            urls.append(entry)
+            continue
+        if not isinstance(entry, dict) or "port" not in entry:
+            raise AnsibleFilterError(
+                f"verify_forbidden_urls[{index}]: expected a URL or a mapping with port and path, got {entry!r}"
+            )
+        unknown = sorted(set(entry) - {"port", "path", "scheme"})
+        port = _int(entry.get("port"))
+        scheme = str(entry.get("scheme", "http")).lower()
+        path = str(entry.get("path", "/"))
+        if unknown or port is None or not 0 < port < 65536 or scheme not in ("http", "https"):
+            raise AnsibleFilterError(
+                f"verify_forbidden_urls[{index}] {entry!r}: keys are port (1-65535), path and scheme (http, https)"
+                + (f"; unknown keys {unknown}" if unknown else "")
+            )
+        if not path.startswith("/"):
+            path = "/" + path
+        for address in addresses or []:
+            urls.append(f"{scheme}://{_bracket(str(address))}:{port}{path}")
+    return urls
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "verify_report": verify_report,
+            "verify_forbidden_targets": verify_forbidden_targets,
+            "verify_local_addresses": verify_local_addresses,
+        }

@@ -1,0 +1,356 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The verify role's filters on inputs captured from real hosts (see data_verify/README.md).
+
+The expected outcomes come from the captures themselves: the modules' own verdicts, the settings
+the role ran with, and real tools (capsh, ip) where a table is involved.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.gosvc.hardening.plugins.filter import verify_junit as junit_mod
+from ansible_collections.gosvc.hardening.plugins.filter import verify_report as report_mod
+from ansible_collections.gosvc.hardening.plugins.filter import verify_summary as summary_mod
+
+try:  # in the test virtualenv; not in the bare ansible-core ones of scripts/compat.sh
+    import jsonschema
+except ImportError:
+    jsonschema = None
+
+needs_jsonschema = pytest.mark.skipif(jsonschema is None, reason="jsonschema is not installed")
+ROOT = Path(__file__).resolve().parents[3]
+DATA = Path(__file__).with_name("data_verify")
+CAPTURES = sorted(p.stem for p in DATA.glob("*.json"))
+SCHEMA = json.loads((ROOT / "roles" / "verify" / "files" / "report.schema.json").read_text())
+DEFAULTS = yaml.safe_load((ROOT / "roles" / "verify" / "vars" / "main.yml").read_text())["__verify_default_severity"]
+
+
+def load(name):
+    return json.loads((DATA / f"{name}.json").read_text())
+
+
+def build(name, overrides=None):
+    capture = load(name)
+    severities = {**DEFAULTS, **capture["severity_overrides"], **(overrides or {})}
+    return capture, report_mod.verify_report(capture["raw"], severities)
+
+
+def checks(report):
+    return {c["name"]: c for c in report["checks"]}
+
+
+# --- the tables stay in sync ---------------------------------------------------------------
+
+
+def test_default_severities_name_every_check_in_report_order():
+    assert tuple(DEFAULTS) == report_mod.CHECKS
+
+
+def test_schema_names_every_check():
+    assert tuple(SCHEMA["$defs"]["name"]["enum"]) == report_mod.CHECKS
+
+
+@needs_jsonschema
+def test_schema_is_a_valid_2020_12_schema():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.skipif(not shutil.which("capsh"), reason="capsh (libcap2-bin) is not installed")
+def test_capability_names_match_capsh_for_every_bit():
+    for bit in range(len(report_mod.CAPABILITIES)):
+        out = subprocess.run(["capsh", f"--decode={1 << bit:#x}"], capture_output=True, text=True, check=True).stdout
+        assert report_mod.decode_capabilities(f"{1 << bit:016x}") == [out.strip().split("=", 1)[1]], bit
+
+
+def test_capability_mask_that_is_not_hex_is_refused():
+    with pytest.raises(AnsibleFilterError, match="not hexadecimal"):
+        report_mod.decode_capabilities("00000000zz")
+
+
+# --- reports from the captures -------------------------------------------------------------
+
+
+@needs_jsonschema
+@pytest.mark.parametrize("name", CAPTURES)
+def test_every_report_matches_the_schema(name):
+    _capture, report = build(name)
+    errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(report)]
+    assert not errors
+
+
+@pytest.mark.parametrize("name", [n for n in CAPTURES if n.startswith("pass-")])
+def test_a_healthy_host_passes_every_configured_check(name):
+    capture, report = build(name)
+    raw = capture["raw"]
+    assert report["status"] == "passed"
+    assert {c["status"] for c in report["checks"]} == {"passed"}
+    assert report["failed_checks"] == report["warnings"] == report["audit_findings"] == []
+    assert report["version"] == raw["current_link"]["stat"]["lnk_target"].split("/")[-1] == "1.0.0"
+    assert report["uid"] == int(raw["user_entry"][1])
+    assert report["n_restarts"] == int(raw["unit_after"]["NRestarts"])
+    assert report["exposure"] == raw["exposure_result"]["exposure"]
+    assert report["health"] == "ok"
+    tls = raw["liveness_result"]["tls"]
+    assert str(tls["days_remaining"]) in checks(report)["tls_expiry"]["detail"]
+
+
+def test_a_failing_host_reports_every_failure_with_its_severity():
+    capture, report = build("fail-debian13")
+    raw, by_name = capture["raw"], checks(build("fail-debian13")[1])
+    # The modules' own verdicts carry through.
+    assert raw["checksum_result"]["failed"] and by_name["checksum"]["status"] == "failed"
+    assert raw["signature_result"]["failed"] and by_name["signature"]["status"] == "failed"
+    assert raw["exposure_result"]["failed"] and by_name["exposure"]["status"] == "failed"
+    assert raw["go_build_result"]["violations"] == [by_name["go_build"]["detail"]]
+    # The settings the role ran with decide the rest.
+    assert capture["config"]["verify_user"] == "nobody" and by_name["user"]["status"] == "failed"
+    assert "http://127.0.0.1:8080/healthz (HTTP 200)" in by_name["forbidden_urls"]["detail"]
+    assert by_name["tls_expiry"]["status"] == "failed"
+    assert by_name["structured_logs"]["status"] == "failed" and "lacks trace_id" in by_name["structured_logs"]["detail"]
+    assert report["failed_checks"] == ["user", "checksum", "signature", "exposure", "forbidden_urls", "structured_logs"]
+    assert report["warnings"] == ["tls_expiry"]
+    assert report["audit_findings"] == ["go_build"]
+    assert report["status"] == "failed"
+
+
+def test_a_restart_inside_the_window_fails_restarts_only():
+    capture, report = build("restart-debian11")
+    before, after = capture["raw"]["unit_before"], capture["raw"]["unit_after"]
+    assert int(after["NRestarts"]) > int(before["NRestarts"])
+    assert report["failed_checks"] == ["restarts"]
+    detail = checks(report)["restarts"]["detail"]
+    assert f"NRestarts grew {before['NRestarts']} -> {after['NRestarts']}" in detail
+    assert f"main PID {before['MainPID']} -> {after['MainPID']}" in detail
+
+
+@pytest.mark.skipif(not shutil.which("capsh"), reason="capsh (libcap2-bin) is not installed")
+def test_a_root_process_with_capabilities_fails_user_and_capabilities():
+    capture, report = build("journald-debian12")
+    cap_eff = report_mod.parse_proc_status(capture["raw"]["proc_status"])["CapEff"]
+    decoded = subprocess.run(["capsh", f"--decode={cap_eff}"], capture_output=True, text=True, check=True).stdout
+    assert report["failed_checks"] == ["user", "capabilities", "exposure"]
+    assert (
+        f"beyond the allowed set: {decoded.strip().split('=', 1)[1].replace(',', ', ')} "
+        in (checks(report)["capabilities"]["detail"])
+    )
+    assert checks(report)["user"]["detail"].endswith("services must not run as root")
+
+
+def test_allowed_capabilities_accept_any_spelling():
+    capture = load("journald-debian12")
+    held = report_mod.decode_capabilities(report_mod.parse_proc_status(capture["raw"]["proc_status"])["CapEff"])
+    raw = dict(capture["raw"], allowed_capabilities=[c.upper() for c in held[:-1]] + [held[-1][4:]])
+    report = report_mod.verify_report(raw, DEFAULTS)
+    assert checks(report)["capabilities"]["status"] == "passed"
+
+
+def test_severity_overrides_decide_whether_the_host_fails():
+    _capture, report = build("fail-debian13", {c: "warning" for c in report_mod.CHECKS})
+    assert report["status"] == "passed"
+    assert report["failed_checks"] == []
+    assert len(report["warnings"]) == 8
+
+
+def test_skipped_tasks_give_skipped_checks():
+    capture = load("pass-debian12")
+    raw = dict(capture["raw"], forbidden_urls=[], log_required_fields=[], expected_checksum="")
+    raw.update(signature_result={"skipped": True}, go_build_result={"skipped": True}, health_url="", ready_url="")
+    by_name = checks(report_mod.verify_report(raw, DEFAULTS))
+    skipped = {n for n, c in by_name.items() if c["status"] == "skipped"}
+    assert skipped == {
+        "checksum",
+        "signature",
+        "go_build",
+        "liveness",
+        "readiness",
+        "tls_expiry",
+        "forbidden_urls",
+        "structured_logs",
+    }
+
+
+def test_readiness_is_not_probed_after_liveness_failed():
+    capture = load("pass-debian11")
+    failed = dict(capture["raw"]["liveness_result"], failed=True, msg="health check failed: connection refused")
+    raw = dict(capture["raw"], liveness_result=failed)
+    by_name = checks(report_mod.verify_report(raw, DEFAULTS))
+    assert by_name["liveness"]["status"] == "failed"
+    assert by_name["readiness"] == dict(by_name["readiness"], status="skipped", detail="not probed: liveness failed")
+
+
+def test_a_journal_line_that_is_not_json_fails_structured_logs():
+    capture = load("pass-debian13")
+    journal = copy.deepcopy(capture["raw"]["journal_result"])
+    journal["stdout_lines"].append("panic: runtime error: invalid memory address or nil pointer dereference")
+    by_name = checks(report_mod.verify_report(dict(capture["raw"], journal_result=journal), DEFAULTS))
+    assert by_name["structured_logs"]["status"] == "failed"
+    assert "is not JSON: 'panic: runtime error" in by_name["structured_logs"]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("severities", "message"),
+    [
+        ("blocking", "must be a mapping"),
+        (dict(DEFAULTS, no_such_check="blocking"), r"unknown checks: \['no_such_check'\]"),
+        ({k: v for k, v in DEFAULTS.items() if k != "restarts"}, r"missing: \['restarts'\]"),
+        (dict(DEFAULTS, checksum="fatal"), r"bad values: \['checksum=fatal'\]"),
+    ],
+    ids=["not-a-mapping", "unknown-check", "missing-check", "bad-severity"],
+)
+def test_bad_severities_are_refused(severities, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        report_mod.verify_report(load("pass-debian11")["raw"], severities)
+
+
+def test_raw_input_that_is_not_a_mapping_is_refused():
+    with pytest.raises(AnsibleFilterError, match="must be a mapping of the role's raw results"):
+        report_mod.verify_report(["not", "a", "mapping"], DEFAULTS)
+
+
+# --- JUnit ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+def test_junit_is_well_formed_with_one_testcase_per_check(name):
+    _capture, report = build(name)
+    root = ET.fromstring(junit_mod.verify_junit(report).encode())
+    (suite,) = root.findall("testsuite")
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == list(report_mod.CHECKS)
+    assert suite.get("name") == report["host"]
+    failures = [c.get("name") for c in cases if c.find("failure") is not None]
+    skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
+    assert failures == report["failed_checks"]
+    assert suite.get("failures") == root.get("failures") == str(len(failures))
+    assert skipped == [c["name"] for c in report["checks"] if c["status"] == "skipped"]
+    for case in cases:
+        if case.get("name") in report["warnings"] + report["audit_findings"]:
+            assert case.find("failure") is None
+            assert "(does not fail the host)" in case.find("system-out").text
+
+
+def test_junit_drops_characters_xml_cannot_carry():
+    _capture, report = build("fail-debian13")
+    report["checks"][0]["detail"] = "\x1b[31mred\x1b[0m & <tag>"
+    root = ET.fromstring(junit_mod.verify_junit(report).encode())
+    assert root.find("testsuite/testcase/system-out").text == "?[31mred?[0m & <tag>"
+
+
+def test_junit_refuses_something_that_is_not_a_report():
+    with pytest.raises(AnsibleFilterError, match="must be a report"):
+        junit_mod.verify_junit({"host": "x"})
+
+
+# --- fleet summary -------------------------------------------------------------------------
+
+
+def test_summary_has_a_line_per_host_with_the_report_fields():
+    rows = [{"host": f"h{i}", "report": build(name)[1]} for i, name in enumerate(["pass-debian11", "fail-debian13"])]
+    lines = summary_mod.verify_summary(rows)
+    assert lines[0].split() == ["HOST", "VERSION", "USER", "HEALTH", "EXPOSURE", "RESTARTS", "FAILED", "CHECKS"]
+    first = rows[0]["report"]
+    assert lines[1].split() == [
+        "h0",
+        first["version"],
+        f"{first['user']}({first['uid']})",
+        "ok",
+        f"{first['exposure']:.1f}",
+        first["exposure_level"],
+        str(first["n_restarts"]),
+        "none",
+    ]
+    assert lines[2].split()[-1] == (
+        "user,checksum,signature,exposure,forbidden_urls,structured_logs,tls_expiry(warning),go_build(audit)"
+    )
+
+
+def test_summary_shows_the_rollout_of_each_host():
+    report = build("pass-debian12")[1]
+    rows = [
+        {"host": "a", "report": report, "rollout": {"status": "deployed", "from": "0.9.0", "to": "1.0.0"}},
+        {"host": "b", "report": report, "rollout": {"status": "rolled back", "from": "0.9.0", "to": "1.0.0"}},
+        {"host": "c", "version": "0.9.0", "rollout": {"status": "not reached"}},
+        {"host": "d", "report": report, "rollout": {"status": "rollback failed", "from": "0.9.0", "to": "1.0.0"}},
+        {"host": "e", "report": report, "rollout": {"status": "unchanged", "from": "0.9.0", "to": "1.0.0"}},
+        {"host": "f", "report": report, "rollout": {"status": "failed", "from": "", "to": "1.0.0"}},
+        {"host": "g", "report": report, "rollout": {"status": "deployed", "from": "1.0.0", "to": "1.0.0"}},
+        {"host": "h", "report": report},
+    ]
+    lines = summary_mod.verify_summary(rows)
+    assert lines[0].endswith("ROLLOUT")
+    assert lines[1].endswith("0.9.0 -> 1.0.0")
+    assert lines[2].endswith("1.0.0 failed, rolled back to 0.9.0")
+    assert re.match(r"^c +0\.9\.0 +- +- +- +- +not verified +not reached$", lines[3])
+    assert lines[4].endswith("1.0.0 failed, ROLLBACK FAILED (was 0.9.0)")
+    assert lines[5].endswith("1.0.0 failed before changing the host")
+    assert lines[6].endswith("1.0.0 failed, nothing to roll back to")
+    assert lines[7].endswith("1.0.0 (unchanged)")
+    assert lines[8].endswith(" -")
+
+
+def test_summary_refuses_rows_without_a_host():
+    with pytest.raises(AnsibleFilterError, match="list of mappings with at least a host key"):
+        summary_mod.verify_summary([{"report": None}])
+
+
+# --- forbidden URLs ------------------------------------------------------------------------
+
+
+def test_forbidden_targets_expand_mappings_on_every_address():
+    urls = report_mod.verify_forbidden_targets(
+        [
+            "https://api.example.net/debug/vars",
+            {"port": 6060, "path": "debug/pprof/"},
+            {"port": 9090, "scheme": "https"},
+        ],
+        ["192.0.2.2", "fd00::2"],
+    )
+    assert urls == [
+        "https://api.example.net/debug/vars",
+        "http://192.0.2.2:6060/debug/pprof/",
+        "http://[fd00::2]:6060/debug/pprof/",
+        "https://192.0.2.2:9090/",
+        "https://[fd00::2]:9090/",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ({"port": 6060}, "must be a list"),
+        (["/debug/pprof/"], r"must be a full http\(s\):// URL"),
+        ([{"path": "/metrics"}], "expected a URL or a mapping with port and path"),
+        ([{"port": 70000, "path": "/"}], "port .1-65535."),
+        ([{"port": 6060, "scheme": "ftp"}], r"scheme \(http, https\)"),
+        ([{"port": 6060, "host": "10.0.0.1"}], r"unknown keys \['host'\]"),
+    ],
+    ids=["not-a-list", "path-only-string", "no-port", "port-out-of-range", "bad-scheme", "unknown-key"],
+)
+def test_bad_forbidden_entries_are_refused(entries, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        report_mod.verify_forbidden_targets(entries, ["192.0.2.2"])
+
+
+@pytest.mark.skipif(not shutil.which("ip") or not Path("/proc/net/fib_trie").exists(), reason="needs ip and /proc")
+def test_local_addresses_match_ip_addr():
+    inet6 = Path("/proc/net/if_inet6").read_text() if Path("/proc/net/if_inet6").exists() else ""
+    found = report_mod.verify_local_addresses(Path("/proc/net/fib_trie").read_text(), inet6)
+    listed = subprocess.run(["ip", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout
+    expected = [
+        m.group(2)
+        for m in re.finditer(r"^\d+: \S+\s+(inet6?) ([0-9a-f.:]+)/\d+ .*scope global", listed, re.MULTILINE)
+        if not m.group(2).startswith("127.")
+    ]
+    assert sorted(found) == sorted(expected)
