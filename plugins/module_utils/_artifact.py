@@ -53,6 +53,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     parse_checksums_text,
     parse_expected,
     read_capped,
+    read_checksums_bytes,
     verify_file,
 )
 
@@ -664,16 +665,7 @@ def expected_digest(params, artifact_name):
         source = f"checksums_src {path}"
         name = check_file_name(os.path.basename(path), f"the file name of {source}", "give the checksums file path")
         try:
-            with open(path, "rb") as handle:
-                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    raise ArtifactError(f"{source} is not a regular file; give the path of the checksums file")
-                data = read_capped(handle, MAX_CHECKSUMS_BYTES, source)
-        except IsADirectoryError:
-            raise ArtifactError(f"{source} is a directory; give the path of the checksums file") from None
-        except FileNotFoundError:
-            raise ArtifactError(f"{source} does not exist on the controller; check the path") from None
-        except PermissionError:
-            raise ArtifactError(f"{source} is not readable (permission denied)") from None
+            data = read_checksums_bytes(path, MAX_CHECKSUMS_BYTES, source, where=" on the controller")
         except DigestError as exc:
             raise ArtifactError(str(exc)) from None
     else:

@@ -40,7 +40,8 @@ Public API
     ``file_digest`` plus a constant-time comparison; a mismatch raises DigestError
     naming the file, the expected and the actual digest (``details`` holds them too).
 
-``read_capped(stream, max_bytes, source)``, ``read_checksums_path(path, max_bytes)``,
+``read_capped(stream, max_bytes, source)``, ``read_checksums_bytes(path, max_bytes)``,
+``read_checksums_path(path, max_bytes)``,
 ``decode_checksums(data, source)``
     Read a checksums document with a size cap and decode it as UTF-8.
 """
@@ -241,23 +242,30 @@ def read_capped(stream, max_bytes, source):
     return b"".join(chunks)
 
 
-def read_checksums_path(path, max_bytes, source=None):
-    """Read and decode the checksums file at ``path`` (at most ``max_bytes`` bytes)."""
-    where = source or f"checksums file {path}"
+def read_checksums_bytes(path, max_bytes, source=None, where=""):
+    """Read the checksums file at ``path`` as bytes (at most ``max_bytes``), byte-exact (a signature may cover it).
+
+    ``where`` (e.g. ``" on the controller"``) is added to the message for a missing file.
+    """
+    what = source or f"checksums file {path}"
     try:
         with open(path, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise DigestError(f"{where} is not a regular file; give the path of the checksums file")
-            data = read_capped(handle, max_bytes, where)
+                raise DigestError(f"{what} is not a regular file; give the path of the checksums file")
+            return read_capped(handle, max_bytes, what)
     except IsADirectoryError:
-        raise DigestError(f"{where} is a directory; give the path of the checksums file") from None
+        raise DigestError(f"{what} is a directory; give the path of the checksums file") from None
     except FileNotFoundError:
-        raise DigestError(f"{where} does not exist; check the path") from None
+        raise DigestError(f"{what} does not exist{where}; check the path") from None
     except PermissionError:
-        raise DigestError(f"{where} is not readable (permission denied); use become or fix its mode") from None
+        raise DigestError(f"{what} is not readable (permission denied); use become or fix its mode") from None
     except OSError as exc:
-        raise DigestError(f"cannot read {where}: {exc.strerror or exc}") from None
-    return decode_checksums(data, where)
+        raise DigestError(f"cannot read {what}: {exc.strerror or exc}") from None
+
+
+def read_checksums_path(path, max_bytes, source=None):
+    """Read and decode the checksums file at ``path`` (at most ``max_bytes`` bytes)."""
+    return decode_checksums(read_checksums_bytes(path, max_bytes, source), source or f"checksums file {path}")
 
 
 def parse_checksums_text(text, source="checksums file"):
@@ -541,6 +549,7 @@ __all__: List[str] = [
     "parse_checksums_text",
     "parse_expected",
     "read_capped",
+    "read_checksums_bytes",
     "read_checksums_path",
     "verify_file",
 ]
