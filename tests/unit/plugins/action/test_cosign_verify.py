@@ -34,6 +34,7 @@ from conftest import ROOT
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
+from support import inclusion_path, merkle_root
 
 from ansible_collections.gosvc.hardening.plugins.action import cosign_verify as action_plugin
 from ansible_collections.gosvc.hardening.plugins.modules import cosign_verify as module
@@ -934,22 +935,6 @@ def _pem(key) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _mth(leaves):
-    if len(leaves) == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1 << ((len(leaves) - 1).bit_length() - 1)
-    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
-
-
-def _path(m, leaves):
-    if len(leaves) == 1:
-        return []
-    k = 1 << ((len(leaves) - 1).bit_length() - 1)
-    if m < k:
-        return [*_path(m, leaves[:k]), _mth(leaves[k:])]
-    return [*_path(m - k, leaves[k:]), _mth(leaves[:k])]
-
-
 class TestLog:
     """A tiny append-only log that signs checkpoints and entry timestamps like Rekor v1."""
 
@@ -991,7 +976,7 @@ class TestLog:
         self.leaves.append(body)
         self.leaves.append(b"later entry")
         size = len(self.leaves)
-        root = _mth(self.leaves)
+        root = merkle_root(self.leaves)
         note = f"{self.ORIGIN}\n{size}\n{base64.b64encode(root).decode()}\n"
         note_sig = self.key.sign(note.encode(), ec.ECDSA(hashes.SHA256()))
         checkpoint = (
@@ -1019,7 +1004,7 @@ class TestLog:
                 "logIndex": str(index),
                 "rootHash": base64.b64encode(root).decode(),
                 "treeSize": str(size),
-                "hashes": [base64.b64encode(h).decode() for h in _path(index, self.leaves)],
+                "hashes": [base64.b64encode(h).decode() for h in inclusion_path(index, self.leaves)],
                 "checkpoint": {"envelope": checkpoint},
             },
             "canonicalizedBody": base64.b64encode(body).decode(),

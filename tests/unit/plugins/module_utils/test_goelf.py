@@ -31,42 +31,24 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from support import GO, go_env, needs_go, run, skip_no_go
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _goelf
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "go"
-GO = shutil.which("go")
 READELF = shutil.which("readelf")
 
-needs_go = pytest.mark.needs_go
-skip_no_go = pytest.mark.skipif(GO is None, reason="the go tool is not installed")
 
 
 # -- helpers -------------------------------------------------------------------
 
 
-def go_env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "CGO_"))}
-    for keep in ("GOPATH", "GOCACHE", "GOROOT", "GOMODCACHE"):
-        if keep in os.environ:
-            env[keep] = os.environ[keep]
-    env.update(GOFLAGS="-mod=mod", GOPROXY="off", GOSUMDB="off", GOWORK="off", GO111MODULE="on", GOTOOLCHAIN="local")
-    env.update(extra)
-    return env
-
-
-def run(cmd, **kwargs):
-    kwargs.setdefault("capture_output", True)
-    kwargs.setdefault("text", True)
-    kwargs.setdefault("timeout", 300)
-    return subprocess.run(cmd, check=False, **kwargs)
 
 
 def go_version_m(binary):

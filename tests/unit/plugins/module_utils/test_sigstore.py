@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from support import inclusion_path, merkle_root
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore as s
 
@@ -38,34 +39,18 @@ def bundle_doc(case: str) -> dict:
 # -- independent RFC 9162 reference (recursive definitions of MTH and PATH) -------------------
 
 
-def _mth(leaves):
-    if len(leaves) == 1:
-        return s.leaf_hash(leaves[0])
-    k = 1 << ((len(leaves) - 1).bit_length() - 1)
-    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
-
-
-def _path(m, leaves):
-    if len(leaves) == 1:
-        return []
-    k = 1 << ((len(leaves) - 1).bit_length() - 1)
-    if m < k:
-        return [*_path(m, leaves[:k]), _mth(leaves[k:])]
-    return [*_path(m - k, leaves[k:]), _mth(leaves[:k])]
-
-
 def test_inclusion_root_matches_reference_for_every_leaf_of_small_trees():
     for size in range(1, 18):
         leaves = [f"entry {n}".encode() for n in range(size)]
-        root = _mth(leaves)
+        root = merkle_root(leaves)
         for index in range(size):
-            got = s.inclusion_root(index, size, s.leaf_hash(leaves[index]), _path(index, leaves))
+            got = s.inclusion_root(index, size, s.leaf_hash(leaves[index]), inclusion_path(index, leaves))
             assert got == root, (size, index)
 
 
 def test_inclusion_root_detects_a_wrong_leaf():
     leaves = [b"a", b"b", b"c", b"d", b"e"]
-    assert s.inclusion_root(2, 5, s.leaf_hash(b"x"), _path(2, leaves)) != _mth(leaves)
+    assert s.inclusion_root(2, 5, s.leaf_hash(b"x"), inclusion_path(2, leaves)) != merkle_root(leaves)
 
 
 def test_inclusion_root_refuses_index_outside_tree():
@@ -76,13 +61,13 @@ def test_inclusion_root_refuses_index_outside_tree():
 def test_inclusion_root_refuses_too_many_hashes():
     leaves = [b"a", b"b"]
     with pytest.raises(s.MaterialError, match="more hashes"):
-        s.inclusion_root(0, 2, s.leaf_hash(b"a"), [*_path(0, leaves), b"\x00" * 32])
+        s.inclusion_root(0, 2, s.leaf_hash(b"a"), [*inclusion_path(0, leaves), b"\x00" * 32])
 
 
 def test_inclusion_root_refuses_too_few_hashes():
     leaves = [b"a", b"b", b"c"]
     with pytest.raises(s.MaterialError, match="fewer hashes"):
-        s.inclusion_root(0, 3, s.leaf_hash(b"a"), _path(0, leaves)[:1])
+        s.inclusion_root(0, 3, s.leaf_hash(b"a"), inclusion_path(0, leaves)[:1])
 
 
 def test_inclusion_root_refuses_short_hash():

@@ -14,18 +14,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from support import GO, go_env, needs_go, run, skip_no_go
 
 from ansible_collections.gosvc.hardening.plugins.modules import go_binary_info
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "go"
-GO = shutil.which("go")
 
-needs_go = pytest.mark.needs_go
-skip_no_go = pytest.mark.skipif(GO is None, reason="the go tool is not installed")
 
 ALL_POLICY = {
     "require_trimpath": True,
@@ -35,18 +32,6 @@ ALL_POLICY = {
 }
 
 
-def go_env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "CGO_"))}
-    for keep in ("GOPATH", "GOCACHE", "GOROOT", "GOMODCACHE"):
-        if keep in os.environ:
-            env[keep] = os.environ[keep]
-    env.update(GOFLAGS="-mod=mod", GOPROXY="off", GOSUMDB="off", GOWORK="off", GO111MODULE="on", GOTOOLCHAIN="local")
-    env.update(extra)
-    return env
-
-
-def run(cmd, **kwargs):
-    return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300, **kwargs)
 
 
 def build(root, name, env, args, dirty):

@@ -1,0 +1,63 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers shared by several test files (importable because tests/unit is on sys.path via conftest)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+
+import pytest
+
+# -- the go tool -----------------------------------------------------------------------------
+
+GO = shutil.which("go")
+
+needs_go = pytest.mark.needs_go
+skip_no_go = pytest.mark.skipif(GO is None, reason="the go tool is not installed")
+
+
+def go_env(**extra):
+    """An environment for the go tool: offline, local toolchain, none of the caller's GO*/CGO_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "CGO_"))}
+    for keep in ("GOPATH", "GOCACHE", "GOROOT", "GOMODCACHE"):
+        if keep in os.environ:
+            env[keep] = os.environ[keep]
+    env.update(GOFLAGS="-mod=mod", GOPROXY="off", GOSUMDB="off", GOWORK="off", GO111MODULE="on", GOTOOLCHAIN="local")
+    env.update(extra)
+    return env
+
+
+def run(cmd, **kwargs):
+    """subprocess.run with text output captured, no check, and a 300 s timeout (each overridable)."""
+    kwargs.setdefault("capture_output", True)
+    kwargs.setdefault("text", True)
+    kwargs.setdefault("timeout", 300)
+    return subprocess.run(cmd, check=False, **kwargs)
+
+
+# -- an independent RFC 9162 Merkle tree reference (recursive MTH and PATH) ---------------------
+
+
+def leaf_hash(leaf: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def merkle_root(leaves):
+    """MTH(D[n]) of RFC 9162, section 2.1.1."""
+    if len(leaves) == 1:
+        return leaf_hash(leaves[0])
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + merkle_root(leaves[:k]) + merkle_root(leaves[k:])).digest()
+
+
+def inclusion_path(m, leaves):
+    """PATH(m, D[n]) of RFC 9162, section 2.1.3.1."""
+    if len(leaves) == 1:
+        return []
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if m < k:
+        return [*inclusion_path(m, leaves[:k]), merkle_root(leaves[k:])]
+    return [*inclusion_path(m - k, leaves[k:]), merkle_root(leaves[:k])]
