@@ -2,18 +2,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the verify role: turn what the role read from a host into a report.
 
-``verify_report`` takes one mapping of raw inputs (registered module results and the role's
-settings, see ``verify_report.yml`` next to this file) and returns the per-host report: one record
-per check with its severity and status, plus the summary fields. ``verify_forbidden_targets``
-expands ``verify_forbidden_urls`` into the URLs to probe. Pure functions: the unit tests feed
-them module results captured on real hosts.
+``verify_report`` takes one mapping of raw inputs (what gosvc.hardening.service_probe and
+cosign_verify returned, and the role's settings, see ``verify_report.yml`` next to this file) and
+returns the per-host report: one record per check with its severity and status, plus the summary
+fields. A pure function: the unit tests feed it results captured on real hosts.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
 
 from ansible.errors import AnsibleFilterError
 
@@ -455,7 +452,9 @@ def verify_report(raw, severities):
         return [c["name"] for c in checks if c["status"] == "failed" and c["severity"] == severity]
 
     exposure = _result(raw.get("exposure_result")) or {}
-    link = ((_result(raw.get("current_link")) or {}).get("stat")) or {}
+    # service_probe's `current`, or a registered stat result (captures of earlier role versions).
+    link = _result(raw.get("current_link")) or {}
+    link = link.get("stat", link) or {}
     version = link.get("lnk_target", "").rstrip("/").rsplit("/", 1)[-1] if link.get("islnk") else None
     entry = raw.get("user_entry") or []
     uids = proc.get("Uid", "").split()
@@ -492,71 +491,8 @@ def verify_report(raw, severities):
     }
 
 
-def verify_local_addresses(fib_trie, if_inet6=""):
-    """The host's own non-loopback addresses: IPv4 from /proc/net/fib_trie (entries followed by
-    ``/32 host LOCAL``), global-scope IPv6 from /proc/net/if_inet6. No iproute2 needed."""
-    found = []
-    lines = (fib_trie or "").splitlines()
-    for line, following in zip(lines, lines[1:]):
-        match = re.match(r"^\s*\|-- (\d+\.\d+\.\d+\.\d+)$", line)
-        if match and following.split() == ["/32", "host", "LOCAL"]:
-            address = match.group(1)
-            if not address.startswith("127.") and address not in found:
-                found.append(address)
-    for line in (if_inet6 or "").splitlines():
-        fields = line.split()
-        # address (32 hex digits), ifindex, prefix length, scope, flags, name; scope 00 is global.
-        if len(fields) >= 4 and len(fields[0]) == 32 and fields[3] == "00":
-            address = ":".join(fields[0][i : i + 4] for i in range(0, 32, 4))
-            address = str(ipaddress.IPv6Address(address))
-            if address not in found:
-                found.append(address)
-    return found
-
-
-def _bracket(address):
-    return f"[{address}]" if ":" in address else address
-
-
-def verify_forbidden_targets(entries, addresses):
-    """Expand ``verify_forbidden_urls``: a string is probed as written; a mapping with ``port``
-    and ``path`` (and optional ``scheme``) on every address given."""
-    if not isinstance(entries, list):
-        raise AnsibleFilterError("verify_forbidden_urls must be a list of URLs or {port, path} mappings")
-    urls = []
-    for index, entry in enumerate(entries):
-        if isinstance(entry, str):
-            if not re.match(r"^https?://", entry, re.IGNORECASE):
-                raise AnsibleFilterError(
-                    f"verify_forbidden_urls[{index}] {entry!r}: a string entry must be a full http(s):// URL; "
-                    "use {port: 8080, path: /debug/pprof/} to probe every non-loopback address of the host"
-                )
-            urls.append(entry)
-            continue
-        if not isinstance(entry, dict) or "port" not in entry:
-            raise AnsibleFilterError(
-                f"verify_forbidden_urls[{index}]: expected a URL or a mapping with port and path, got {entry!r}"
-            )
-        unknown = sorted(set(entry) - {"port", "path", "scheme"})
-        port = _int(entry.get("port"))
-        scheme = str(entry.get("scheme", "http")).lower()
-        path = str(entry.get("path", "/"))
-        if unknown or port is None or not 0 < port < 65536 or scheme not in ("http", "https"):
-            raise AnsibleFilterError(
-                f"verify_forbidden_urls[{index}] {entry!r}: keys are port (1-65535), path and scheme (http, https)"
-                + (f"; unknown keys {unknown}" if unknown else "")
-            )
-        if not path.startswith("/"):
-            path = "/" + path
-        for address in addresses or []:
-            urls.append(f"{scheme}://{_bracket(str(address))}:{port}{path}")
-    return urls
-
-
 class FilterModule:
     def filters(self):
         return {
             "verify_report": verify_report,
-            "verify_forbidden_targets": verify_forbidden_targets,
-            "verify_local_addresses": verify_local_addresses,
         }

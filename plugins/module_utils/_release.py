@@ -798,9 +798,13 @@ def install_release(params, check_mode=False):
     switch = params.get("switch", True)
     layout = Layout(root)
 
-    src = _verify_src(params.get("src"), expected, root, check_mode, run)
+    # Without src, the release must already be installed (a re-run that skipped the upload): its installed
+    # binary is then hashed again below and must match checksum.
+    src = _verify_src(params.get("src"), expected, root, check_mode, run) if params.get("src") else None
 
     root_info = _lstat(root)
+    if src is None and not params.get("src") and root_info is None:
+        _verify_src(None, expected, root, check_mode, run)
     if root_info is None:
         run.do(f"create {root}", _make_root, root)
     elif not os.path.isdir(root):
@@ -826,6 +830,11 @@ def install_release(params, check_mode=False):
         binary_path = layout.binary(version, binary_name)
         releases = list(inv.releases)
         existing = installed.get(version)
+        if existing is None and not params.get("src"):
+            raise ReleaseError(
+                f"src is required with state=present while release {version} is not installed; give the staged "
+                f"binary, normally {os.path.join(root, STAGING_DIR, expected.digest)} (the role copies it there)"
+            )
         if existing is not None:
             if existing.binary_name != binary_name:
                 raise ReleaseError(

@@ -61,7 +61,9 @@ options:
     description:
       - The staged binary on the host, normally C(<root>/.staging/<sha256>), uploaded before this task with
         M(ansible.builtin.copy) (which uploads nothing when the file is already there).
-      - Required with O(state=present); not used with O(state=rollback).
+      - Required with O(state=present), unless release O(version) is already installed: its installed binary
+        is then hashed again and must match O(checksum) (the role skips the upload on such a re-run).
+        Not used with O(state=rollback).
       - A hard link shares the file with the release, so O(owner), O(group) and O(mode) apply to O(src) too.
     type: path
   checksum:
@@ -333,7 +335,7 @@ def main():
         action = f"Rolling back {params['root']}" + (f" to {params['version']}" if params["version"] else "")
     try:
         if state == "present":
-            for option in ("version", "src", "checksum", "binary_name"):
+            for option in ("version", "checksum", "binary_name"):
                 if params[option] is None:
                     raise ReleaseError(f"{option} is required with state=present; {_HINTS[option]}")
             result = install_release(params, module.check_mode)

@@ -305,52 +305,30 @@ def test_summary_refuses_rows_without_a_host():
         summary_mod.verify_summary([{"report": None}])
 
 
-# --- forbidden URLs ------------------------------------------------------------------------
+# --- captures of the role on gosvc.hardening.service_probe ---------------------------------
 
 
-def test_forbidden_targets_expand_mappings_on_every_address():
-    urls = report_mod.verify_forbidden_targets(
-        [
-            "https://api.example.net/debug/vars",
-            {"port": 6060, "path": "debug/pprof/"},
-            {"port": 9090, "scheme": "https"},
-        ],
-        ["192.0.2.2", "fd00::2"],
-    )
-    assert urls == [
-        "https://api.example.net/debug/vars",
-        "http://192.0.2.2:6060/debug/pprof/",
-        "http://[fd00::2]:6060/debug/pprof/",
-        "https://192.0.2.2:9090/",
-        "https://[fd00::2]:9090/",
-    ]
+def test_a_healthy_host_through_service_probe():
+    capture, report = build("probe-pass-debian11")
+    raw = capture["raw"]
+    assert report["status"] == "passed"
+    assert report["version"] == raw["current_link"]["lnk_target"].split("/")[-1] == "1.0.0"
+    assert report["uid"] == int(raw["user_entry"][1])
+    skipped = {c["name"] for c in report["checks"] if c["status"] == "skipped"}
+    # What the demo inventory does not configure: no signature, no build policy, no HTTPS endpoint.
+    assert skipped == {"signature", "go_build", "tls_expiry"}
+    assert raw["go_build_result"]["skipped"] is True
+    assert {c["status"] for c in report["checks"]} - {"skipped"} == {"passed"}
 
 
-@pytest.mark.parametrize(
-    ("entries", "message"),
-    [
-        ({"port": 6060}, "must be a list"),
-        (["/debug/pprof/"], r"must be a full http\(s\):// URL"),
-        ([{"path": "/metrics"}], "expected a URL or a mapping with port and path"),
-        ([{"port": 70000, "path": "/"}], "port .1-65535."),
-        ([{"port": 6060, "scheme": "ftp"}], r"scheme \(http, https\)"),
-        ([{"port": 6060, "host": "10.0.0.1"}], r"unknown keys \['host'\]"),
-    ],
-    ids=["not-a-list", "path-only-string", "no-port", "port-out-of-range", "bad-scheme", "unknown-key"],
-)
-def test_bad_forbidden_entries_are_refused(entries, message):
-    with pytest.raises(AnsibleFilterError, match=message):
-        report_mod.verify_forbidden_targets(entries, ["192.0.2.2"])
-
-
-@pytest.mark.skipif(not shutil.which("ip") or not Path("/proc/net/fib_trie").exists(), reason="needs ip and /proc")
-def test_local_addresses_match_ip_addr():
-    inet6 = Path("/proc/net/if_inet6").read_text() if Path("/proc/net/if_inet6").exists() else ""
-    found = report_mod.verify_local_addresses(Path("/proc/net/fib_trie").read_text(), inet6)
-    listed = subprocess.run(["ip", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout
-    expected = [
-        m.group(2)
-        for m in re.finditer(r"^\d+: \S+\s+(inet6?) ([0-9a-f.:]+)/\d+ .*scope global", listed, re.MULTILINE)
-        if not m.group(2).startswith("127.")
-    ]
-    assert sorted(found) == sorted(expected)
+def test_a_failing_host_through_service_probe_reports_every_failure():
+    capture, report = build("probe-fail-debian12")
+    raw, by_name = capture["raw"], checks(report)
+    for check, result in (("checksum", "checksum_result"), ("exposure", "exposure_result")):
+        assert raw[result]["failed"] is True
+        assert by_name[check]["status"] == "failed"
+    assert raw["go_build_result"]["violations"] and by_name["go_build"]["severity"] == "audit"
+    assert raw["forbidden_results"][0]["stop_reason"] == "success"
+    assert report["failed_checks"] == ["user", "checksum", "exposure", "forbidden_urls"]
+    assert report["warnings"] == ["structured_logs"]
+    assert report["audit_findings"] == ["go_build"]

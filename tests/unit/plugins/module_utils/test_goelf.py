@@ -45,10 +45,7 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "go"
 READELF = shutil.which("readelf")
 
 
-
 # -- helpers -------------------------------------------------------------------
-
-
 
 
 def go_version_m(binary):

@@ -32,8 +32,6 @@ ALL_POLICY = {
 }
 
 
-
-
 def build(root, name, env, args, dirty):
     src = root / name
     shutil.copytree(DATA / "hello", src)

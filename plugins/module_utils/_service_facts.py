@@ -1,0 +1,96 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the go_service role needs to know about a host before it changes anything, read in one call.
+
+Pure functions over the file system and one command runner, so that tests reach them without a host:
+
+- ``service_manager(proc_root)``: the name of PID 1 (``systemd`` on a systemd host);
+- ``systemd_version(run)``: the major version from ``systemctl --version``, or None;
+- ``release_facts(root)``: the release tree of gosvc.hardening.go_release (``current`` and
+  ``.releases.json``), never raising: a tree go_release would refuse is reported in ``error``;
+- ``path_facts(paths)``: whether each path exists.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
+    Layout,
+    ReleaseError,
+    read_current,
+    read_state,
+)
+from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import AnalyzeError, parse_version
+
+# read_state needs a binary name for records written before binary_name was kept; facts do not use it.
+_ANY_BINARY = "binary"
+
+
+def service_manager(proc_root="/proc"):
+    """The command name of PID 1, or None when it cannot be read."""
+    try:
+        with open(os.path.join(proc_root, "1", "comm"), encoding="utf-8", errors="replace") as handle:
+            return handle.read().strip() or None
+    except OSError:
+        return None
+
+
+def systemd_version(run):
+    """The major systemd version from ``systemctl --version``; None when systemctl is missing or fails.
+
+    ``run(argv)`` returns ``(rc, stdout, stderr)`` like AnsibleModule.run_command.
+    """
+    try:
+        rc, out, _err = run(["systemctl", "--version"])
+    except OSError:
+        return None
+    if rc != 0:
+        return None
+    try:
+        return parse_version(out)
+    except AnalyzeError:
+        return None
+
+
+def release_facts(root):
+    """The release tree under ``root`` as go_release keeps it."""
+    facts = {
+        "root": root,
+        "exists": os.path.isdir(root),
+        "current": None,
+        "releases": [],
+        "switched_from": None,
+        "error": None,
+    }
+    if not facts["exists"]:
+        return facts
+    layout = Layout(root)
+    try:
+        state, _existed = read_state(layout, _ANY_BINARY)
+        link = read_current(layout)
+    except ReleaseError as exc:
+        facts["error"] = str(exc)
+        return facts
+    installed = set()
+    for release in state.releases:
+        if os.path.isfile(layout.binary(release.version, release.binary_name)):
+            installed.add(release.version)
+            facts["releases"].append(release.as_result())
+    facts["current"] = link.version if link.version in installed else None
+    facts["switched_from"] = state.switched_from
+    return facts
+
+
+def path_facts(paths):
+    """``{path: exists}`` for each path (a dangling symbolic link counts as existing)."""
+    return {path: os.path.lexists(path) for path in paths}
+
+
+def gather(run, release_root=None, paths=(), proc_root="/proc"):
+    return {
+        "service_manager": service_manager(proc_root),
+        "systemd_version": systemd_version(run),
+        "release": release_facts(release_root) if release_root else None,
+        "paths": path_facts(paths),
+    }

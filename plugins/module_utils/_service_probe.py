@@ -1,0 +1,577 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read and probe a deployed service in one pass (the service_probe module's logic).
+
+``validate`` turns the module's options into a ``Settings`` object or raises ``ProbeInputError``
+whose message names the option and the fix. ``probe_service`` then does every read and probe of
+the verify role, in the order the role used to run them as separate tasks, and returns one result:
+
+1. the unit (``systemctl show``), which opens the observation window;
+2. ``/proc/<MainPID>/status``, the expected user's passwd entry, the ``current`` release link;
+3. the expected digest (the given one, else the one ``.releases.json`` recorded for the current
+   release) and the installed binary's digest (``_digests``);
+4. the Go build policy (``_goelf``), the exposure (``_systemd_analyze``);
+5. liveness, then readiness once liveness passed, and every forbidden URL (``_http``);
+6. the current invocation's last journal lines;
+7. a sleep for what is left of the window, then the unit again.
+
+A failed check is a result, never an exception: the caller reports it. Everything that touches
+the host goes through a ``System`` object, so the tests replay captured output without a host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import pwd
+import re
+import time
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
+    DigestError,
+    parse_expected,
+    verify_file,
+)
+from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
+    CorruptError,
+    GoBinaryError,
+    NotGoError,
+    check_policy,
+    inspect_file,
+    parse_min_go_version,
+)
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
+    HealthCheckError,
+    build_config,
+    run_health_check,
+)
+from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
+    COMMAND_ENV,
+    StepError,
+    assess_unit,
+    command_on_exec_path,
+    is_service_name,
+    parse_show,
+)
+
+# The unit properties read at both ends of the window (the verify report's fields).
+UNIT_KEYS = (
+    "LoadState",
+    "ActiveState",
+    "SubState",
+    "Result",
+    "MainPID",
+    "NRestarts",
+    "User",
+    "InvocationID",
+    "ExecMainStartTimestamp",
+)
+GO_BUILD_KEYS = (
+    "require_trimpath",
+    "require_cgo_disabled",
+    "require_stripped",
+    "min_go_version",
+    "forbid_vcs_modified",
+)
+PROBE_OPTION_KEYS = (
+    "headers",
+    "status_codes",
+    "validate_certs",
+    "check_hostname",
+    "ca_path",
+    "client_cert",
+    "client_key",
+    "server_name",
+)
+# Only for https:// URLs (health_check refuses them for http://).
+TLS_PROBE_KEYS = ("ca_path", "client_cert", "client_key", "server_name")
+FORBIDDEN_TIMEOUT = 3.0
+FIB_TRIE = "/proc/net/fib_trie"
+IF_INET6 = "/proc/net/if_inet6"
+RECORD_NAME = ".releases.json"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class ProbeInputError(ValueError):
+    """An option is unusable; the message names it and says how to fix it."""
+
+
+class System:
+    """What the probe needs from the host. The module passes one built on AnsibleModule; tests fake it."""
+
+    def __init__(self, run, bin_path, clock=time.monotonic, wall=time.time, sleep=time.sleep):
+        self._run = run
+        self._bin_path = bin_path
+        self.clock = clock
+        self.wall = wall
+        self.sleep = sleep
+
+    def run(self, argv, extra_env=None):
+        """(rc, stdout, stderr) of argv with COMMAND_ENV plus extra_env."""
+        env = dict(COMMAND_ENV)
+        env.update(extra_env or {})
+        return self._run(argv, env)
+
+    def bin_path(self, name):
+        """Absolute path of a command, or None."""
+        return self._bin_path(name)
+
+    def read_text(self, path):
+        """The file's text, or None when it cannot be read."""
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    def passwd(self, name):
+        """The passwd fields after the name (as getent prints them), or None."""
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            return None
+        return [entry.pw_passwd, str(entry.pw_uid), str(entry.pw_gid), entry.pw_gecos, entry.pw_dir, entry.pw_shell]
+
+    def link(self, path):
+        """What ``stat`` says about a (symbolic link) path: exists, islnk, lnk_target, lnk_source."""
+        info = {"path": path, "exists": os.path.lexists(path), "islnk": os.path.islink(path)}
+        if info["islnk"]:
+            info["lnk_target"] = os.readlink(path)
+            info["lnk_source"] = os.path.realpath(path)
+        return info
+
+
+class Settings:
+    """Validated options (see ``validate``)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+# --- addresses and forbidden URLs -----------------------------------------------------------
+
+
+def local_addresses(fib_trie, if_inet6=""):
+    """The host's own non-loopback addresses: IPv4 from /proc/net/fib_trie (entries followed by
+    ``/32 host LOCAL``), global-scope IPv6 from /proc/net/if_inet6. No iproute2 needed."""
+    found = []
+    lines = (fib_trie or "").splitlines()
+    for line, following in zip(lines, lines[1:]):
+        match = re.match(r"^\s*\|-- (\d+\.\d+\.\d+\.\d+)$", line)
+        if match and following.split() == ["/32", "host", "LOCAL"]:
+            address = match.group(1)
+            if not address.startswith("127.") and address not in found:
+                found.append(address)
+    for line in (if_inet6 or "").splitlines():
+        fields = line.split()
+        # address (32 hex digits), ifindex, prefix length, scope, flags, name; scope 00 is global.
+        if len(fields) >= 4 and len(fields[0]) == 32 and fields[3] == "00":
+            address = ":".join(fields[0][i : i + 4] for i in range(0, 32, 4))
+            address = str(ipaddress.IPv6Address(address))
+            if address not in found:
+                found.append(address)
+    return found
+
+
+def _int(value, default=None):
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def check_forbidden_entries(entries):
+    """Validate ``forbidden_urls``; return (strings, mappings) as normalized entries."""
+    if not isinstance(entries, list):
+        raise ProbeInputError("forbidden_urls must be a list of URLs or {port, path} mappings")
+    normalized = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str):
+            if not re.match(r"^https?://", entry, re.IGNORECASE):
+                raise ProbeInputError(
+                    f"forbidden_urls[{index}] {entry!r}: a string entry must be a full http(s):// URL; "
+                    "use {port: 8080, path: /debug/pprof/} to probe every non-loopback address of the host"
+                )
+            normalized.append(entry)
+            continue
+        if not isinstance(entry, dict) or "port" not in entry:
+            raise ProbeInputError(
+                f"forbidden_urls[{index}]: expected a URL or a mapping with port and path, got {entry!r}"
+            )
+        unknown = sorted(set(entry) - {"port", "path", "scheme"})
+        port = _int(entry.get("port"))
+        scheme = str(entry.get("scheme", "http")).lower()
+        path = str(entry.get("path", "/"))
+        if unknown or port is None or not 0 < port < 65536 or scheme not in ("http", "https"):
+            raise ProbeInputError(
+                f"forbidden_urls[{index}] {entry!r}: keys are port (1-65535), path and scheme (http, https)"
+                + (f"; unknown keys {unknown}" if unknown else "")
+            )
+        if not path.startswith("/"):
+            path = "/" + path
+        normalized.append({"port": port, "path": path, "scheme": scheme})
+    return normalized
+
+
+def _bracket(address):
+    return f"[{address}]" if ":" in address else address
+
+
+def forbidden_targets(entries, addresses):
+    """Expand validated ``forbidden_urls`` entries: a string is probed as written; a mapping with
+    ``port``, ``path`` and ``scheme`` on every address given."""
+    urls = []
+    for entry in check_forbidden_entries(entries):
+        if isinstance(entry, str):
+            urls.append(entry)
+            continue
+        for address in addresses or []:
+            urls.append(f"{entry['scheme']}://{_bracket(str(address))}:{entry['port']}{entry['path']}")
+    return urls
+
+
+# --- the expected digest --------------------------------------------------------------------
+
+
+def current_version(link):
+    """The release the ``current`` link points to (its target's last component), or ''."""
+    if not link.get("islnk"):
+        return ""
+    return str(link.get("lnk_target", "")).rstrip("/").rsplit("/", 1)[-1]
+
+
+def recorded_digest(record_text, version):
+    """``sha256:<hex>`` recorded for ``version`` in a .releases.json text, or '' (no record, no entry)."""
+    if not record_text or not version:
+        return ""
+    try:
+        releases = json.loads(record_text).get("releases") or []
+    except (ValueError, AttributeError):
+        return ""
+    for release in releases:
+        if isinstance(release, dict) and release.get("version") == version and release.get("sha256"):
+            return f"sha256:{release['sha256']}"
+    return ""
+
+
+def checksum_result(path, expected):
+    """What checksum_verify returns for ``path`` against ``expected`` (failed and msg on a mismatch)."""
+    result = {"changed": False, "path": path}
+    try:
+        wanted = parse_expected(expected)
+    except DigestError as exc:
+        return dict(result, failed=True, msg=f"Choosing the expected digest for {path}: {exc}")
+    try:
+        actual = verify_file(path, wanted)
+    except DigestError as exc:
+        facts = dict(result, **exc.details)
+        if exc.details:
+            facts["path"] = os.path.realpath(path)
+        facts.update(expected=wanted.digest, algorithm=wanted.algorithm, failed=True)
+        facts["msg"] = f"Verifying the file's {wanted.algorithm} digest: {exc}"
+        return facts
+    return dict(
+        result,
+        failed=False,
+        path=os.path.realpath(path),
+        algorithm=actual.algorithm,
+        digest=actual.digest,
+        expected=wanted.digest,
+        size=actual.size,
+    )
+
+
+# --- the other checks -----------------------------------------------------------------------
+
+
+def go_build_result(path, policy):
+    """What go_binary_info returns for ``path`` under ``policy`` (failed and msg on a violation)."""
+    what = f"Reading Go build information from {path}"
+    try:
+        info = inspect_file(path)
+    except OSError as exc:
+        return {"failed": True, "msg": f"{what}: {exc.strerror or exc}", "is_go": False, "violations": []}
+    except CorruptError as exc:
+        return {"failed": True, "msg": f"{what}: {exc}", "is_go": False, "violations": []}
+    except GoBinaryError as exc:
+        facts = {"failed": True, "msg": f"{what}: {exc}", "is_go": False, "not_go_reason": str(exc), "violations": []}
+        if isinstance(exc, NotGoError):
+            facts.update(exc.facts)
+        return facts
+    info["violations"] = check_policy(info, **policy)
+    info["failed"] = bool(info["violations"])
+    if info["violations"]:
+        count = len(info["violations"])
+        info["msg"] = (
+            f"Checking the Go build policy of {path}: {count} violation{'' if count == 1 else 's'}: "
+            + "; ".join(info["violations"])
+        )
+    return info
+
+
+def exposure_result(system, unit, max_exposure):
+    """What unit_security returns for ``unit`` (without the full check list; failed and msg when it fails)."""
+    bins = {name: system.bin_path(name) for name in ("systemd-analyze", "systemctl")}
+    missing = sorted(name for name, path in bins.items() if not path)
+    if missing:
+        return {"failed": True, "msg": f"Checking the security of {unit}: {', '.join(missing)} not found on the host"}
+    try:
+        result = assess_unit(
+            system.run,
+            bins,
+            unit,
+            max_exposure=max_exposure,
+            resolves=command_on_exec_path,
+        )
+    except StepError as exc:
+        return dict(exc.facts, failed=True, msg=exc.msg)
+    result.pop("checks", None)
+    result["failed"] = bool(result["failed_reasons"])
+    if result["failed"]:
+        result["msg"] = f"Checking the security of {unit}: " + " | ".join(result["failed_reasons"])
+    return result
+
+
+def probe_result(config):
+    """What health_check returns (``failed`` set when the probe did not succeed)."""
+    result = run_health_check(config)
+    result["failed"] = result["stop_reason"] != "success"
+    return result
+
+
+def journal_result(system, invocation_id, lines):
+    """The last ``lines`` journal lines of one invocation (rc, stdout_lines, stderr), like command returns."""
+    journalctl = system.bin_path("journalctl")
+    if not journalctl:
+        return {"failed": True, "rc": None, "msg": "journalctl not found on the host", "stdout_lines": [], "stderr": ""}
+    argv = [
+        journalctl,
+        f"_SYSTEMD_INVOCATION_ID={invocation_id}",
+        f"--lines={lines}",
+        "--output=cat",
+        "--no-pager",
+    ]
+    rc, out, err = system.run(argv)
+    return {"cmd": argv, "rc": rc, "failed": rc != 0, "stdout_lines": out.splitlines(), "stderr": err}
+
+
+def skipped(reason):
+    return {"skipped": True, "skip_reason": reason}
+
+
+# --- options --------------------------------------------------------------------------------
+
+
+def _probe_config(option, url, options, timeout, success_threshold):
+    https = url.lower().startswith("https://")
+    params = {
+        "url": url,
+        "deadline": timeout,
+        "retries": int(timeout),
+        "delay": 1.0,
+        "max_delay": 3.0,
+        "success_threshold": success_threshold,
+    }
+    for key in PROBE_OPTION_KEYS:
+        value = options.get(key)
+        if value is not None and (https or key not in TLS_PROBE_KEYS):
+            params[key] = value
+    try:
+        return build_config(params)
+    except HealthCheckError as exc:
+        hint = ""
+        if "success_threshold" in str(exc):
+            hint = (
+                f" (retries follow health_timeout={timeout:g}: raise health_timeout or lower ready_success_threshold)"
+            )
+        raise ProbeInputError(f"{option} {url!r} with probe_options: {exc}{hint}") from None
+
+
+def validate(params):
+    """Check the module's options; return ``Settings``. Raises ProbeInputError naming the option."""
+    unit = params["unit"]
+    if not is_service_name(unit):
+        raise ProbeInputError(
+            f"unit is {unit!r}; give the full name of a service unit, for example demo.service "
+            "or worker@1.service (a template needs an instance name)"
+        )
+    limit = params.get("max_exposure")
+    if limit is not None and not 0.0 <= limit <= 10.0:
+        raise ProbeInputError(f"max_exposure is {limit}; use a value from 0.0 to 10.0")
+    checksum = params.get("checksum") or ""
+    if checksum:
+        try:
+            parse_expected(checksum)
+        except DigestError as exc:
+            raise ProbeInputError(f"checksum: {exc}; give sha256:<64 hex digits> or leave it empty") from None
+    go_build = params.get("go_build")
+    policy = None
+    if go_build is not None:
+        unknown = sorted(set(go_build) - set(GO_BUILD_KEYS))
+        if unknown:
+            raise ProbeInputError(f"go_build has unknown keys {unknown}; use {', '.join(GO_BUILD_KEYS)}")
+        policy = {key: bool(go_build.get(key)) for key in GO_BUILD_KEYS if key != "min_go_version"}
+        policy["min_go_version"] = go_build.get("min_go_version") or None
+        if policy["min_go_version"] is not None:
+            policy["min_go_version"] = str(policy["min_go_version"])
+            try:
+                parse_min_go_version(policy["min_go_version"])
+            except ValueError as exc:
+                raise ProbeInputError(f"go_build.min_go_version: {exc}") from None
+    timeout = params.get("health_timeout")
+    if timeout is None or timeout <= 0:
+        raise ProbeInputError(f"health_timeout is {timeout}; give the seconds a probe may take, more than 0")
+    threshold = params.get("ready_success_threshold")
+    if threshold is None or threshold < 1:
+        raise ProbeInputError(f"ready_success_threshold is {threshold}; use 1 or more")
+    options = params.get("probe_options") or {}
+    unknown = sorted(set(options) - set(PROBE_OPTION_KEYS))
+    if unknown:
+        raise ProbeInputError(f"probe_options has unknown keys {unknown}; use {', '.join(PROBE_OPTION_KEYS)}")
+    liveness = readiness = None
+    if params.get("health_url"):
+        liveness = _probe_config("health_url", params["health_url"], options, timeout, 1)
+    if params.get("ready_url"):
+        readiness = _probe_config("ready_url", params["ready_url"], options, timeout, threshold)
+    forbidden = check_forbidden_entries(params.get("forbidden_urls") or [])
+    for index, entry in enumerate(forbidden):
+        if isinstance(entry, str):
+            try:
+                forbidden_probe_config(entry)
+            except HealthCheckError as exc:
+                raise ProbeInputError(f"forbidden_urls[{index}] {entry!r}: {exc}") from None
+    soak = params.get("soak_seconds")
+    if soak is None or soak < 0:
+        raise ProbeInputError(f"soak_seconds is {soak}; use 0 or more")
+    log_lines = params.get("log_lines")
+    if log_lines is None or log_lines < 1:
+        raise ProbeInputError(f"log_lines is {log_lines}; use 1 or more")
+    binary_path = params["binary_path"]
+    record = params.get("release_record") or os.path.join(
+        os.path.dirname(os.path.dirname(binary_path.rstrip("/"))), RECORD_NAME
+    )
+    return Settings(
+        unit=unit,
+        user=params.get("user") or "",
+        binary_path=binary_path,
+        checksum=checksum,
+        release_record=record,
+        go_build=policy,
+        max_exposure=limit,
+        health_url=params.get("health_url") or "",
+        ready_url=params.get("ready_url") or "",
+        liveness=liveness,
+        readiness=readiness,
+        forbidden_urls=forbidden,
+        forbidden_addresses=list(params.get("forbidden_addresses") or []),
+        log_required_fields=list(params.get("log_required_fields") or []),
+        log_lines=log_lines,
+        soak_seconds=float(soak),
+    )
+
+
+def forbidden_probe_config(url):
+    """One attempt, 3 seconds, certificates not checked: only whether something answers matters."""
+    return build_config({"url": url, "timeout": FORBIDDEN_TIMEOUT, "retries": 0, "validate_certs": False})
+
+
+# --- the probe ------------------------------------------------------------------------------
+
+
+def read_unit(system, systemctl, unit):
+    """The UNIT_KEYS properties of ``unit`` (strings); raises ProbeInputError when systemctl cannot answer."""
+    argv = [systemctl, "show", "-p", ",".join(UNIT_KEYS), unit]
+    rc, out, err = system.run(argv)
+    if rc != 0:
+        raise ProbeInputError(f"reading {unit} with {' '.join(argv)}: exit code {rc}: {(err or out).strip()}")
+    props = parse_show(out)
+    return {key: props[key] for key in UNIT_KEYS if key in props}
+
+
+def _utc(moment):
+    return time.strftime(_TIME_FORMAT, time.gmtime(moment))
+
+
+def probe_service(settings, system):
+    """Do every read and probe; return the module result (without ``changed``)."""
+    systemctl = system.bin_path("systemctl")
+    if not systemctl:
+        raise ProbeInputError("systemctl not found on the host: service_probe verifies systemd services")
+    t0 = system.clock()
+    started_at = _utc(system.wall())
+    unit_before = read_unit(system, systemctl, settings.unit)
+    main_pid = _int(unit_before.get("MainPID"), 0)
+
+    proc_status = (system.read_text(f"/proc/{main_pid}/status") or "") if main_pid > 0 else ""
+    user_entry = system.passwd(settings.user) if settings.user else None
+    current = system.link(os.path.dirname(settings.binary_path.rstrip("/")))
+
+    expected, source = settings.checksum, "checksum"
+    if not expected:
+        version = current_version(current)
+        expected = recorded_digest(system.read_text(settings.release_record), version)
+        source = f"{settings.release_record} (digest recorded at install)"
+    if expected:
+        checksum = checksum_result(settings.binary_path, expected)
+    else:
+        checksum = skipped("no expected digest: checksum is empty and the release record has none")
+
+    if settings.go_build is not None:
+        go_build = go_build_result(settings.binary_path, settings.go_build)
+    else:
+        go_build = skipped("go_build is empty")
+    exposure = exposure_result(system, settings.unit, settings.max_exposure)
+
+    liveness = probe_result(settings.liveness) if settings.liveness else skipped("health_url is empty")
+    if not settings.readiness:
+        readiness = skipped("ready_url is empty")
+    elif liveness.get("failed"):
+        readiness = skipped("liveness failed")
+    else:
+        readiness = probe_result(settings.readiness)
+
+    addresses = list(settings.forbidden_addresses)
+    if not addresses and any(isinstance(e, dict) for e in settings.forbidden_urls):
+        addresses = local_addresses(system.read_text(FIB_TRIE), system.read_text(IF_INET6))
+    forbidden = []
+    for url in forbidden_targets(settings.forbidden_urls, addresses):
+        forbidden.append(probe_result(forbidden_probe_config(url)))
+
+    invocation = unit_before.get("InvocationID", "")
+    if not settings.log_required_fields:
+        journal = skipped("log_required_fields is empty")
+    elif not invocation:
+        journal = skipped("no running invocation (InvocationID is empty)")
+    else:
+        journal = journal_result(system, invocation, settings.log_lines)
+
+    left = settings.soak_seconds - (system.clock() - t0)
+    if left > 0:
+        system.sleep(left)
+    unit_after = read_unit(system, systemctl, settings.unit)
+    window = system.clock() - t0
+    return {
+        "unit": settings.unit,
+        "started_at": started_at,
+        "finished_at": _utc(system.wall()),
+        "window_seconds": round(window, 3),
+        "unit_before": unit_before,
+        "unit_after": unit_after,
+        "main_pid": main_pid,
+        "proc_status": proc_status,
+        "user": settings.user,
+        "user_entry": user_entry,
+        "current": current,
+        "version": current_version(current) or None,
+        "expected_checksum": expected,
+        "checksum_source": source,
+        "checksum": checksum,
+        "go_build": go_build,
+        "exposure": exposure,
+        "liveness": liveness,
+        "readiness": readiness,
+        "forbidden_addresses": addresses,
+        "forbidden": forbidden,
+        "journal": journal,
+    }

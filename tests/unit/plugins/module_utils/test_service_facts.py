@@ -1,0 +1,158 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""service_facts: the host facts go_service reads in one call, on real release trees built by go_release."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import pytest
+
+from ansible_collections.gosvc.hardening.plugins.module_utils import _service_facts as f
+from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
+    ReleaseError,
+    install_release,
+    rollback_release,
+)
+
+
+def _install(root, version, content, tmp_path):
+    src = tmp_path / f"staged-{version}"
+    src.write_bytes(content)
+    params = {
+        "root": str(root),
+        "version": version,
+        "src": str(src),
+        "checksum": "sha256:" + hashlib.sha256(content).hexdigest(),
+        "binary_name": "demo",
+        "owner": str(os.getuid()),
+        "group": str(os.getgid()),
+        "mode": "0755",
+        "keep": 3,
+        "switch": True,
+        "lock_timeout": 5,
+    }
+    install_release(params, check_mode=False)
+    return params["checksum"][len("sha256:") :]
+
+
+def test_release_facts_of_a_missing_root(tmp_path):
+    facts = f.release_facts(str(tmp_path / "absent"))
+    assert facts == {
+        "root": str(tmp_path / "absent"),
+        "exists": False,
+        "current": None,
+        "releases": [],
+        "switched_from": None,
+        "error": None,
+    }
+
+
+def test_release_facts_follow_installs_and_rollback(tmp_path):
+    root = tmp_path / "opt" / "demo"
+    d1 = _install(root, "1.0.0", b"one", tmp_path)
+    d2 = _install(root, "2.0.0", b"two", tmp_path)
+    facts = f.release_facts(str(root))
+    assert facts["exists"] and facts["error"] is None
+    assert facts["current"] == "2.0.0"
+    assert [(r["version"], r["sha256"]) for r in facts["releases"]] == [("1.0.0", d1), ("2.0.0", d2)]
+    assert facts["switched_from"] == "1.0.0"
+
+    rollback_release({"root": str(root), "version": None, "lock_timeout": 5}, check_mode=False)
+    assert f.release_facts(str(root))["current"] == "1.0.0"
+
+
+def test_a_release_whose_binary_is_gone_is_not_reported_installed(tmp_path):
+    root = tmp_path / "demo"
+    _install(root, "1.0.0", b"one", tmp_path)
+    (root / "releases" / "1.0.0" / "demo").unlink()
+    facts = f.release_facts(str(root))
+    assert facts["releases"] == []
+    assert facts["current"] is None
+
+
+def test_a_tree_go_release_would_refuse_is_reported_not_raised(tmp_path):
+    root = tmp_path / "demo"
+    root.mkdir()
+    (root / ".releases.json").write_text("{not json")
+    facts = f.release_facts(str(root))
+    assert facts["error"] and ".releases.json is not valid JSON" in facts["error"]
+    assert facts["releases"] == [] and facts["current"] is None
+
+    (root / ".releases.json").write_text(json.dumps({"format": 1, "releases": []}))
+    (root / "current").mkdir()
+    assert "not the symbolic link" in f.release_facts(str(root))["error"]
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ((0, "systemd 252 (252.39-1~deb12u2)\n+PAM +AUDIT\n", ""), 252),
+        ((0, "systemd 247 (247.3-7+deb11u6)\n", ""), 247),
+        ((1, "", "Failed to connect to bus"), None),
+        ((0, "not systemd at all\n", ""), None),
+    ],
+)
+def test_systemd_version(result, expected):
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        return result
+
+    assert f.systemd_version(run) == expected
+    assert calls == [["systemctl", "--version"]]
+
+
+def test_systemd_version_without_systemctl():
+    def run(argv):
+        raise FileNotFoundError(argv[0])
+
+    assert f.systemd_version(run) is None
+
+
+def test_service_manager_reads_pid_1(tmp_path):
+    (tmp_path / "1").mkdir()
+    (tmp_path / "1" / "comm").write_text("systemd\n")
+    assert f.service_manager(str(tmp_path)) == "systemd"
+    (tmp_path / "1" / "comm").write_text("tini\n")
+    assert f.service_manager(str(tmp_path)) == "tini"
+    assert f.service_manager(str(tmp_path / "nowhere")) is None
+
+
+def test_path_facts_count_dangling_links(tmp_path):
+    (tmp_path / "file").write_text("x")
+    os.symlink(tmp_path / "gone", tmp_path / "dangling")
+    paths = [str(tmp_path / n) for n in ("file", "dangling", "missing")]
+    assert f.path_facts(paths) == dict(zip(paths, [True, True, False]))
+
+
+def test_go_release_reinstalls_an_installed_release_without_src(tmp_path):
+    """A re-run that skipped the upload: go_release re-hashes the installed binary instead of the staged one."""
+    root = tmp_path / "demo"
+    digest = _install(root, "1.0.0", b"one", tmp_path)
+    params = {
+        "root": str(root),
+        "version": "1.0.0",
+        "src": None,
+        "checksum": "sha256:" + digest,
+        "binary_name": "demo",
+        "owner": str(os.getuid()),
+        "group": str(os.getgid()),
+    }
+    assert install_release(params, check_mode=False)["changed"] is False
+
+    with pytest.raises(ReleaseError, match="releases are immutable"):
+        install_release(dict(params, checksum="sha256:" + hashlib.sha256(b"other").hexdigest()), check_mode=False)
+    with pytest.raises(ReleaseError, match=r"state=present while release 2\.0\.0 is not installed"):
+        install_release(dict(params, version="2.0.0"), check_mode=False)
+    with pytest.raises(ReleaseError, match="src is required"):
+        install_release(dict(params, root=str(tmp_path / "fresh")), check_mode=False)
+    assert not (tmp_path / "fresh").exists()
+
+    (root / "releases" / "1.0.0" / "demo").chmod(0o755)
+    (root / "releases" / "1.0.0" / "demo").write_bytes(b"tampered")
+    with pytest.raises(ReleaseError, match="was modified after it was installed"):
+        install_release(params, check_mode=False)
