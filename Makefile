@@ -1,6 +1,11 @@
-# Convenience aliases for the two README commands.
-.PHONY: demo test
+# Convenience aliases for the README commands.
+.PHONY: demo test bench
 demo:
 	scripts/demo.sh
 test:
 	scripts/test.sh
+# Fleet benchmarks (docs/benchmarks.md): the set-up of scripts/bootstrap.sh,
+# then benchmarks/run.py; BENCH_ARGS passes options, e.g. BENCH_ARGS=--quick.
+bench:
+	scripts/bootstrap.sh
+	.venv/bin/python benchmarks/run.py $(BENCH_ARGS)
