@@ -61,7 +61,7 @@ options:
     description:
       - The staged binary on the host, normally C(<root>/.staging/<sha256>), uploaded before this task with
         M(ansible.builtin.copy) (which uploads nothing when the file is already there).
-      - Required with O(state=present), unless release O(version) is already installed: its installed binary
+      - Required with O(state=present), unless release O(version) is already installed; its installed binary
         is then hashed again and must match O(checksum) (the role skips the upload on such a re-run).
         Not used with O(state=rollback).
       - A hard link shares the file with the release, so O(owner), O(group) and O(mode) apply to O(src) too.

@@ -32,10 +32,13 @@ options:
 attributes:
   check_mode:
     support: full
+    description: The module only reads files and runs C(systemctl --version); check mode changes nothing.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
+    description: There is nothing to diff; the module changes nothing.
+  idempotent:
+    support: full
+    description: Read-only; repeated runs give the same result while the host stays the same.
 notes:
   - The systemd version comes from C(systemctl --version); the service manager from C(/proc/1/comm).
 seealso:
