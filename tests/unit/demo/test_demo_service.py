@@ -227,6 +227,34 @@ def _listening(svc: Service) -> str:
     return svc.wait_log(lambda r: r["msg"] == "listening")["addr"]
 
 
+def _sockets(pid: int) -> int:
+    """How many sockets the process holds open (its /proc/<pid>/fd entries that are sockets)."""
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except FileNotFoundError:
+            continue
+    return count
+
+
+def _start_request_in_flight(svc: Service, call) -> threading.Thread:
+    """Run ``call`` in a thread and return once the service has accepted its connection.
+
+    The service holds one more socket once it has accept()ed the client. From then on an
+    http.Server.Shutdown waits for that connection, so a SIGTERM sent afterwards meets a
+    request in flight however slow the machine is (a fixed sleep did not guarantee that).
+    """
+    before = _sockets(svc.proc.pid)
+    client = threading.Thread(target=call)
+    client.start()
+    deadline = time.monotonic() + 10
+    while _sockets(svc.proc.pid) <= before:
+        assert time.monotonic() < deadline, "the service did not accept the client's connection within 10s"
+        time.sleep(0.005)
+    return client
+
+
 # (a) reproducible build ------------------------------------------------------
 
 
@@ -449,9 +477,7 @@ def test_sigterm_drains_an_in_flight_request(start):
     def call():
         result["answer"] = _get(f"http://127.0.0.1:{port}/healthz", {"X-Trace-Id": "in-flight"})
 
-    client = threading.Thread(target=call)
-    client.start()
-    time.sleep(0.25)
+    client = _start_request_in_flight(svc, call)
     svc.proc.send_signal(signal.SIGTERM)
     svc.wait_log(lambda r: r["msg"] == "shutting down")
     # The listener closes right after that log line: poll (a loaded machine may be slow to get there)
@@ -485,9 +511,7 @@ def test_shutdown_timeout_bounds_the_drain(start):
         except OSError as err:
             outcome["error"] = err
 
-    client = threading.Thread(target=call)
-    client.start()
-    time.sleep(0.2)
+    client = _start_request_in_flight(svc, call)
     sent = time.monotonic()
     svc.proc.send_signal(signal.SIGTERM)
     assert svc.wait_exit(5) == 0
