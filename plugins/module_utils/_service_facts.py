@@ -8,12 +8,16 @@ Pure functions over the file system and one command runner, so that tests reach 
 - ``systemd_version(run)``: the major version from ``systemctl --version``, or None;
 - ``release_facts(root)``: the release tree of gosvc.hardening.go_release (``current`` and
   ``.releases.json``), never raising: a tree go_release would refuse is reported in ``error``;
-- ``path_facts(paths)``: whether each path exists.
+- ``path_facts(paths)``: whether each path exists;
+- ``account_facts(user, group)``: the passwd and group entries of the service account;
+- ``unit_facts(run, unit)``: the unit's load, active and enablement state from ``systemctl show``.
 """
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     Layout,
@@ -21,7 +25,11 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     read_current,
     read_state,
 )
-from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import AnalyzeError, parse_version
+from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
+    AnalyzeError,
+    parse_show,
+    parse_version,
+)
 
 # read_state needs a binary name for records written before binary_name was kept; facts do not use it.
 _ANY_BINARY = "binary"
@@ -87,10 +95,76 @@ def path_facts(paths):
     return {path: os.path.lexists(path) for path in paths}
 
 
-def gather(run, release_root=None, paths=(), proc_root="/proc"):
+def _shadow_locked(user, shadow_path):
+    """Whether the shadow password of ``user`` is exactly "!" (no password, as the role sets it); None unknown."""
+    try:
+        with open(shadow_path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                fields = line.rstrip("\n").split(":")
+                if fields[0] == user and len(fields) > 1:
+                    return fields[1] == "!"
+    except OSError:
+        return None
+    return None
+
+
+def account_facts(user=None, group=None, shadow_path="/etc/shadow"):
+    """The passwd entry of ``user`` and the group entry of ``group``; None for a name that does not exist.
+
+    Never a password hash: ``password_locked`` only says whether the shadow field is exactly ``!``.
+    """
+    facts = {"user": None, "group": None}
+    if user:
+        try:
+            entry = pwd.getpwnam(user)
+            facts["user"] = {
+                "name": entry.pw_name,
+                "uid": entry.pw_uid,
+                "gid": entry.pw_gid,
+                "home": entry.pw_dir,
+                "shell": entry.pw_shell,
+                "comment": entry.pw_gecos,
+                "password_locked": _shadow_locked(user, shadow_path),
+            }
+        except KeyError:
+            pass
+    if group:
+        try:
+            entry = grp.getgrnam(group)
+            facts["group"] = {"name": entry.gr_name, "gid": entry.gr_gid}
+        except KeyError:
+            pass
+    return facts
+
+
+UNIT_PROPERTIES = ("LoadState", "ActiveState", "SubState", "UnitFileState", "NeedDaemonReload")
+
+
+def unit_facts(run, unit):
+    """``systemctl show`` of ``unit``: load, active, sub and enablement state; None when systemctl fails."""
+    try:
+        rc, out, _err = run(["systemctl", "show", "--property=" + ",".join(UNIT_PROPERTIES), "--", unit])
+    except OSError:
+        return None
+    if rc != 0:
+        return None
+    shown = parse_show(out)
+    return {
+        "name": unit,
+        "load_state": shown.get("LoadState") or None,
+        "active_state": shown.get("ActiveState") or None,
+        "sub_state": shown.get("SubState") or None,
+        "unit_file_state": shown.get("UnitFileState") or None,
+        "need_daemon_reload": shown.get("NeedDaemonReload") == "yes",
+    }
+
+
+def gather(run, release_root=None, paths=(), proc_root="/proc", user=None, group=None, unit=None):
     return {
         "service_manager": service_manager(proc_root),
         "systemd_version": systemd_version(run),
         "release": release_facts(release_root) if release_root else None,
         "paths": path_facts(paths),
+        "account": account_facts(user, group),
+        "unit": unit_facts(run, unit) if unit else None,
     }

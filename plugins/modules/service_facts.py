@@ -11,7 +11,8 @@ author: gosvc.hardening contributors (@gosvc)
 description:
   - Returns the service manager (the name of PID 1), the systemd version, the release tree that
     M(gosvc.hardening.go_release) keeps under O(release_root) (the current release and the installed
-    releases with their digests), and whether each of O(paths) exists.
+    releases with their digests), whether each of O(paths) exists, the service account (O(user), O(group))
+    and the state of O(unit).
   - One round trip instead of one task per fact; the role uses it in its preflight and decides from it,
     for example, that a release already installed with the expected digest needs no upload.
   - It only reads, runs unchanged in check mode and always reports C(changed=false). It does not fail
@@ -29,10 +30,20 @@ options:
     type: list
     elements: path
     default: []
+  user:
+    description: A user whose passwd entry is reported in RV(account.user).
+    type: str
+  group:
+    description: A group whose entry is reported in RV(account.group).
+    type: str
+  unit:
+    description: A unit whose state (C(systemctl show)) is reported in RV(unit).
+    type: str
 attributes:
   check_mode:
     support: full
-    description: The module only reads files and runs C(systemctl --version); check mode changes nothing.
+    description: The module only reads files and runs C(systemctl --version) and C(systemctl show); check mode
+      changes nothing.
   diff_mode:
     support: none
     description: There is nothing to diff; the module changes nothing.
@@ -107,11 +118,27 @@ paths:
   returned: always
   type: dict
   sample: {"/etc/systemd/system/demo-health.timer": false}
+account:
+  description:
+    - The entries of O(user) and O(group); each null when not given or not existing.
+    - C(password_locked) is true when the user's shadow password is exactly C(!) (no password can log in); never
+      a hash. Null when C(/etc/shadow) cannot be read.
+  returned: always
+  type: dict
+  sample: {"user": {"name": "demo", "uid": 998, "gid": 998, "home": "/nonexistent", "shell": "/usr/sbin/nologin",
+           "comment": "demo service account", "password_locked": true}, "group": {"name": "demo", "gid": 998}}
+unit:
+  description: The state of O(unit); null when not given or when C(systemctl show) failed.
+  returned: always
+  type: dict
+  sample: {"name": "demo.service", "load_state": "loaded", "active_state": "active", "sub_state": "running",
+           "unit_file_state": "enabled", "need_daemon_reload": false}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import gather
+from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import COMMAND_ENV
 
 
 def main():
@@ -119,14 +146,21 @@ def main():
         argument_spec=dict(
             release_root=dict(type="path"),
             paths=dict(type="list", elements="path", default=[]),
+            user=dict(type="str"),
+            group=dict(type="str"),
+            unit=dict(type="str"),
         ),
         supports_check_mode=True,
     )
 
     def run(argv):
-        return module.run_command(argv, environ_update={"LC_ALL": "C.UTF-8", "SYSTEMD_COLORS": "0"})
+        return module.run_command(argv, environ_update=COMMAND_ENV)
 
-    module.exit_json(changed=False, **gather(run, module.params["release_root"], module.params["paths"]))
+    params = module.params
+    facts = gather(
+        run, params["release_root"], params["paths"], user=params["user"], group=params["group"], unit=params["unit"]
+    )
+    module.exit_json(changed=False, **facts)
 
 
 if __name__ == "__main__":

@@ -156,3 +156,62 @@ def test_go_release_reinstalls_an_installed_release_without_src(tmp_path):
     (root / "releases" / "1.0.0" / "demo").write_bytes(b"tampered")
     with pytest.raises(ReleaseError, match="was modified after it was installed"):
         install_release(params, check_mode=False)
+
+
+def test_account_facts_of_the_running_user_and_a_missing_one(tmp_path):
+    import grp
+    import pwd
+
+    me = pwd.getpwuid(os.getuid())
+    group = grp.getgrgid(os.getgid())
+    shadow = tmp_path / "shadow"
+    shadow.write_text(f"other:$6$hash:1::::::\n{me.pw_name}:!:19000:0:99999:7:::\n")
+    facts = f.account_facts(me.pw_name, group.gr_name, shadow_path=str(shadow))
+    assert facts["user"] == {
+        "name": me.pw_name,
+        "uid": me.pw_uid,
+        "gid": me.pw_gid,
+        "home": me.pw_dir,
+        "shell": me.pw_shell,
+        "comment": me.pw_gecos,
+        "password_locked": True,
+    }
+    assert facts["group"] == {"name": group.gr_name, "gid": group.gr_gid}
+    shadow.write_text(f"{me.pw_name}:$6$somehash:19000:0:99999:7:::\n")
+    facts = f.account_facts(me.pw_name, None, shadow_path=str(shadow))
+    assert facts["user"]["password_locked"] is False and facts["group"] is None
+    # never a hash, and unknown when the shadow file cannot be read
+    assert "$6$" not in json.dumps(facts)
+    assert f.account_facts(me.pw_name, shadow_path=str(tmp_path / "none"))["user"]["password_locked"] is None
+    assert f.account_facts("no-such-user-gosvc", "no-such-group-gosvc") == {"user": None, "group": None}
+
+
+def test_unit_facts_from_systemctl_show():
+    out = "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nNeedDaemonReload=no\n"
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        return 0, out, ""
+
+    assert f.unit_facts(run, "demo.service") == {
+        "name": "demo.service",
+        "load_state": "loaded",
+        "active_state": "active",
+        "sub_state": "running",
+        "unit_file_state": "enabled",
+        "need_daemon_reload": False,
+    }
+    assert calls == [
+        [
+            "systemctl",
+            "show",
+            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload",
+            "--",
+            "demo.service",
+        ]
+    ]
+    missing = "LoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nNeedDaemonReload=no\n"
+    facts = f.unit_facts(lambda argv: (0, missing, ""), "gone.service")
+    assert facts["load_state"] == "not-found" and facts["unit_file_state"] is None
+    assert f.unit_facts(lambda argv: (1, "", "Failed to connect to bus"), "demo.service") is None

@@ -1,0 +1,48 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Report files written on the controller (gosvc.hardening.report_files): options and atomic writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+ARGUMENT_SPEC = {
+    "dir": {"type": "path", "required": True},
+    "files": {
+        "type": "list",
+        "elements": "dict",
+        "required": True,
+        "options": {
+            "name": {"type": "str", "required": True},
+            "content": {"type": "str", "required": True},
+        },
+    },
+    "mode": {"type": "str", "default": "0644"},
+}
+
+#: A report file name: no directory part, no hidden file.
+NAME_RE = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$")
+
+
+def write_atomically(path: str, data: bytes, mode: int) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and a rename; return whether it changed."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data and (os.stat(path).st_mode & 0o7777) == mode:
+                return False
+    except FileNotFoundError:
+        pass
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".report-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True

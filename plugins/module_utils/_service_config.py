@@ -1,0 +1,240 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The configuration files of a service, compared, written and backed up in one pass.
+
+Used by gosvc.hardening.service_config. A ``FileSpec`` is one file as the run wants it (content,
+owner, group, mode) or wants it gone (``content`` None). ``plan`` compares it with the host without
+touching anything; ``apply`` writes what the plan says: the old file is copied to a backup first
+when asked, the new content goes to a temporary file in the same directory that is renamed over the
+old one, so a reader (systemd, the service) never sees half a file.
+
+Pure file-system logic: the unit tests run it on a temporary directory, with the current user as
+owner.
+"""
+
+from __future__ import annotations
+
+import difflib
+import grp
+import os
+import pwd
+import re
+import shutil
+import stat
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+#: What a masked secret value shows as in a diff.
+MASK = "********"
+_ENV_LINE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=")
+
+
+class ConfigError(Exception):
+    """A file could not be read or written; the message names the path."""
+
+
+@dataclass
+class FileSpec:
+    key: str
+    path: str
+    content: bytes | None  # None: the file must not exist
+    owner: str = "root"
+    group: str = "root"
+    mode: int = 0o644
+    secret_keys: frozenset = field(default_factory=frozenset)  # environment keys masked in diffs
+
+
+@dataclass
+class Plan:
+    spec: FileSpec
+    exists: bool
+    before: bytes | None
+    content_changed: bool
+    attrs_changed: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.content_changed or self.attrs_changed
+
+
+def ids(owner: str, group: str) -> tuple:
+    try:
+        uid = pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        raise ConfigError(f"user {owner!r} does not exist") from None
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ConfigError(f"group {group!r} does not exist") from None
+    return uid, gid
+
+
+def plan(spec: FileSpec) -> Plan:
+    """Compare ``spec`` with the file on the host; reads only."""
+    try:
+        st = os.lstat(spec.path)
+    except FileNotFoundError:
+        return Plan(spec, False, None, spec.content is not None, False)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {spec.path}: {exc.strerror}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"{spec.path} exists but is not a regular file; remove it or choose another path")
+    try:
+        with open(spec.path, "rb") as handle:
+            before = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {spec.path}: {exc.strerror}") from exc
+    if spec.content is None:
+        return Plan(spec, True, before, True, False)
+    uid, gid = ids(spec.owner, spec.group)
+    attrs = (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) != (uid, gid, spec.mode)
+    return Plan(spec, True, before, before != spec.content, attrs)
+
+
+def _secret_lines(text: str, secret_keys) -> dict:
+    lines = {}
+    for line in text.splitlines():
+        found = _ENV_LINE.match(line)
+        if found and found.group("key") in secret_keys:
+            lines[found.group("key")] = line
+    return lines
+
+
+def mask_env(text: str, secret_keys, changed_keys=()) -> str:
+    """An environment file's text with the values of ``secret_keys`` replaced by MASK.
+
+    A key in ``changed_keys`` reads ``KEY=******** (changed)``, so a diff still shows that a
+    secret changed without showing either value.
+    """
+    out = []
+    for line in text.splitlines(keepends=True):
+        found = _ENV_LINE.match(line)
+        if found and found.group("key") in secret_keys:
+            ending = "\n" if line.endswith("\n") else ""
+            note = " (changed)" if found.group("key") in changed_keys else ""
+            line = f"{found.group('key')}={MASK}{note}{ending}"
+        out.append(line)
+    return "".join(out)
+
+
+def diff_of(result: Plan) -> dict:
+    """An Ansible diff record (before/after text) for a planned change, secrets masked."""
+    spec = result.spec
+    before = "" if result.before is None else result.before.decode("utf-8", errors="replace")
+    after = "" if spec.content is None else spec.content.decode("utf-8", errors="replace")
+    if spec.secret_keys:
+        old, new = _secret_lines(before, spec.secret_keys), _secret_lines(after, spec.secret_keys)
+        changed = {key for key in new if key in old and old[key] != new[key]}
+        before, after = mask_env(before, spec.secret_keys), mask_env(after, spec.secret_keys, changed)
+    return {
+        "before_header": spec.path if result.exists else "(absent)",
+        "after_header": spec.path if spec.content is not None else "(absent)",
+        "before": before,
+        "after": after,
+    }
+
+
+def unified(diff: dict) -> str:
+    """The diff record as unified diff text (for messages and tests)."""
+    return "".join(
+        difflib.unified_diff(
+            diff["before"].splitlines(keepends=True),
+            diff["after"].splitlines(keepends=True),
+            diff["before_header"],
+            diff["after_header"],
+        )
+    )
+
+
+def backup_path(path: str, now=None) -> str:
+    """Where a backup of ``path`` goes: the name ansible.builtin.template's backup=true uses."""
+    stamp = time.strftime("%Y-%m-%d@%H:%M:%S", time.localtime(now))
+    return f"{path}.{os.getpid()}.{stamp}~"
+
+
+def ensure_dir(path: str, owner: str, group: str, mode: int, check_mode: bool) -> bool:
+    """Create ``path`` (parents root-owned 0755) or fix its owner and mode; return whether it changed."""
+    uid, gid = ids(owner, group)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if not check_mode:
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            os.mkdir(path, mode)
+            os.chown(path, uid, gid)
+            os.chmod(path, mode)
+        return True
+    if not stat.S_ISDIR(st.st_mode):
+        raise ConfigError(f"{path} exists but is not a directory; remove it or choose another path")
+    if (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (uid, gid, mode):
+        return False
+    if not check_mode:
+        os.chown(path, uid, gid)
+        os.chmod(path, mode)
+    return True
+
+
+def apply(result: Plan, backup: bool) -> dict:
+    """Carry out a plan; return ``{path, changed, created, removed, backup_file?}``."""
+    spec = result.spec
+    record = {"path": spec.path, "changed": result.changed, "created": False, "removed": False}
+    if not result.changed:
+        return record
+    try:
+        if result.exists and result.content_changed and backup:
+            record["backup_file"] = backup_path(spec.path)
+            shutil.copy2(spec.path, record["backup_file"])
+            st = os.lstat(spec.path)
+            os.chown(record["backup_file"], st.st_uid, st.st_gid)
+        if spec.content is None:
+            os.unlink(spec.path)
+            record["removed"] = True
+            return record
+        uid, gid = ids(spec.owner, spec.group)
+        if not result.content_changed:
+            os.chown(spec.path, uid, gid)
+            os.chmod(spec.path, spec.mode)
+            return record
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(spec.path)}.", dir=os.path.dirname(spec.path))
+        try:
+            os.fchown(fd, uid, gid)
+            os.fchmod(fd, spec.mode)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(spec.content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.rename(tmp, spec.path)
+        except BaseException:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            raise
+        record["created"] = not result.exists
+    except OSError as exc:
+        raise ConfigError(f"cannot write {spec.path}: {exc.strerror or exc}") from exc
+    return record
+
+
+def backup_entry(record: dict, spec: FileSpec, before_mode: int, before_owner: str, before_group: str) -> dict:
+    """What a rollback needs to put a replaced file back (the shape ansible.builtin.copy takes)."""
+    return {
+        "dest": spec.path,
+        "backup_file": record["backup_file"],
+        "owner": before_owner,
+        "group": before_group,
+        "mode": f"{before_mode:04o}",
+    }
+
+
+def owner_of(path: str) -> tuple:
+    """(owner name, group name, mode) of an existing file, names falling back to numbers."""
+    st = os.lstat(path)
+    try:
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        owner = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    return owner, group, stat.S_IMODE(st.st_mode)

@@ -1,0 +1,300 @@
+#!/usr/bin/python
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: service_config
+short_description: Write a service's unit, overrides drop-in and environment file in one verified, atomic step
+version_added: 0.1.0
+author: gosvc.hardening contributors (@gosvc)
+description:
+  - "Installs the three configuration files of a systemd service in one task (one round trip): the unit
+    C(<unit_dir>/<unit_name>), the drop-in C(<unit_dir>/<unit_name>.d/<overrides_name>) and the environment
+    file O(env_file) (with its directory)."
+  - The contents come from the controller, typically rendered with C(lookup('ansible.builtin.template', ...)).
+    The module compares them with the host and changes only what differs.
+  - Before a changed unit or drop-in is written, both are verified together with C(systemd-analyze verify)
+    in a scratch directory (O(verify)). systemd ignores a line it cannot use (an unknown key or section, a value
+    it cannot parse) and C(systemd-analyze verify) still exits 0; here every such line fails the task, naming
+    the installed path, the line number and the line. Nothing is written when verification fails.
+  - Each file is written to a temporary file in its directory and renamed over the old one. With O(backup),
+    a replaced or removed file is first copied to C(<path>.<pid>.<timestamp>~) and listed in RV(backups), so
+    that a later rollback can put the whole configuration back.
+  - The environment file may hold secrets. O(env) is never logged and RV(diff) masks the values of
+    O(env_secret_keys).
+  - It does not reload systemd or restart the service; RV(changed) (and RV(content_changed)) tell the caller
+    whether it must.
+  - Uses only the Python standard library on the target (Python 3.9 or later).
+options:
+  unit_name:
+    description: The unit's name, for example V(demo.service).
+    type: str
+    required: true
+  unit_dir:
+    description: The directory of the unit file.
+    type: path
+    default: /etc/systemd/system
+  unit:
+    description: The unit file's content.
+    type: str
+    required: true
+  overrides:
+    description:
+      - The content of the drop-in O(overrides_name). Empty, the drop-in is removed when present (backed up
+        with O(backup)).
+    type: str
+    default: ""
+  overrides_name:
+    description: File name of the drop-in in C(<unit_name>.d/).
+    type: str
+    default: 50-gosvc-overrides.conf
+  env_file:
+    description:
+      - Path of the environment file (C(EnvironmentFile=) of the unit). Its directory is created as
+        C(root:<group>) mode V(0750); the file is C(root:<group>) mode V(0640).
+    type: path
+    required: true
+  env:
+    description: The environment file's content. Never logged.
+    type: str
+    required: true
+  env_secret_keys:
+    description: Variable names of O(env) whose values are masked in RV(diff).
+    type: list
+    elements: str
+    default: []
+  group:
+    description: The group that may read the environment file (the service's group). It must exist.
+    type: str
+    required: true
+  backup:
+    description: Keep a copy of every file this task replaces or removes, listed in RV(backups).
+    type: bool
+    default: false
+  verify:
+    description:
+      - V(strict) verifies a changed unit and drop-in with C(systemd-analyze verify) before writing, and fails when
+        systemd would ignore a line or when verify itself fails (for example, the C(ExecStart=) binary is missing).
+      - V(syntax) fails only on ignored lines (use it before the binary is installed).
+      - V(none) skips the verification.
+    type: str
+    choices: [strict, syntax, none]
+    default: strict
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change (with the diff) and verifies the new unit, writing nothing.
+  diff_mode:
+    support: full
+    description: One before/after record per changed file; values of O(env_secret_keys) are masked.
+  idempotent:
+    support: full
+    description: A second run with the same contents changes nothing.
+notes:
+  - The P(gosvc.hardening.go_service#role) role calls this module for its config phase.
+seealso:
+  - module: gosvc.hardening.service_facts
+"""
+
+EXAMPLES = r"""
+- name: Write the unit, overrides and environment file
+  gosvc.hardening.service_config:
+    unit_name: demo.service
+    unit: "{{ lookup('ansible.builtin.template', 'unit.service.j2') }}"
+    overrides: |
+      [Service]
+      LimitNOFILE=16384
+    env_file: /etc/demo/demo.env
+    env: "{{ lookup('ansible.builtin.template', 'env.j2') }}"
+    env_secret_keys: [API_TOKEN]
+    group: demo
+    backup: true
+  register: config
+
+- name: Restart when the configuration changed
+  ansible.builtin.systemd_service:
+    name: demo.service
+    state: restarted
+    daemon_reload: true
+  when: config.content_changed
+"""
+
+RETURN = r"""
+content_changed:
+  description: Whether the content of a file changed (a file written, created or removed); a restart is due.
+  returned: always
+  type: bool
+files:
+  description: Per file (C(unit), C(overrides), C(env)) its path, whether it changed, was created or removed, and
+    the backup made of it.
+  returned: always
+  type: dict
+  sample: {"unit": {"path": "/etc/systemd/system/demo.service", "changed": true, "created": false,
+           "removed": false, "backup_file": "/etc/systemd/system/demo.service.4242.2026-11-30@10:00:00~"}}
+backups:
+  description: The files replaced or removed by this task and their copies, as a rollback puts them back.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"dest": "/etc/demo/demo.env", "backup_file": "/etc/demo/demo.env.4242.2026-11-30@10:00:00~",
+            "owner": "root", "group": "demo", "mode": "0640"}]
+created:
+  description: Files this task created (a rollback removes them).
+  returned: always
+  type: list
+  elements: str
+verify:
+  description: The result of C(systemd-analyze verify); null when nothing was verified.
+  returned: always
+  type: dict
+  contains:
+    ok:
+      description: Whether the unit and drop-in passed.
+      type: bool
+    mode:
+      description: V(strict) or V(syntax).
+      type: str
+    dropped:
+      description: "The lines systemd would ignore, as C(PATH:LINE: MESSAGE [LINE])."
+      type: list
+      elements: str
+    output:
+      description: What verify printed.
+      type: str
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
+    ConfigError,
+    FileSpec,
+    apply,
+    backup_entry,
+    diff_of,
+    ensure_dir,
+    owner_of,
+    plan,
+)
+from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
+    COMMAND_ENV,
+    verify_candidate,
+    verify_failure,
+)
+
+
+def specs(params):
+    unit_path = os.path.join(params["unit_dir"], params["unit_name"])
+    dropin_path = os.path.join(unit_path + ".d", params["overrides_name"])
+    return [
+        FileSpec(
+            "env",
+            params["env_file"],
+            params["env"].encode(),
+            "root",
+            params["group"],
+            0o640,
+            frozenset(params["env_secret_keys"]),
+        ),
+        FileSpec("unit", unit_path, params["unit"].encode()),
+        FileSpec("overrides", dropin_path, params["overrides"].encode() if params["overrides"] else None),
+    ]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            unit_name=dict(type="str", required=True),
+            unit_dir=dict(type="path", default="/etc/systemd/system"),
+            unit=dict(type="str", required=True),
+            overrides=dict(type="str", default=""),
+            overrides_name=dict(type="str", default="50-gosvc-overrides.conf"),
+            env_file=dict(type="path", required=True),
+            env=dict(type="str", required=True, no_log=True),
+            env_secret_keys=dict(type="list", elements="str", default=[], no_log=False),
+            group=dict(type="str", required=True),
+            backup=dict(type="bool", default=False),
+            verify=dict(type="str", choices=["strict", "syntax", "none"], default="strict"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if "/" in params["unit_name"] or "/" in params["overrides_name"]:
+        module.fail_json(msg="service_config: unit_name and overrides_name are file names, without a directory")
+    files = specs(params)
+    by_key = {spec.key: spec for spec in files}
+    try:
+        plans = [plan(spec) for spec in files]
+    except ConfigError as exc:
+        module.fail_json(msg=f"service_config: {exc}")
+    planned = {p.spec.key: p for p in plans}
+
+    verified = None
+    unit_files_change = planned["unit"].content_changed or planned["overrides"].content_changed
+    if params["verify"] != "none" and unit_files_change:
+        with tempfile.TemporaryDirectory(prefix="gosvc-verify-") as scratch:
+            verified = verify_candidate(
+                lambda argv: module.run_command(argv, environ_update=COMMAND_ENV),
+                scratch,
+                params["unit_name"],
+                params["unit"],
+                params["overrides"],
+                mode=params["verify"],
+                dest=params["unit_dir"],
+                dropin_name=params["overrides_name"],
+            )
+        if not verified["ok"]:
+            module.fail_json(
+                msg="service_config: "
+                + verify_failure(verified, params["unit_name"], dropin_name=params["overrides_name"])
+                + " Nothing was changed on the host.",
+                verify=verified,
+            )
+
+    result = {
+        "changed": False,
+        "content_changed": any(p.content_changed for p in plans),
+        "files": {},
+        "backups": [],
+        "created": [],
+        "verify": verified,
+    }
+    diffs = [diff_of(p) for p in plans if p.content_changed]
+    try:
+        dirs = [
+            (os.path.dirname(params["env_file"]), "root", params["group"], 0o750),
+        ]
+        if by_key["overrides"].content is not None:
+            dirs.append((os.path.dirname(by_key["overrides"].path), "root", "root", 0o755))
+        for path, owner, group, mode in dirs:
+            if ensure_dir(path, owner, group, mode, module.check_mode):
+                result["changed"] = True
+        for item in plans:
+            before = owner_of(item.spec.path) if item.exists else None
+            if module.check_mode:
+                record = {
+                    "path": item.spec.path,
+                    "changed": item.changed,
+                    "created": item.changed and not item.exists,
+                    "removed": item.spec.content is None and item.exists,
+                }
+            else:
+                record = apply(item, params["backup"])
+            result["files"][item.spec.key] = record
+            result["changed"] = result["changed"] or record["changed"]
+            if record.get("backup_file"):
+                result["backups"].append(backup_entry(record, item.spec, before[2], before[0], before[1]))
+            if record["created"]:
+                result["created"].append(item.spec.path)
+    except ConfigError as exc:
+        module.fail_json(msg=f"service_config: {exc}", **result)
+    if module._diff and diffs:
+        result["diff"] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The service_config module through the real AnsibleModule, on a temporary directory.
+
+systemd-analyze is a stand-in on PATH that records what it verified and prints canned lines
+(the real output is covered in test_verify_candidate.py and, on real systemd, by Molecule).
+Files are owned by the user running the tests and its primary group.
+"""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import stat
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import MASK
+from ansible_collections.gosvc.hardening.plugins.modules import service_config
+
+OWNER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
+UNIT = "[Unit]\nDescription=demo\n[Service]\nExecStart=/opt/demo/current/demo\nEnvironmentFile=/etc/demo/demo.env\n"
+DROPIN = "[Service]\nLimitNOFILE=16384\n"
+ENV = 'DEMO_LISTEN_ADDR="127.0.0.1:8080"\nDEMO_API_TOKEN="s3cret-token-value"\n'
+
+STUB = """#!/bin/sh
+echo "$3" >> "$STUB_LOG"
+printf '%s' "$STUB_OUTPUT" | sed "s|{dir}|$(dirname "$3")|g" >&2
+exit "${STUB_RC:-0}"
+"""
+
+pytestmark = pytest.mark.skipif(os.getuid() != 0, reason="writes files owned by root:<group> like on a target")
+
+
+@pytest.fixture
+def analyze(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    tool = bindir / "systemd-analyze"
+    tool.write_text(STUB)
+    tool.chmod(0o755)
+    log = tmp_path / "analyze.log"
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setenv("STUB_LOG", str(log))
+    monkeypatch.setenv("STUB_OUTPUT", "")
+    monkeypatch.setenv("STUB_RC", "0")
+
+    def calls():
+        return log.read_text().splitlines() if log.exists() else []
+
+    return calls
+
+
+@pytest.fixture
+def args(tmp_path):
+    return {
+        "unit_name": "demo.service",
+        "unit_dir": str(tmp_path / "systemd"),
+        "unit": UNIT,
+        "overrides": DROPIN,
+        "env_file": str(tmp_path / "etc" / "demo" / "demo.env"),
+        "env": ENV,
+        "env_secret_keys": ["DEMO_API_TOKEN"],
+        "group": GROUP,
+        "backup": True,
+    }
+
+
+def _mode(path):
+    st = os.stat(path)
+    return pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name, f"{stat.S_IMODE(st.st_mode):04o}"
+
+
+def test_first_run_writes_all_files_then_a_second_run_changes_nothing(run_module, analyze, args, tmp_path):
+    (tmp_path / "systemd").mkdir()
+    result = run_module(service_config, args)
+    assert result["changed"] and result["content_changed"], result
+    unit = tmp_path / "systemd" / "demo.service"
+    dropin = tmp_path / "systemd" / "demo.service.d" / "50-gosvc-overrides.conf"
+    env = tmp_path / "etc" / "demo" / "demo.env"
+    assert unit.read_text() == UNIT and dropin.read_text() == DROPIN and env.read_text() == ENV
+    assert _mode(env) == ("root", GROUP, "0640")
+    assert _mode(env.parent) == ("root", GROUP, "0750")
+    assert _mode(unit) == ("root", "root", "0644")
+    assert sorted(result["created"]) == sorted([str(unit), str(dropin), str(env)])
+    assert result["backups"] == []
+    assert result["verify"]["ok"] and result["verify"]["mode"] == "strict"
+    assert len(analyze()) == 1
+    # No temporary file is left beside the written ones.
+    assert sorted(os.listdir(unit.parent)) == ["demo.service", "demo.service.d"]
+
+    again = run_module(service_config, args)
+    assert not again["changed"] and not again["content_changed"]
+    assert again["verify"] is None and len(analyze()) == 1  # nothing changed, nothing to verify
+    assert again["created"] == [] and again["backups"] == []
+
+
+def test_a_change_is_backed_up_and_a_removed_drop_in_too(run_module, analyze, args, tmp_path):
+    run_module(service_config, args)
+    changed = dict(args, unit=UNIT + "TimeoutStopSec=5\n", overrides="")
+    result = run_module(service_config, changed)
+    assert result["content_changed"]
+    unit = tmp_path / "systemd" / "demo.service"
+    dropin = tmp_path / "systemd" / "demo.service.d" / "50-gosvc-overrides.conf"
+    assert not dropin.exists() and result["files"]["overrides"]["removed"]
+    backups = {b["dest"]: b for b in result["backups"]}
+    assert set(backups) == {str(unit), str(dropin)}
+    assert Path(backups[str(unit)]["backup_file"]).read_text() == UNIT
+    assert Path(backups[str(dropin)]["backup_file"]).read_text() == DROPIN
+    assert backups[str(unit)]["mode"] == "0644" and backups[str(unit)]["owner"] == "root"
+    assert result["files"]["env"]["changed"] is False
+
+
+def test_a_mode_change_alone_is_fixed_without_a_restart(run_module, analyze, args, tmp_path):
+    run_module(service_config, args)
+    env = tmp_path / "etc" / "demo" / "demo.env"
+    env.chmod(0o644)
+    result = run_module(service_config, args)
+    assert result["changed"] and not result["content_changed"]
+    assert _mode(env)[2] == "0640"
+    assert result["backups"] == []
+
+
+def test_ignored_lines_fail_before_anything_is_written(run_module, analyze, args, tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "STUB_OUTPUT",
+        "{dir}/demo.service.d/50-gosvc-overrides.conf:2: Unknown key 'NoSuch' in section [Service], ignoring.",
+    )
+    result = run_module(service_config, dict(args, overrides="[Service]\nNoSuch=1\n"))
+    assert result["failed"]
+    assert "would ignore 1 line(s) of demo.service" in result["msg"]
+    assert "50-gosvc-overrides.conf:2: Unknown key 'NoSuch'" in result["msg"]
+    assert "[NoSuch=1]" in result["msg"]
+    assert "Nothing was changed on the host" in result["msg"]
+    assert not (tmp_path / "systemd").exists() and not (tmp_path / "etc").exists()
+
+
+def test_syntax_mode_passes_a_missing_binary_strict_mode_does_not(run_module, analyze, args, monkeypatch, tmp_path):
+    monkeypatch.setenv("STUB_OUTPUT", "demo.service: Command /opt/demo/current/demo is not executable")
+    monkeypatch.setenv("STUB_RC", "1")
+    strict = run_module(service_config, args)
+    assert strict["failed"] and "exited with 1" in strict["msg"]
+    assert not (tmp_path / "etc").exists()
+    syntax = run_module(service_config, dict(args, verify="syntax"))
+    assert not syntax.get("failed") and syntax["changed"]
+
+
+def test_check_mode_reports_and_verifies_but_writes_nothing(run_module, analyze, args, tmp_path):
+    result = run_module(service_config, args, check_mode=True)
+    assert result["changed"] and result["content_changed"]
+    assert len(analyze()) == 1
+    assert not (tmp_path / "systemd").exists() and not (tmp_path / "etc").exists()
+
+
+def test_the_secret_is_masked_in_the_diff_and_never_in_the_result(run_module, analyze, args):
+    run_module(service_config, args)
+    new_env = ENV.replace("s3cret-token-value", "n3w-secret-value").replace("8080", "9090")
+    args = dict(args, env=new_env, _ansible_diff=True)
+    result = run_module(service_config, args)
+    text = json.dumps(result)
+    assert "s3cret-token-value" not in text and "n3w-secret-value" not in text
+    (env_diff,) = [d for d in result["diff"] if d["after_header"].endswith("demo.env")]
+    assert f"DEMO_API_TOKEN={MASK}\n" in env_diff["before"]
+    assert f"DEMO_API_TOKEN={MASK} (changed)\n" in env_diff["after"]
+    assert 'DEMO_LISTEN_ADDR="127.0.0.1:9090"' in env_diff["after"]
+
+
+def test_a_path_in_the_way_is_named(run_module, analyze, args, tmp_path):
+    (tmp_path / "systemd" / "demo.service").mkdir(parents=True)
+    result = run_module(service_config, args)
+    assert result["failed"] and "demo.service exists but is not a regular file" in result["msg"]
+
+
+def test_an_unknown_group_is_named(run_module, analyze, args):
+    result = run_module(service_config, dict(args, group="no-such-group-gosvc"))
+    assert result["failed"] and "group 'no-such-group-gosvc' does not exist" in result["msg"]
