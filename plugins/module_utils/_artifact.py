@@ -943,3 +943,42 @@ __all__: List[str] = [
     "sniff_format",
     "url_file_name",
 ]
+
+
+# --- the go_artifact task: options and result, shared by the module and its action plugin ---------
+
+SOURCES = ["url", "src"]
+DIGESTS = ["checksum", "checksums_url", "checksums_src"]
+ARGUMENT_SPEC = dict(
+    url=dict(type="str"),
+    src=dict(type="path"),
+    validate_certs=dict(type="bool", default=True),
+    timeout=dict(type="int", default=60),
+    url_headers=dict(type="dict", no_log=True),
+    offline=dict(type="bool", default=False),
+    checksum=dict(type="str"),
+    checksums_url=dict(type="str"),
+    checksums_src=dict(type="path"),
+    checksums_entry=dict(type="str"),
+    archive_member=dict(type="str"),
+    binary_name=dict(type="str", required=True),
+    cache_dir=dict(type="path", required=True),
+)
+
+
+def run(params):
+    """The go_artifact result for validated ``params``: resolve_artifact's, or ``failed`` with ``msg``.
+
+    Always has ``warnings`` (a list of strings) for the caller to report its own way.
+    """
+    source = mask_url(params["url"]) if params.get("url") is not None else params.get("src")
+    prefix = f"Resolving the Go release artifact {source}"
+    try:
+        return resolve_artifact(params)
+    except ArtifactError as exc:
+        return dict(failed=True, msg=f"{prefix}: {exc}", changed=False, source=source, warnings=[], **exc.details)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return dict(
+            failed=True, msg=f"{prefix}: {where}{exc.strerror or exc}", changed=False, source=source, warnings=[]
+        )

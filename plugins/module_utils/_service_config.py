@@ -70,8 +70,11 @@ def ids(owner: str, group: str) -> tuple:
     return uid, gid
 
 
-def plan(spec: FileSpec) -> Plan:
-    """Compare ``spec`` with the file on the host; reads only."""
+def plan(spec: FileSpec, check_mode: bool = False) -> Plan:
+    """Compare ``spec`` with the file on the host; reads only.
+
+    In check mode an owner or group that does not exist yet counts as a change of attributes.
+    """
     try:
         st = os.lstat(spec.path)
     except FileNotFoundError:
@@ -87,7 +90,12 @@ def plan(spec: FileSpec) -> Plan:
         raise ConfigError(f"cannot read {spec.path}: {exc.strerror}") from exc
     if spec.content is None:
         return Plan(spec, True, before, True, False)
-    uid, gid = ids(spec.owner, spec.group)
+    try:
+        uid, gid = ids(spec.owner, spec.group)
+    except ConfigError:
+        if not check_mode:
+            raise
+        return Plan(spec, True, before, before != spec.content, True)
     attrs = (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) != (uid, gid, spec.mode)
     return Plan(spec, True, before, before != spec.content, attrs)
 
@@ -154,12 +162,16 @@ def backup_path(path: str, now=None) -> str:
 
 
 def ensure_dir(path: str, owner: str, group: str, mode: int, check_mode: bool) -> bool:
-    """Create ``path`` (parents root-owned 0755) or fix its owner and mode; return whether it changed."""
-    uid, gid = ids(owner, group)
+    """Create ``path`` (parents root-owned 0755) or fix its owner and mode; return whether it changed.
+
+    In check mode an owner or group that does not exist yet (the account phase would create it)
+    counts as a change, not as an error.
+    """
     try:
         st = os.stat(path)
     except FileNotFoundError:
         if not check_mode:
+            uid, gid = ids(owner, group)
             os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
             os.mkdir(path, mode)
             os.chown(path, uid, gid)
@@ -167,6 +179,12 @@ def ensure_dir(path: str, owner: str, group: str, mode: int, check_mode: bool) -
         return True
     if not stat.S_ISDIR(st.st_mode):
         raise ConfigError(f"{path} exists but is not a directory; remove it or choose another path")
+    try:
+        uid, gid = ids(owner, group)
+    except ConfigError:
+        if check_mode:
+            return True
+        raise
     if (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (uid, gid, mode):
         return False
     if not check_mode:

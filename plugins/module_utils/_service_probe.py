@@ -493,6 +493,29 @@ def _utc(moment):
     return time.strftime(_TIME_FORMAT, time.gmtime(moment))
 
 
+#: With an observation window, the unit is read again no sooner than this after the last probe:
+#: a process killed by its handling of a probe (a seccomp SIGSYS) has been reaped by systemd by then.
+PROBE_SETTLE_SECONDS = 0.5
+
+
+def process_start(system, systemctl, unit, main_pid):
+    """When the unit's main process started, on ``system.clock``'s time line (CLOCK_MONOTONIC); None unknown.
+
+    systemd records ExecMainStartTimestampMonotonic in microseconds of CLOCK_MONOTONIC, the clock
+    ``time.monotonic`` reads, so the two compare on the host (containers share the kernel's clock).
+    """
+    if main_pid <= 0:
+        return None
+    rc, out, _err = system.run([systemctl, "show", "-p", "ExecMainStartTimestampMonotonic", "--value", unit])
+    if rc != 0:
+        return None
+    try:
+        usec = int(out.strip())
+    except ValueError:
+        return None
+    return usec / 1e6 if usec > 0 else None
+
+
 def probe_service(settings, system):
     """Do every read and probe; return the module result (without ``changed``)."""
     systemctl = system.bin_path("systemctl")
@@ -502,6 +525,14 @@ def probe_service(settings, system):
     started_at = _utc(system.wall())
     unit_before = read_unit(system, systemctl, settings.unit)
     main_pid = _int(unit_before.get("MainPID"), 0)
+    # The window counts from the start of the running process when that is earlier (a service
+    # restarted a few seconds ago by a deploy has already been watched that long). A start after
+    # t0 means the process changed meanwhile: the window starts at t0, and unit_after shows it.
+    window_start = t0
+    if settings.soak_seconds > 0:
+        started = process_start(system, systemctl, settings.unit, main_pid)
+        if started is not None and started <= t0:
+            window_start = started
 
     proc_status = (system.read_text(f"/proc/{main_pid}/status") or "") if main_pid > 0 else ""
     user_entry = system.passwd(settings.user) if settings.user else None
@@ -546,16 +577,19 @@ def probe_service(settings, system):
     else:
         journal = journal_result(system, invocation, settings.log_lines)
 
-    left = settings.soak_seconds - (system.clock() - t0)
-    if left > 0:
-        system.sleep(left)
+    if settings.soak_seconds > 0:
+        probes_done = system.clock()
+        left = max(window_start + settings.soak_seconds, probes_done + PROBE_SETTLE_SECONDS) - system.clock()
+        if left > 0:
+            system.sleep(left)
     unit_after = read_unit(system, systemctl, settings.unit)
-    window = system.clock() - t0
+    window = system.clock() - window_start
     return {
         "unit": settings.unit,
         "started_at": started_at,
         "finished_at": _utc(system.wall()),
         "window_seconds": round(window, 3),
+        "window_from": "process start" if window_start < t0 else "probe start",
         "unit_before": unit_before,
         "unit_after": unit_after,
         "main_pid": main_pid,

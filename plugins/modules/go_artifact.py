@@ -13,7 +13,9 @@ description:
     into a cache directory keyed by the artifact's digest, verifies it against an expected digest, and puts the
     binary at C(<cache_dir>/<key>/bin/<binary_name>). Hosts then get a copy of that binary and re-verify
     RV(binary_sha256).
-  - "Meant to run on the controller once per version, with C(delegate_to: localhost) and C(run_once: true)."
+  - "Runs on the controller, in the process of its action plugin (no module is shipped, no command is executed on
+    any host, whatever C(delegate_to) says), once per version: use C(run_once: true). C(delegate_to: localhost)
+    is still recommended: it keeps the task from loading the host's connection plugin."
   - The expected digest applies to what was downloaded or copied (the archive, not the binary inside it). It is
     pinned in O(checksum), or looked up in a checksums file (goreleaser C(checksums.txt), C(sha256sum) output,
     BSD C(--tag) lines) given by O(checksums_url) or O(checksums_src).
@@ -317,53 +319,25 @@ candidates:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import (
-    ArtifactError,
-    mask_url,
-    resolve_artifact,
+    ARGUMENT_SPEC,
+    DIGESTS,
+    SOURCES,
+    run,
 )
-
-SOURCES = ["url", "src"]
-DIGESTS = ["checksum", "checksums_url", "checksums_src"]
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            url=dict(type="str"),
-            src=dict(type="path"),
-            validate_certs=dict(type="bool", default=True),
-            timeout=dict(type="int", default=60),
-            url_headers=dict(type="dict", no_log=True),
-            offline=dict(type="bool", default=False),
-            checksum=dict(type="str"),
-            checksums_url=dict(type="str"),
-            checksums_src=dict(type="path"),
-            checksums_entry=dict(type="str"),
-            archive_member=dict(type="str"),
-            binary_name=dict(type="str", required=True),
-            cache_dir=dict(type="path", required=True),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         mutually_exclusive=[SOURCES, DIGESTS],
         required_one_of=[SOURCES, DIGESTS],
         supports_check_mode=True,
     )
-    params = module.params
-    source = mask_url(params["url"]) if params["url"] is not None else params["src"]
-    try:
-        result = resolve_artifact(params)
-    except ArtifactError as exc:
-        module.fail_json(
-            msg=f"Resolving the Go release artifact {source}: {exc}", changed=False, source=source, **exc.details
-        )
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        module.fail_json(
-            msg=f"Resolving the Go release artifact {source}: {where}{exc.strerror or exc}",
-            changed=False,
-            source=source,
-        )
-    for warning in result.pop("warnings"):
+    result = run(module.params)
+    for warning in result.pop("warnings", []):
         module.warn(warning)
+    if result.get("failed"):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

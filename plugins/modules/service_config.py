@@ -227,7 +227,7 @@ def main():
     files = specs(params)
     by_key = {spec.key: spec for spec in files}
     try:
-        plans = [plan(spec) for spec in files]
+        plans = [plan(spec, module.check_mode) for spec in files]
     except ConfigError as exc:
         module.fail_json(msg=f"service_config: {exc}")
     planned = {p.spec.key: p for p in plans}

@@ -20,7 +20,7 @@ description:
     runs C(systemd-analyze security) and C(verify) on the unit; probes O(health_url), then O(ready_url)
     once liveness passed; probes every O(forbidden_urls) target; reads the last O(log_lines) journal
     lines of the unit's current invocation when O(log_required_fields) is set; sleeps what is left of
-    O(soak_seconds) (the probes count towards the window) and reads the unit again."
+    O(soak_seconds) (see there) and reads the unit again."
   - A failed check never fails the task - its result carries C(failed=true) and C(msg), for the caller
     to report (the verify role's C(verify_report) filter). The task fails only for unusable options,
     with a message that names the option, or when the host has no C(systemctl).
@@ -164,8 +164,12 @@ options:
     default: 20
   soak_seconds:
     description:
-      - Shortest observation window, in seconds, between the two reads of the unit. The reads and probes
-        count towards it; the module sleeps only for what is left.
+      - Shortest observation window, in seconds, over which the unit's C(NRestarts) and main PID must hold.
+      - The window counts from the start of the running main process (C(ExecMainStartTimestampMonotonic), on
+        the same monotonic clock) when that is earlier than the first read of the unit, else from that read.
+        The reads and probes count towards it; the module sleeps only for what is left, and at least 0.5 s after
+        the last probe, so that a process killed by its handling of a probe (a seccomp C(SIGSYS)) shows as such.
+      - V(0) reads the unit twice without waiting.
     type: float
     default: 5
 attributes:
@@ -242,10 +246,16 @@ finished_at:
   type: str
   sample: "2026-11-30T10:27:25Z"
 window_seconds:
-  description: Seconds between the two unit reads.
+  description: Seconds from the start of the window (RV(window_from)) to the second unit read.
   returned: always
   type: float
   sample: 5.002
+window_from:
+  description: Where the window started, V(process start) (the running main process started before the first
+    read) or V(probe start) (the first read).
+  returned: always
+  type: str
+  sample: process start
 unit_before:
   description:
     - The unit's C(LoadState), C(ActiveState), C(SubState), C(Result), C(MainPID), C(NRestarts), C(User),

@@ -34,7 +34,9 @@ BINS = {name: f"/usr/bin/{name}" for name in ("systemctl", "systemd-analyze", "j
 class FakeSystem(sp.System):
     """A host that answers from one release's captures; the unit reads follow ``unit_reads``."""
 
-    def __init__(self, release, unit_reads=("unit.running.txt", "unit.running.txt"), bins=None, files=None):
+    def __init__(
+        self, release, unit_reads=("unit.running.txt", "unit.running.txt"), bins=None, files=None, main_started=None
+    ):
         self.manifest = json.loads((DATA / release / "manifest.json").read_text())
         self.release = release
         self.by_argv = {tuple(c["argv"]): c for c in self.manifest["captures"]}
@@ -45,6 +47,8 @@ class FakeSystem(sp.System):
         self.files.update(files or {})
         self.calls, self.slept, self.now = [], [], 1000.0
         self.links = {}
+        # ExecMainStartTimestampMonotonic on the fake clock (seconds); None: systemd reports 0 (unknown).
+        self.main_started = main_started
         super().__init__(
             run=None, bin_path=None, clock=self._clock, wall=lambda: 1795000000.0 + self.now, sleep=self._sleep
         )
@@ -60,6 +64,9 @@ class FakeSystem(sp.System):
     def run(self, argv, extra_env=None):
         names = {path: name for name, path in self.bins.items()}
         key = (names.get(argv[0], argv[0]), *argv[1:])
+        if key[1:5] == ("show", "-p", "ExecMainStartTimestampMonotonic", "--value"):
+            self.calls.append("main-start")
+            return 0, f"{int((self.main_started or 0) * 1e6)}\n", ""
         entry = self.by_argv.get(key)
         assert entry is not None, f"not captured on {self.release}: {key}"
         if entry["name"].startswith("unit."):
@@ -375,7 +382,7 @@ def test_probe_of_a_running_service(release, release_root, http_server):
     assert result["journal"]["stdout_lines"] == (DATA / release / "journal.txt").read_text().splitlines()
     # The window: the probes took their time, the sleep only what was left of the 5 seconds.
     assert len(system.slept) == 1 and 0 < system.slept[0] < 5
-    assert result["window_seconds"] >= 5
+    assert result["window_seconds"] >= 5 and result["window_from"] == "probe start"
     assert system.calls[0] == system.calls[-1] == "unit.running.txt"
 
 
@@ -500,3 +507,35 @@ def test_tls_options_are_dropped_for_http_urls():
 def test_bad_options_are_refused_naming_the_option(overrides, message):
     with pytest.raises(sp.ProbeInputError, match=message):
         sp.validate(params(**overrides))
+
+
+def test_the_window_counts_from_the_start_of_the_running_process(release_root):
+    # Started 3.5 s before the probe (a deploy restarted it): 1.5 s more make the 5 s.
+    system = FakeSystem("debian12", main_started=1000.0 - 3.5)
+    result = sp.probe_service(sp.validate(params(binary_path=release_root["binary"])), system)
+    assert result["window_from"] == "process start"
+    assert 5 <= result["window_seconds"] < 6
+    assert len(system.slept) == 1 and system.slept[0] < 1.5
+    assert system.calls.count("main-start") == 1
+
+
+def test_a_process_up_for_long_only_waits_out_the_settle_time(release_root):
+    system = FakeSystem("debian12", main_started=1000.0 - 900)
+    result = sp.probe_service(sp.validate(params(binary_path=release_root["binary"])), system)
+    assert result["window_from"] == "process start" and result["window_seconds"] > 900
+    # The clock costs 0.25 s per look, so the settle after the last probe is (almost) spent already.
+    assert all(s <= sp.PROBE_SETTLE_SECONDS for s in system.slept)
+
+
+def test_a_process_that_started_after_the_first_read_gets_the_full_window(release_root):
+    # The main process changed between the two reads: its start says nothing about the window.
+    system = FakeSystem("debian12", main_started=1000.0 + 0.5)
+    result = sp.probe_service(sp.validate(params(binary_path=release_root["binary"])), system)
+    assert result["window_from"] == "probe start" and result["window_seconds"] >= 5
+
+
+def test_without_a_window_the_process_start_is_not_read(release_root):
+    system = FakeSystem("debian12", main_started=1.0)
+    result = sp.probe_service(sp.validate(params(binary_path=release_root["binary"], soak_seconds=0)), system)
+    assert "main-start" not in system.calls and system.slept == []
+    assert result["window_from"] == "probe start"

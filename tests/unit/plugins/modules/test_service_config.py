@@ -178,3 +178,12 @@ def test_a_path_in_the_way_is_named(run_module, analyze, args, tmp_path):
 def test_an_unknown_group_is_named(run_module, analyze, args):
     result = run_module(service_config, dict(args, group="no-such-group-gosvc"))
     assert result["failed"] and "group 'no-such-group-gosvc' does not exist" in result["msg"]
+
+
+def test_check_mode_on_a_host_without_the_group_yet(run_module, analyze, args, tmp_path):
+    # A fresh host in check mode: the account phase did not create the group.
+    (tmp_path / "etc" / "demo").mkdir(parents=True)
+    result = run_module(service_config, dict(args, group="no-such-group-gosvc"), check_mode=True)
+    assert not result.get("failed"), result
+    assert result["changed"] and result["content_changed"]
+    assert not (tmp_path / "etc" / "demo" / "demo.env").exists()
