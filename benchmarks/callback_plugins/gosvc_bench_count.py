@@ -49,6 +49,8 @@ CONTROLLER_ACTIONS = {
     "set_fact",
     "set_stats",
     "validate_argument_spec",
+    # This collection's action plugins that never use the connection (they write on the controller).
+    "report_files",
 }
 LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
 

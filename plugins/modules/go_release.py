@@ -65,6 +65,15 @@ options:
         is then hashed again and must match O(checksum) (the role skips the upload on such a re-run).
         Not used with O(state=rollback).
       - A hard link shares the file with the release, so O(owner), O(group) and O(mode) apply to O(src) too.
+      - Mutually exclusive with O(local_src).
+    type: path
+  local_src:
+    description:
+      - The verified binary on the controller (handled by the action plugin). It is uploaded into the task's
+        temporary directory on the host, installed from there like O(src), and the temporary directory is removed:
+        one upload and one module run, no staging area to create first.
+      - In check mode nothing is uploaded; the release is reported as it would be installed.
+      - Only with O(state=present).
     type: path
   checksum:
     description:
@@ -316,6 +325,7 @@ def main():
             state=dict(type="str", choices=["present", "rollback"], default="present"),
             version=dict(type="str"),
             src=dict(type="path"),
+            local_src=dict(type="path"),
             checksum=dict(type="str"),
             binary_name=dict(type="str"),
             owner=dict(type="str", default="root"),
@@ -328,6 +338,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    if params["local_src"] is not None:
+        module.fail_json(msg="local_src is handled by the go_release action plugin; this module run got it directly")
     state = params["state"]
     if state == "present":
         action = f"Installing release {params['version']} in {params['root']}"

@@ -1,0 +1,124 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wait, in one call, until a (re)started unit is active, healthy and ready (gosvc.hardening.service_wait).
+
+The steps the go_service role took as separate tasks, with the same rules:
+
+1. ``systemctl show`` until ``ActiveState=active``. A unit that reaches ``failed`` (no restart
+   left) fails at once instead of waiting out the timeout.
+2. Optionally, ``settle`` seconds later the unit must still be active with the same main PID
+   (a service that nothing else can prove healthy may crash right after starting).
+3. The health URL until it answers (health_check's schedule: retries every second, backing off
+   to 5 s, within ``timeout``), then the readiness URL until it answers
+   ``ready_success_threshold`` times in a row.
+
+``run(argv) -> (rc, stdout, stderr)``, ``clock`` and ``sleep`` are injected, so the tests drive
+the unit states and the time; the HTTP probes are the real health_check code.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
+    HealthCheckError,
+    build_config,
+    run_health_check,
+)
+from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import parse_show
+
+UNIT_KEYS = ("LoadState", "ActiveState", "SubState", "Result", "MainPID", "NRestarts", "ExecMainStartTimestamp")
+#: How often the unit's state is read while waiting for it to become active.
+POLL_SECONDS = 0.5
+
+
+class WaitInputError(ValueError):
+    """An option is unusable; the message names it."""
+
+
+def probe_config(option, url, timeout, success_threshold, options=None):
+    """health_check settings for one URL: retries every second (backing off to 5 s) within ``timeout``."""
+    params = dict(options or {})
+    params.update(
+        url=url,
+        deadline=timeout,
+        retries=max(int(timeout), success_threshold - 1),
+        delay=1.0,
+        max_delay=5.0,
+        success_threshold=success_threshold,
+    )
+    try:
+        return build_config(params)
+    except HealthCheckError as exc:
+        raise WaitInputError(f"{option} {url!r}: {exc}") from None
+
+
+def read_unit(run, systemctl, unit):
+    argv = [systemctl, "show", "-p", ",".join(UNIT_KEYS), "--", unit]
+    rc, out, err = run(argv)
+    if rc != 0:
+        raise WaitInputError(f"reading {unit} with {' '.join(argv)}: exit code {rc}: {(err or out).strip()}")
+    shown = parse_show(out)
+    return {key: shown.get(key, "") for key in UNIT_KEYS}
+
+
+def _state(unit, shown):
+    return (
+        f"ActiveState={shown['ActiveState']}, SubState={shown['SubState']}, Result={shown['Result']}, "
+        f"NRestarts={shown['NRestarts'] or '?'}; see journalctl -u {unit}"
+    )
+
+
+def wait_for_service(
+    run,
+    systemctl,
+    unit,
+    timeout,
+    health=None,
+    readiness=None,
+    settle=0.0,
+    clock=time.monotonic,
+    sleep=time.sleep,
+):
+    """Wait as described in the module docstring; return the result (``failed`` and ``msg`` when it failed).
+
+    ``health`` and ``readiness`` are health_check configs (``probe_config``) or None.
+    """
+    result = {"unit": unit, "state": None, "settled": None, "liveness": None, "readiness": None, "failed": False}
+    started = clock()
+    while True:
+        shown = read_unit(run, systemctl, unit)
+        result["state"] = shown
+        if shown["ActiveState"] == "active":
+            break
+        if shown["LoadState"] == "not-found":
+            return dict(result, failed=True, msg=f"{unit} is not known to systemd (LoadState=not-found)")
+        waited = clock() - started
+        if shown["ActiveState"] == "failed" or waited >= timeout:
+            after = "it failed" if shown["ActiveState"] == "failed" else f"{timeout:g}s"
+            return dict(result, failed=True, msg=f"{unit} is not active after {after}: {_state(unit, shown)}")
+        sleep(min(POLL_SECONDS, max(timeout - waited, 0)))
+
+    if settle > 0:
+        sleep(settle)
+        later = read_unit(run, systemctl, unit)
+        result["settled"] = later
+        if later["ActiveState"] != "active" or later["MainPID"] != shown["MainPID"]:
+            return dict(
+                result,
+                failed=True,
+                msg=(
+                    f"{unit} did not stay up: ActiveState={later['ActiveState']}, Result={later['Result']}, "
+                    f"main PID {shown['MainPID']} -> {later['MainPID']} within {settle:g}s of the start; "
+                    f"see journalctl -u {unit}"
+                ),
+            )
+
+    for key, config in (("liveness", health), ("readiness", readiness)):
+        if config is None:
+            continue
+        probed = run_health_check(config, clock=clock, sleep=sleep)
+        result[key] = probed
+        if probed["stop_reason"] != "success":
+            return dict(result, failed=True, msg=probed["msg"])
+    return result
