@@ -70,8 +70,8 @@ options:
   local_src:
     description:
       - The verified binary on the controller (handled by the action plugin). It is uploaded into the task's
-        temporary directory on the host, installed from there like O(src), and the temporary directory is removed:
-        one upload and one module run, no staging area to create first.
+        temporary directory on the host, installed from there like O(src), and the temporary directory is removed
+        (one upload and one module run, no staging area to create first).
       - In check mode nothing is uploaded; the release is reported as it would be installed.
       - Only with O(state=present).
     type: path

@@ -43,11 +43,10 @@ options:
 attributes:
   check_mode:
     support: full
-    details: The files are written in check mode too; they describe the run, not the host.
+    description: The files are written in check mode too; they describe the run, not the host.
   diff_mode:
     support: none
-  platform:
-    platforms: all
+    description: Returns no diff.
 notes:
   - Used by the P(gosvc.hardening.verify#role) role for its per-host reports and the fleet summary.
 """

@@ -21,10 +21,9 @@ description:
   - Each file is written to a temporary file in its directory and renamed over the old one. With O(backup),
     a replaced or removed file is first copied to C(<path>.<pid>.<timestamp>~) and listed in RV(backups), so
     that a later rollback can put the whole configuration back.
-  - The environment file may hold secrets. O(env) is never logged and RV(diff) masks the values of
+  - The environment file may hold secrets. O(env) is never logged and the diff (C(--diff)) masks the values of
     O(env_secret_keys).
-  - It does not reload systemd or restart the service; RV(changed) (and RV(content_changed)) tell the caller
-    whether it must.
+  - It does not reload systemd or restart the service; RV(content_changed) tells the caller whether it must.
   - Uses only the Python standard library on the target (Python 3.9 or later).
 options:
   unit_name:
@@ -60,7 +59,7 @@ options:
     type: str
     required: true
   env_secret_keys:
-    description: Variable names of O(env) whose values are masked in RV(diff).
+    description: Variable names of O(env) whose values are masked in the diff (C(--diff)).
     type: list
     elements: str
     default: []

@@ -31,10 +31,10 @@ options:
     elements: path
     default: []
   user:
-    description: A user whose passwd entry is reported in RV(account.user).
+    description: A user whose passwd entry is reported in RV(account) (C(account.user)).
     type: str
   group:
-    description: A group whose entry is reported in RV(account.group).
+    description: A group whose entry is reported in RV(account) (C(account.group)).
     type: str
   unit:
     description: A unit whose state (C(systemctl show)) is reported in RV(unit).

@@ -52,6 +52,7 @@ attributes:
     description: It only reads the unit and sends GET requests; check mode does the same.
   diff_mode:
     support: none
+    description: Returns no diff.
   idempotent:
     support: full
     description: Read-only.
