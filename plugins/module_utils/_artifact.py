@@ -456,8 +456,12 @@ def _same_file(path, sha256, mode):
         return False
 
 
-def _write_bytes(directory, final, data, mode=0o644):
-    """Write ``data`` to ``final`` atomically unless it already holds exactly that; return whether it wrote."""
+def write_bytes(directory, final, data, mode=0o644):
+    """Write ``data`` to ``final`` atomically unless it already holds exactly that; return whether it wrote.
+
+    A temporary file in ``directory`` (the one ``final`` is in), fsynced, given ``mode`` and renamed
+    over ``final``; the directory is fsynced too. Also used for the verify role's report files.
+    """
     digest = hashlib.sha256(data).hexdigest()
     if _same_file(final, digest, mode):
         return False
@@ -870,7 +874,7 @@ def resolve_artifact(params, max_binary_bytes=MAX_BINARY_BYTES):
         store = _checksums_store(cache_dir, params["checksums_url"])
         _make_dir(os.path.join(cache_dir, "checksums"))
         _make_dir(store)
-        _write_bytes(store, os.path.join(store, expected.checksums_name), expected.checksums_data)
+        write_bytes(store, os.path.join(store, expected.checksums_name), expected.checksums_data)
 
     layout = _Layout(cache_dir, cache_key(expected.digest), name, binary_name)
     warnings = []
@@ -900,7 +904,7 @@ def resolve_artifact(params, max_binary_bytes=MAX_BINARY_BYTES):
             _make_dir(layout.checksums_dir)
             remove_stale_temps(layout.checksums_dir)
             checksums_path = os.path.join(layout.checksums_dir, expected.checksums_name)
-            changed = _write_bytes(layout.checksums_dir, checksums_path, expected.checksums_data) or changed
+            changed = write_bytes(layout.checksums_dir, checksums_path, expected.checksums_data) or changed
 
     return {
         "changed": changed,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import write_bytes
 
 ARGUMENT_SPEC = {
     "dir": {"type": "path", "required": True},
@@ -28,21 +29,4 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$")
 
 def write_atomically(path: str, data: bytes, mode: int) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; return whether it changed."""
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data and (os.stat(path).st_mode & 0o7777) == mode:
-                return False
-    except FileNotFoundError:
-        pass
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return True
+    return write_bytes(os.path.dirname(path), path, data, mode)
