@@ -4,7 +4,8 @@
 
 Creates N local systemd containers (gosvc-bench-1 .. gosvc-bench-N, Debian 11,
 12 and 13 in turn), then times, for each N, with the same inventory,
-connection (community.docker.docker_api), pipelining and forks:
+connection (SSH as root, the transport fleets use; --transport docker for
+community.docker.docker_api), pipelining and forks:
 
   ping      `ansible -m ping`: one round trip per host, the floor
   deploy    gosvc.hardening.deploy, all hosts in one batch, from a clean host
@@ -75,6 +76,19 @@ rm -rf /etc/systemd/system/demo.service /etc/systemd/system/demo.service.d \
 userdel demo >/dev/null 2>&1; groupdel demo >/dev/null 2>&1
 systemctl daemon-reload; systemctl reset-failed >/dev/null 2>&1; true
 """
+# With --transport ssh: the image's masked sshd is unmasked and started, root logs in with the run's own key.
+SSH_SCRIPT = """
+set -e
+systemctl unmask ssh.service ssh.socket >/dev/null 2>&1
+install -d -m 700 /root/.ssh
+cat > /root/.ssh/authorized_keys
+chmod 600 /root/.ssh/authorized_keys
+systemctl start ssh.service
+"""
+TRANSPORTS = {
+    "ssh": "ssh (OpenSSH, ControlPersist, a new control socket per command)",
+    "docker": "community.docker.docker_api",
+}
 PING_K = 6  # tasks of the ping playbook that measures the cost of one round trip
 GOALS = {
     "deploy_vs_baseline": 1.5,
@@ -116,9 +130,12 @@ def med(values):
 
 # -- containers ----------------------------------------------------------------
 class Fleet:
-    def __init__(self):
+    def __init__(self, transport="ssh", public_key=""):
         self.names = []
         self.create_seconds = {}
+        self.transport = transport
+        self.public_key = public_key
+        self.addresses = {}
 
     @staticmethod
     def name(index):
@@ -159,7 +176,37 @@ class Fleet:
             if proc.returncode != 0:
                 raise RuntimeError(f"docker run {name} failed: {err.strip()}")
         self.wait_running(new)
+        if self.transport == "ssh":
+            self.start_sshd(new)
         self.create_seconds[size] = (len(new), time.perf_counter() - start)
+
+    def start_sshd(self, names):
+        """Unmask and start sshd with the run's key in each container; note the container's address."""
+        procs = [
+            (
+                n,
+                subprocess.Popen(
+                    ["docker", "exec", "-i", n, "sh", "-c", SSH_SCRIPT],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                ),
+            )
+            for n in names
+        ]
+        for name, proc in procs:
+            out, _err = proc.communicate(self.public_key)
+            if proc.returncode != 0:
+                raise RuntimeError(
+                    f"starting sshd in {name} failed ({out.strip()[-300:]}): the image needs the masked sshd of "
+                    "tests/images/build.sh (scripts/bootstrap.sh images rebuilds it), or use --transport docker"
+                )
+            fmt = "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"
+            address = sh(["docker", "inspect", "-f", fmt, name]).stdout.split()
+            if not address:
+                raise RuntimeError(f"{name} has no IP address on a Docker network: --transport ssh needs one")
+            self.addresses[name] = address[0]
 
     @staticmethod
     def wait_running(names, timeout=300):
@@ -201,6 +248,7 @@ class Fleet:
         sh(["docker", "rm", "-f", *names], check=False)
         for n in names:
             self.names.remove(n)
+            self.addresses.pop(n, None)
         count = len(self.names) + len(names)
         self.grow(count)
         return time.perf_counter() - start
@@ -295,6 +343,10 @@ class Runner:
         self.logs = work / "logs"
         self.logs.mkdir(parents=True)
         self.seq = 0
+        self.transport = args.transport
+        self.key = work / "id_ed25519"
+        if self.transport == "ssh":
+            sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "gosvc-bench", "-f", str(self.key)])
         cfg = work / "ansible.cfg"
         cfg.write_text("[defaults]\n")  # empty: no ansible.cfg of the machine or the user is read
         collections, self.snapshot = snapshot_collection(work)
@@ -326,12 +378,31 @@ class Runner:
                 f"---\n- name: Ping\n  hosts: go_services\n  gather_facts: false\n  tasks:\n{tasks}"
             )
 
-    def write_inventory(self, names):
+    def public_key(self):
+        return (self.key.with_suffix(".pub")).read_text() if self.transport == "ssh" else ""
+
+    def write_inventory(self, names, addresses):
+        """The hosts and the connection (inventory group vars); the demo service comes from group_vars/."""
         group_vars = self.inventory / "group_vars"
         group_vars.mkdir(parents=True, exist_ok=True)
         shutil.copy(BENCH / "inventory" / "group_vars" / "go_services.yml", group_vars / "go_services.yml")
-        hosts = "".join(f"    {n}:\n" for n in names)
-        (self.inventory / "hosts.yml").write_text(f"---\ngo_services:\n  hosts:\n{hosts}")
+        if self.transport == "ssh":
+            hosts = "".join(f"    {n}:\n      ansible_host: {addresses[n]}\n" for n in names)
+            # Throw-away containers with a fresh key: no host key to pin.
+            connection = (
+                "    ansible_connection: ansible.builtin.ssh\n"
+                "    ansible_user: root\n"
+                f"    ansible_ssh_private_key_file: {self.key}\n"
+                "    ansible_ssh_common_args: >-\n"
+                "      -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR\n"
+            )
+        else:
+            hosts = "".join(f"    {n}:\n" for n in names)
+            connection = "    ansible_connection: community.docker.docker_api\n"
+        (self.inventory / "hosts.yml").write_text(
+            f"---\ngo_services:\n  vars:\n{connection}    ansible_python_interpreter: /usr/bin/python3\n"
+            f"  hosts:\n{hosts}"
+        )
 
     def command(self, kind, extra=()):
         inv = ["-i", str(self.inventory)]
@@ -360,6 +431,11 @@ class Runner:
         log = self.logs / f"{tag}.log"
         count_file = self.logs / f"{tag}.count.json"
         env = dict(self.env, GOSVC_BENCH_COUNT_FILE=str(count_file))
+        if self.transport == "ssh":
+            # A control socket directory of its own: every command opens its SSH connections, as a CI job does.
+            control = self.work / "cp" / f"{self.seq:03d}"
+            control.mkdir(parents=True)
+            env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = str(control)
         cmd = self.command(kind, ["-vvv"] if verbose else [])
         with open(log, "w", encoding="utf-8") as out:
             start = time.perf_counter()
@@ -407,7 +483,9 @@ class Runner:
 # -- profile: transport operations per task from -vvv ------------------------------
 AD_HOC = "ansible -m ping"
 TASK_RE = re.compile(r"^(?:TASK|RUNNING HANDLER) \[(?P<name>.*)\] \*+")
-OP_RE = re.compile(r"^<(?P<host>[^>]+)> (?P<op>EXEC|PUT|FETCH) ")
+# docker_api logs `<host> EXEC ...`; ssh logs `<address> SSH: EXEC ssh ...` per command, and a file transfer as
+# `PUT`/`FETCH` followed by its `SSH: EXEC sftp` (counted once, as the PUT).
+OP_RE = re.compile(r"^<(?P<host>[^>]+)> (?:SSH: )?(?P<op>EXEC (?!sftp|scp)|PUT |FETCH )")
 
 
 def parse_ops(log_path, host):
@@ -490,8 +568,9 @@ class LoadSampler(threading.Thread):
 
 
 def bench(args, work, results):
-    fleet = Fleet()
     runner = Runner(args, work)
+    fleet = Fleet(args.transport, runner.public_key())
+    results["transport"] = args.transport
     results["snapshot"] = runner.snapshot
     print(f"measuring a snapshot of the collection ({', '.join(SNAPSHOT_PARTS)}): {runner.snapshot}")
     results["forks"] = args.forks
@@ -540,7 +619,7 @@ def bench(args, work, results):
                 results["create_seconds"][size] = [created, seconds]
                 print(f"   {created} container(s) created and booted in {seconds:.1f}s")
             names = fleet.names[:size]
-            runner.write_inventory(names)
+            runner.write_inventory(names, fleet.addresses)
             per = results["runs"].setdefault(size, {})
 
             def record(result, per=per):
@@ -585,7 +664,7 @@ def bench(args, work, results):
                     res = runner.run(kind, size, verbose=True)
                     prof[kind] = {
                         "ok": res["rc"] == 0,
-                        "tasks": parse_ops(res["log"], names[0]),
+                        "tasks": parse_ops(res["log"], fleet.addresses.get(names[0], names[0])),
                         "counts": res.get("counts"),
                     }
                     print(f"   {kind:<22} {'ok' if res['rc'] == 0 else 'FAILED'}", flush=True)
@@ -899,7 +978,8 @@ def report_text(results):
         f"Python {m['python']}"
     )
     out.append(
-        f"- Settings: forks {results['forks']}, pipelining on, connection community.docker.docker_api, "
+        f"- Settings: forks {results['forks']}, pipelining on, connection "
+        f"{TRANSPORTS[results.get('transport', 'docker')]}, "
         f"interpreter /usr/bin/python3, runs per figure {results['args']['runs']}"
         + (
             " (" + ", ".join(f"{r} at N={n}" for n, r in sorted(results["args"]["runs_at"].items())) + ")"
@@ -1020,11 +1100,14 @@ def write_doc(text, block_name="results"):
             tail = rest.split(end, 1)[1]
             DOC.write_text(head + block + tail)
             return
-        if DOC_END in current:  # a new block goes after the last one
-            head, tail = current.rsplit(DOC_END, 1)
+        last_end = DOC_END.replace(" -->", " [")
+        if last_end in current:  # a new block goes after the end line of the last one
+            head, tail = current.rsplit(last_end, 1)
             tail_end = tail.index("\n") + 1 if "\n" in tail else len(tail)
-            DOC.write_text(head + DOC_END + tail[:tail_end] + "\n" + block + "\n" + tail[tail_end:])
+            DOC.write_text(head + last_end + tail[:tail_end] + "\n" + block + "\n" + tail[tail_end:])
             return
+        DOC.write_text(current.rstrip("\n") + "\n\n" + block + "\n")  # never drop what is there
+        return
     DOC.write_text(f"# Benchmarks\n\n{block}\n")
 
 
@@ -1036,6 +1119,12 @@ def parse_args(argv):
         "--runs-at", default="", help="runs for some sizes, overriding --runs: e.g. 10:2,20:1 (say so in the doc)"
     )
     parser.add_argument("--forks", type=int, default=5, help="ansible forks (default 5, Ansible's default)")
+    parser.add_argument(
+        "--transport",
+        choices=sorted(TRANSPORTS),
+        default="ssh",
+        help="how Ansible reaches the containers: ssh (default, what fleets use) or docker (docker_api)",
+    )
     parser.add_argument(
         "--fresh",
         choices=("clean", "recreate"),
@@ -1087,7 +1176,8 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    for tool in ("docker", str(VENV_BIN / "ansible-playbook")):
+    tools = ["docker", str(VENV_BIN / "ansible-playbook")] + (["ssh", "ssh-keygen"] if args.transport == "ssh" else [])
+    for tool in tools:
         if not shutil.which(tool):
             print(f"{tool} not found: run scripts/bootstrap.sh (or make bench) first", file=sys.stderr)
             return 2

@@ -8,7 +8,7 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-APT_PACKAGES=(docker.io debootstrap golang-go git)
+APT_PACKAGES=(docker.io debootstrap golang-go git openssh-client)
 
 is_debian_root() { [ "$(id -u)" = 0 ] && [ -r /etc/debian_version ] && command -v apt-get >/dev/null; }
 

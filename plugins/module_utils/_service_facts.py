@@ -137,11 +137,15 @@ def account_facts(user=None, group=None, shadow_path="/etc/shadow"):
     return facts
 
 
-UNIT_PROPERTIES = ("LoadState", "ActiveState", "SubState", "UnitFileState", "NeedDaemonReload")
+UNIT_PROPERTIES = ("LoadState", "ActiveState", "SubState", "UnitFileState", "NeedDaemonReload", "NRestarts")
 
 
 def unit_facts(run, unit):
-    """``systemctl show`` of ``unit``: load, active, sub and enablement state; None when systemctl fails."""
+    """``systemctl show`` of ``unit``: load, active, sub and enablement state; None when systemctl fails.
+
+    ``n_restarts`` counts the automatic restarts since the unit was last started on purpose (systemd resets
+    NRestarts on an explicit start or restart); None when systemd does not report it (older than 235).
+    """
     try:
         rc, out, _err = run(["systemctl", "show", "--property=" + ",".join(UNIT_PROPERTIES), "--", unit])
     except OSError:
@@ -156,6 +160,7 @@ def unit_facts(run, unit):
         "sub_state": shown.get("SubState") or None,
         "unit_file_state": shown.get("UnitFileState") or None,
         "need_daemon_reload": shown.get("NeedDaemonReload") == "yes",
+        "n_restarts": int(shown["NRestarts"]) if shown.get("NRestarts", "").isdigit() else None,
     }
 
 

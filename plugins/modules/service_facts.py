@@ -128,11 +128,14 @@ account:
   sample: {"user": {"name": "demo", "uid": 998, "gid": 998, "home": "/nonexistent", "shell": "/usr/sbin/nologin",
            "comment": "demo service account", "password_locked": true}, "group": {"name": "demo", "gid": 998}}
 unit:
-  description: The state of O(unit); null when not given or when C(systemctl show) failed.
+  description:
+    - The state of O(unit); null when not given or when C(systemctl show) failed.
+    - C(n_restarts) is systemd's C(NRestarts), the automatic restarts since the unit was last started or restarted
+      on purpose; null when systemd does not report it.
   returned: always
   type: dict
   sample: {"name": "demo.service", "load_state": "loaded", "active_state": "active", "sub_state": "running",
-           "unit_file_state": "enabled", "need_daemon_reload": false}
+           "unit_file_state": "enabled", "need_daemon_reload": false, "n_restarts": 0}
 """
 
 from ansible.module_utils.basic import AnsibleModule

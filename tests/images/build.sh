@@ -63,7 +63,7 @@ build_one() {
   echo "build-images: debootstrap $suite from $mirror into $rootfs"
   local log="$rootfs.log"
   if ! debootstrap --variant=minbase \
-      --include=systemd,systemd-sysv,dbus,python3,curl,ca-certificates \
+      --include=systemd,systemd-sysv,dbus,python3,curl,ca-certificates,openssh-server \
       "$suite" "$rootfs" "$mirror" >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "debootstrap of $suite failed (full log: $log)"
@@ -71,12 +71,16 @@ build_one() {
   rm -f "$log"
   # A container-friendly systemd: empty machine-id (generated at boot), no
   # gettys or hardware units, apt caches dropped to keep the image small.
+  # sshd is installed but masked: Molecule and the demo use the Docker
+  # transport; benchmarks/run.py unmasks it to measure over SSH, the
+  # transport fleets use.
   : > "$rootfs/etc/machine-id"
   rm -f "$rootfs/var/lib/dbus/machine-id"
   for unit in getty.target console-getty.service systemd-firstboot.service \
               systemd-udevd.service systemd-udev-trigger.service \
               systemd-modules-load.service sys-kernel-config.mount sys-kernel-debug.mount \
-              sys-kernel-tracing.mount systemd-remount-fs.service; do
+              sys-kernel-tracing.mount systemd-remount-fs.service \
+              ssh.service ssh.socket; do
     ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
   done
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*

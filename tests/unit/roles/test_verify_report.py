@@ -135,6 +135,25 @@ def test_a_restart_inside_the_window_fails_restarts_only():
     assert f"main PID {before['MainPID']} -> {after['MainPID']}" in detail
 
 
+def test_quick_mode_is_reported_and_still_fails_a_changed_process():
+    capture = load("pass-debian12")
+    severities = {**DEFAULTS, **capture["severity_overrides"]}
+    full = report_mod.verify_report(capture["raw"], severities)
+    assert full["mode"] == "full" and "over" in checks(full)["restarts"]["detail"]
+    raw = dict(capture["raw"], mode="quick", window_seconds=0.1)
+    quick = report_mod.verify_report(raw, severities)
+    pid = raw["unit_after"]["MainPID"]
+    assert quick["mode"] == "quick" and quick["status"] == "passed"
+    assert checks(quick)["restarts"]["detail"] == (
+        f"NRestarts {raw['unit_after']['NRestarts']}, main PID {pid} (quick: no observation window)"
+    )
+    # Without a window, a process that changed between the two reads still fails, and so does a restart.
+    changed = dict(raw, unit_after=dict(raw["unit_after"], MainPID=str(int(pid) + 1)))
+    assert report_mod.verify_report(changed, severities)["failed_checks"] == ["restarts"]
+    grown = dict(raw, unit_after=dict(raw["unit_after"], NRestarts=str(int(raw["unit_after"]["NRestarts"]) + 1)))
+    assert report_mod.verify_report(grown, severities)["failed_checks"] == ["restarts"]
+
+
 @pytest.mark.skipif(not shutil.which("capsh"), reason="capsh (libcap2-bin) is not installed")
 def test_a_root_process_with_capabilities_fails_user_and_capabilities():
     capture, report = build("journald-debian12")

@@ -187,7 +187,10 @@ def test_account_facts_of_the_running_user_and_a_missing_one(tmp_path):
 
 
 def test_unit_facts_from_systemctl_show():
-    out = "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nNeedDaemonReload=no\n"
+    out = (
+        "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nNeedDaemonReload=no\n"
+        "NRestarts=2\n"
+    )
     calls = []
 
     def run(argv):
@@ -201,12 +204,13 @@ def test_unit_facts_from_systemctl_show():
         "sub_state": "running",
         "unit_file_state": "enabled",
         "need_daemon_reload": False,
+        "n_restarts": 2,
     }
     assert calls == [
         [
             "systemctl",
             "show",
-            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload",
+            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,NRestarts",
             "--",
             "demo.service",
         ]
@@ -214,4 +218,6 @@ def test_unit_facts_from_systemctl_show():
     missing = "LoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nNeedDaemonReload=no\n"
     facts = f.unit_facts(lambda argv: (0, missing, ""), "gone.service")
     assert facts["load_state"] == "not-found" and facts["unit_file_state"] is None
+    # systemd older than 235 has no NRestarts
+    assert facts["n_restarts"] is None
     assert f.unit_facts(lambda argv: (1, "", "Failed to connect to bus"), "demo.service") is None
