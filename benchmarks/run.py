@@ -180,13 +180,14 @@ class Fleet:
             self.start_sshd(new)
         self.create_seconds[size] = (len(new), time.perf_counter() - start)
 
-    def start_sshd(self, names):
-        """Unmask and start sshd with the run's key in each container; note the container's address."""
+    @staticmethod
+    def exec_all(names, script, stdin=""):
+        """Run ``script`` with ``sh -c`` in every container at once; return (name, exit code, output) each."""
         procs = [
             (
                 n,
                 subprocess.Popen(
-                    ["docker", "exec", "-i", n, "sh", "-c", SSH_SCRIPT],
+                    ["docker", "exec", "-i", n, "sh", "-c", script],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
@@ -195,9 +196,16 @@ class Fleet:
             )
             for n in names
         ]
+        done = []
         for name, proc in procs:
-            out, _err = proc.communicate(self.public_key)
-            if proc.returncode != 0:
+            out, _err = proc.communicate(stdin)
+            done.append((name, proc.returncode, out))
+        return done
+
+    def start_sshd(self, names):
+        """Unmask and start sshd with the run's key in each container; note the container's address."""
+        for name, rc, out in self.exec_all(names, SSH_SCRIPT, self.public_key):
+            if rc != 0:
                 raise RuntimeError(
                     f"starting sshd in {name} failed ({out.strip()[-300:]}): the image needs the masked sshd of "
                     "tests/images/build.sh (scripts/bootstrap.sh images rebuilds it), or use --transport docker"
@@ -233,14 +241,7 @@ class Fleet:
     def clean(self, names):
         """Remove everything a deploy left (service, unit, user, files), in parallel."""
         start = time.perf_counter()
-        procs = [
-            subprocess.Popen(
-                ["docker", "exec", n, "bash", "-c", CLEAN_SCRIPT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            for n in names
-        ]
-        for proc in procs:
-            proc.wait()
+        self.exec_all(names, CLEAN_SCRIPT)  # what a deploy did not leave is simply not there
         return time.perf_counter() - start
 
     def recreate(self, names):

@@ -36,17 +36,16 @@ class WaitInputError(ValueError):
     """An option is unusable; the message names it."""
 
 
-def probe_config(option, url, timeout, success_threshold, options=None):
+def probe_config(option, url, timeout, success_threshold):
     """health_check settings for one URL: retries every second (backing off to 5 s) within ``timeout``."""
-    params = dict(options or {})
-    params.update(
-        url=url,
-        deadline=timeout,
-        retries=max(int(timeout), success_threshold - 1),
-        delay=1.0,
-        max_delay=5.0,
-        success_threshold=success_threshold,
-    )
+    params = {
+        "url": url,
+        "deadline": timeout,
+        "retries": max(int(timeout), success_threshold - 1),
+        "delay": 1.0,
+        "max_delay": 5.0,
+        "success_threshold": success_threshold,
+    }
     try:
         return build_config(params)
     except HealthCheckError as exc:
