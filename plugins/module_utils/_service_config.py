@@ -8,6 +8,13 @@ touching anything; ``apply`` writes what the plan says: the old file is copied t
 when asked, the new content goes to a temporary file in the same directory that is renamed over the
 old one, so a reader (systemd, the service) never sees half a file.
 
+``layout`` turns the module's parameters into the files and directories it manages. ``observe``
+(run on the host by gosvc.hardening.service_facts, in the role's preflight) describes a path: type,
+owner, group, mode and an HMAC of a file's content under a key the controller holds, never the
+content or a plain digest of it (the environment file holds secrets). ``unchanged`` (run on the
+controller by the service_config action plugin) tells from those descriptions, without another
+round trip, that ``plan`` would find nothing to change.
+
 Pure file-system logic: the unit tests run it on a temporary directory, with the current user as
 owner.
 """
@@ -16,6 +23,8 @@ from __future__ import annotations
 
 import difflib
 import grp
+import hashlib
+import hmac
 import os
 import pwd
 import re
@@ -56,6 +65,148 @@ class Plan:
     @property
     def changed(self) -> bool:
         return self.content_changed or self.attrs_changed
+
+
+#: The parameters of gosvc.hardening.service_config: the module and its action plugin (which applies the
+#: defaults before it decides on the controller) read the same spec.
+ARGUMENT_SPEC = dict(
+    unit_name=dict(type="str", required=True),
+    unit_dir=dict(type="path", default="/etc/systemd/system"),
+    unit=dict(type="str", required=True),
+    overrides=dict(type="str", default=""),
+    overrides_name=dict(type="str", default="50-gosvc-overrides.conf"),
+    env_file=dict(type="path", required=True),
+    env=dict(type="str", required=True, no_log=True),
+    env_secret_keys=dict(type="list", elements="str", default=[], no_log=False),
+    group=dict(type="str", required=True),
+    backup=dict(type="bool", default=False),
+    verify=dict(type="str", choices=["strict", "syntax", "none"], default="strict"),
+    known_files=dict(type="dict", default={}),
+    digest_key=dict(type="str", default="", no_log=True),
+)
+
+#: Parameters the action plugin uses on the controller and does not send to the host.
+CONTROLLER_ONLY = ("known_files", "digest_key")
+
+#: The configuration files are small; a larger file is described without an HMAC (compared on the host).
+OBSERVE_MAX_BYTES = 1 << 20
+
+
+def layout(params: dict) -> tuple:
+    """``(files, dirs)`` that service_config manages for its parameters (defaults applied).
+
+    ``files``: the environment file, the unit and the drop-in (content None: must not exist) as FileSpecs;
+    ``dirs``: ``(path, owner, group, mode)`` of the directories it creates or corrects.
+    """
+    unit_path = os.path.join(params["unit_dir"], params["unit_name"])
+    dropin_path = os.path.join(unit_path + ".d", params["overrides_name"])
+    files = [
+        FileSpec(
+            "env",
+            params["env_file"],
+            params["env"].encode(),
+            "root",
+            params["group"],
+            0o640,
+            frozenset(params["env_secret_keys"]),
+        ),
+        FileSpec("unit", unit_path, params["unit"].encode()),
+        FileSpec("overrides", dropin_path, params["overrides"].encode() if params["overrides"] else None),
+    ]
+    dirs = [(os.path.dirname(params["env_file"]), "root", params["group"], 0o750)]
+    if params["overrides"]:
+        dirs.append((os.path.dirname(dropin_path), "root", "root", 0o755))
+    return files, dirs
+
+
+def content_mac(key: str, content: bytes) -> str:
+    """HMAC-SHA256 of ``content`` under ``key`` (hex)."""
+    return hmac.new(key.encode(), content, hashlib.sha256).hexdigest()
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def observe(path: str, key: str = "") -> dict:
+    """How ``path`` is on this host: ``{exists, type, owner, group, mode, hmac}``; never raises.
+
+    ``type`` is file, directory or other (a symbolic link is not followed). ``hmac`` (files up to
+    OBSERVE_MAX_BYTES, when a ``key`` is given) is content_mac of the content. An unreadable path
+    reads ``{"exists": None, "error": ...}``: unknown, so ``unchanged`` says no.
+    """
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return {"exists": False}
+    except OSError as exc:
+        return {"exists": None, "error": exc.strerror}
+    kind = "file" if stat.S_ISREG(st.st_mode) else "directory" if stat.S_ISDIR(st.st_mode) else "other"
+    facts = {
+        "exists": True,
+        "type": kind,
+        "owner": _name(pwd.getpwuid, st.st_uid),
+        "group": _name(grp.getgrgid, st.st_gid),
+        "mode": f"{stat.S_IMODE(st.st_mode):04o}",
+    }
+    if kind == "file" and key and st.st_size <= OBSERVE_MAX_BYTES:
+        try:
+            with open(path, "rb") as handle:
+                facts["hmac"] = content_mac(key, handle.read(OBSERVE_MAX_BYTES + 1))
+        except OSError as exc:
+            return {"exists": None, "error": exc.strerror}
+    return facts
+
+
+def _same_attrs(seen: dict, kind: str, owner: str, group: str, mode: int) -> bool:
+    return (
+        seen.get("exists") is True
+        and seen.get("type") == kind
+        and (seen.get("owner"), seen.get("group"), seen.get("mode")) == (owner, group, f"{mode:04o}")
+    )
+
+
+def unchanged(files: list, dirs: list, observed: dict, key: str) -> bool:
+    """Whether, by ``observed`` (``{path: observe(path, key)}``), plan and ensure_dir would change nothing.
+
+    False whenever it cannot tell: a path not observed, unreadable, or without an HMAC.
+    """
+    if not key:
+        return False
+    for spec in files:
+        seen = observed.get(spec.path)
+        if not isinstance(seen, dict) or seen.get("exists") is None:
+            return False
+        if spec.content is None:
+            if seen["exists"]:
+                return False
+            continue
+        if not _same_attrs(seen, "file", spec.owner, spec.group, spec.mode):
+            return False
+        if not hmac.compare_digest(str(seen.get("hmac") or ""), content_mac(key, spec.content)):
+            return False
+    for path, owner, group, mode in dirs:
+        seen = observed.get(path)
+        if not isinstance(seen, dict) or not _same_attrs(seen, "directory", owner, group, mode):
+            return False
+    return True
+
+
+def unchanged_result(files: list) -> dict:
+    """The result service_config returns when nothing changed (without backups, creations or a verify)."""
+    return {
+        "changed": False,
+        "content_changed": False,
+        "files": {
+            spec.key: {"path": spec.path, "changed": False, "created": False, "removed": False} for spec in files
+        },
+        "backups": [],
+        "created": [],
+        "verify": None,
+    }
 
 
 def ids(owner: str, group: str) -> tuple:

@@ -10,7 +10,8 @@ Pure functions over the file system and one command runner, so that tests reach 
   ``.releases.json``), never raising: a tree go_release would refuse is reported in ``error``;
 - ``path_facts(paths)``: whether each path exists;
 - ``account_facts(user, group)``: the passwd and group entries of the service account;
-- ``unit_facts(run, unit)``: the unit's load, active and enablement state from ``systemctl show``.
+- ``unit_facts(run, unit)``: the unit's load, active and enablement state from ``systemctl show``;
+- ``files``: each path as ``_service_config.observe`` describes it (what service_config would compare).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     read_current,
     read_state,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import observe
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     AnalyzeError,
     parse_show,
@@ -164,7 +166,21 @@ def unit_facts(run, unit):
     }
 
 
-def gather(run, release_root=None, paths=(), proc_root="/proc", user=None, group=None, unit=None):
+def systemd_problem(facts):
+    """Why a host read by ``gather`` is not a systemd host (a sentence), or None when it is."""
+    if facts["service_manager"] == "systemd" and facts["systemd_version"] is not None:
+        return None
+    if facts["service_manager"] != "systemd":
+        return (
+            f"PID 1 of this host is {facts['service_manager'] or 'unknown'!r}, not systemd: only hosts that run "
+            "systemd as their service manager are supported"
+        )
+    return "PID 1 is systemd but `systemctl --version` did not answer: systemctl is missing or broken"
+
+
+def gather(
+    run, release_root=None, paths=(), proc_root="/proc", user=None, group=None, unit=None, files=(), digest_key=""
+):
     return {
         "service_manager": service_manager(proc_root),
         "systemd_version": systemd_version(run),
@@ -172,4 +188,5 @@ def gather(run, release_root=None, paths=(), proc_root="/proc", user=None, group
         "paths": path_facts(paths),
         "account": account_facts(user, group),
         "unit": unit_facts(run, unit) if unit else None,
+        "files": {path: observe(path, digest_key) for path in files},
     }

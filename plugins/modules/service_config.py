@@ -24,6 +24,9 @@ description:
   - The environment file may hold secrets. O(env) is never logged and the diff (C(--diff)) masks the values of
     O(env_secret_keys).
   - It does not reload systemd or restart the service; RV(content_changed) tells the caller whether it must.
+  - With O(known_files) from the play's earlier M(gosvc.hardening.service_facts) call, the action plugin
+    tells on the controller that nothing would change and makes no round trip (a no-change run then costs one
+    call to the host fewer).
   - Uses only the Python standard library on the target (Python 3.9 or later).
 options:
   unit_name:
@@ -80,6 +83,26 @@ options:
     type: str
     choices: [strict, syntax, none]
     default: strict
+  known_files:
+    description:
+      - How the managed files and directories were on the host, as RV(gosvc.hardening.service_facts#module:files)
+        read them earlier in the play (its O(gosvc.hardening.service_facts#module:files) listing the unit, the
+        drop-in, the environment file and their directories, with the same O(digest_key)).
+      - "Used on the controller by the action plugin: when every managed path is there exactly as wanted (type,
+        owner, group, mode and an HMAC of the content), the task reports no change without a round trip to the
+        host (RV(compared_on) is V(controller)). Anything missing, different or unreadable, and the module runs
+        on the host as usual. Empty (the default), the module always runs."
+      - Pass it only while nothing else has changed those paths since they were read (the role passes it unless
+        its account phase ran).
+    type: dict
+    default: {}
+  digest_key:
+    description:
+      - The key O(known_files) were read with (the O(gosvc.hardening.service_facts#module:digest_key) of that
+        call). The go_service role keeps one per controller user, next to its artifact cache. Never logged, and
+        this task does not send it to the host.
+    type: str
+    default: ""
 attributes:
   check_mode:
     support: full
@@ -120,6 +143,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+compared_on:
+  description:
+    - Where the files were compared; V(host) when the module ran, V(controller) when O(known_files) showed that
+      nothing would change and no round trip was made.
+  returned: always
+  type: str
+  sample: host
 content_changed:
   description: Whether the content of a file changed (a file written, created or removed); a restart is due.
   returned: always
@@ -163,18 +193,18 @@ verify:
       type: str
 """
 
-import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
+    ARGUMENT_SPEC,
     ConfigError,
-    FileSpec,
     apply,
     backup_entry,
     diff_of,
     ensure_dir,
+    layout,
     owner_of,
     plan,
 )
@@ -185,46 +215,15 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze i
 )
 
 
-def specs(params):
-    unit_path = os.path.join(params["unit_dir"], params["unit_name"])
-    dropin_path = os.path.join(unit_path + ".d", params["overrides_name"])
-    return [
-        FileSpec(
-            "env",
-            params["env_file"],
-            params["env"].encode(),
-            "root",
-            params["group"],
-            0o640,
-            frozenset(params["env_secret_keys"]),
-        ),
-        FileSpec("unit", unit_path, params["unit"].encode()),
-        FileSpec("overrides", dropin_path, params["overrides"].encode() if params["overrides"] else None),
-    ]
-
-
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            unit_name=dict(type="str", required=True),
-            unit_dir=dict(type="path", default="/etc/systemd/system"),
-            unit=dict(type="str", required=True),
-            overrides=dict(type="str", default=""),
-            overrides_name=dict(type="str", default="50-gosvc-overrides.conf"),
-            env_file=dict(type="path", required=True),
-            env=dict(type="str", required=True, no_log=True),
-            env_secret_keys=dict(type="list", elements="str", default=[], no_log=False),
-            group=dict(type="str", required=True),
-            backup=dict(type="bool", default=False),
-            verify=dict(type="str", choices=["strict", "syntax", "none"], default="strict"),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     params = module.params
     if "/" in params["unit_name"] or "/" in params["overrides_name"]:
         module.fail_json(msg="service_config: unit_name and overrides_name are file names, without a directory")
-    files = specs(params)
-    by_key = {spec.key: spec for spec in files}
+    files, dirs = layout(params)
     try:
         plans = [plan(spec, module.check_mode) for spec in files]
     except ConfigError as exc:
@@ -260,14 +259,10 @@ def main():
         "backups": [],
         "created": [],
         "verify": verified,
+        "compared_on": "host",
     }
     diffs = [diff_of(p) for p in plans if p.content_changed]
     try:
-        dirs = [
-            (os.path.dirname(params["env_file"]), "root", params["group"], 0o750),
-        ]
-        if by_key["overrides"].content is not None:
-            dirs.append((os.path.dirname(by_key["overrides"].path), "root", "root", 0o755))
         for path, owner, group, mode in dirs:
             if ensure_dir(path, owner, group, mode, module.check_mode):
                 result["changed"] = True

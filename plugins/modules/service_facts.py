@@ -12,11 +12,12 @@ description:
   - Returns the service manager (the name of PID 1), the systemd version, the release tree that
     M(gosvc.hardening.go_release) keeps under O(release_root) (the current release and the installed
     releases with their digests), whether each of O(paths) exists, the service account (O(user), O(group))
-    and the state of O(unit).
+    the state of O(unit), and how each of O(files) is (owner, group, mode, an HMAC of the content).
   - One round trip instead of one task per fact; the role uses it in its preflight and decides from it,
     for example, that a release already installed with the expected digest needs no upload.
   - It only reads, runs unchanged in check mode and always reports C(changed=false). It does not fail
-    on a host without systemd or on a release tree that go_release would refuse; it reports them.
+    on a release tree that go_release would refuse, and not on a host without systemd unless O(require_systemd)
+    says so; it reports them.
   - Uses only the Python standard library on the target (Python 3.9 or later).
 options:
   release_root:
@@ -30,6 +31,30 @@ options:
     type: list
     elements: path
     default: []
+  files:
+    description:
+      - Paths to describe in RV(files) (type, owner, group, mode, and for a file an HMAC of its content under
+        O(digest_key)).
+      - The go_service role lists the unit, the drop-in, the environment file and their directories, and hands
+        the result to M(gosvc.hardening.service_config) (its O(gosvc.hardening.service_config#module:known_files)),
+        which then needs no round trip of its own when nothing would change.
+    type: list
+    elements: path
+    default: []
+  digest_key:
+    description:
+      - The key of the HMAC-SHA256 that RV(files) reports for each file's content. Never logged.
+      - The controller keeps it; without it a file is described without C(hmac). A plain digest of a file that
+        holds secrets (the environment file) would let anyone who reads the task result test guesses of them.
+    type: str
+    default: ""
+  require_systemd:
+    description:
+      - Fail, with every fact read, when the host does not run systemd as its service manager or C(systemctl
+        --version) does not answer. The message names PID 1. The go_service role sets it; a separate task to
+        refuse such a host is then not needed.
+    type: bool
+    default: false
   user:
     description: A user whose passwd entry is reported in RV(account) (C(account.user)).
     type: str
@@ -64,11 +89,11 @@ EXAMPLES = r"""
       - /etc/systemd/system/demo-health.timer
   register: host
 
-- name: Refuse a host that does not run systemd
-  ansible.builtin.assert:
-    that:
-      - host.service_manager == 'systemd'
-      - host.systemd_version is not none
+- name: Read a host that must run systemd (fails, naming PID 1, when it does not)
+  gosvc.hardening.service_facts:
+    require_systemd: true
+    unit: demo.service
+  register: host
 """
 
 RETURN = r"""
@@ -118,6 +143,18 @@ paths:
   returned: always
   type: dict
   sample: {"/etc/systemd/system/demo-health.timer": false}
+files:
+  description:
+    - Each path of O(files) as C(lstat) sees it (a symbolic link is not followed).
+    - C(exists) is null and C(error) set when the path could not be read. C(type) is V(file), V(directory) or
+      V(other); C(owner) and C(group) are names (numbers when they have none); C(mode) is octal.
+    - C(hmac) is the HMAC-SHA256 of a file's content under O(digest_key), for files up to 1 MiB when a key is
+      given; never the content or a plain digest.
+  returned: always
+  type: dict
+  sample: {"/etc/demo/demo.env": {"exists": true, "type": "file", "owner": "root", "group": "demo",
+           "mode": "0640", "hmac": "5c1d..."}, "/etc/systemd/system/demo.service.d/50-gosvc-overrides.conf":
+           {"exists": false}}
 account:
   description:
     - The entries of O(user) and O(group); each null when not given or not existing.
@@ -140,7 +177,7 @@ unit:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import gather
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import gather, systemd_problem
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import COMMAND_ENV
 
 
@@ -149,6 +186,9 @@ def main():
         argument_spec=dict(
             release_root=dict(type="path"),
             paths=dict(type="list", elements="path", default=[]),
+            files=dict(type="list", elements="path", default=[]),
+            digest_key=dict(type="str", default="", no_log=True),
+            require_systemd=dict(type="bool", default=False),
             user=dict(type="str"),
             group=dict(type="str"),
             unit=dict(type="str"),
@@ -161,8 +201,18 @@ def main():
 
     params = module.params
     facts = gather(
-        run, params["release_root"], params["paths"], user=params["user"], group=params["group"], unit=params["unit"]
+        run,
+        params["release_root"],
+        params["paths"],
+        user=params["user"],
+        group=params["group"],
+        unit=params["unit"],
+        files=params["files"],
+        digest_key=params["digest_key"],
     )
+    problem = systemd_problem(facts) if params["require_systemd"] else None
+    if problem:
+        module.fail_json(msg=f"service_facts: {problem}. Nothing on the host was changed.", changed=False, **facts)
     module.exit_json(changed=False, **facts)
 
 

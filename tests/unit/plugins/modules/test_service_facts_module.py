@@ -27,3 +27,48 @@ def test_module_reports_and_changes_nothing(run_module, tmp_path):
 def test_module_without_release_root(run_module):
     result = run_module(service_facts, {})
     assert result["release"] is None and result["paths"] == {}
+
+
+def test_files_are_described_with_an_hmac_never_the_content(run_module, tmp_path):
+    secret = tmp_path / "demo.env"
+    secret.write_text("TOKEN=s3cret\n")
+    secret.chmod(0o640)
+    link = tmp_path / "link"
+    link.symlink_to(secret)
+    result = run_module(
+        service_facts,
+        {"files": [str(secret), str(tmp_path), str(link), str(tmp_path / "absent")], "digest_key": "key-1"},
+    )
+    files = result["files"]
+    assert files[str(secret)]["type"] == "file" and files[str(secret)]["mode"] == "0640"
+    assert len(files[str(secret)]["hmac"]) == 64 and "s3cret" not in repr(result)
+    assert files[str(tmp_path)]["type"] == "directory" and "hmac" not in files[str(tmp_path)]
+    assert files[str(link)]["type"] == "other"  # a symbolic link is not followed
+    assert files[str(tmp_path / "absent")] == {"exists": False}
+    # The key is a secret parameter: masked in the invocation.
+    assert "key-1" not in repr(result)
+    other_key = run_module(service_facts, {"files": [str(secret)], "digest_key": "key-2"})["files"][str(secret)]
+    assert other_key["hmac"] != files[str(secret)]["hmac"]
+    no_key = run_module(service_facts, {"files": [str(secret)]})["files"][str(secret)]
+    assert "hmac" not in no_key
+
+
+def test_require_systemd_fails_on_another_service_manager(run_module, monkeypatch):
+    from ansible_collections.gosvc.hardening.plugins.module_utils import _service_facts
+
+    monkeypatch.setattr(_service_facts, "service_manager", lambda proc_root="/proc": "init")
+    result = run_module(service_facts, {"require_systemd": True})
+    assert result["failed"] and "PID 1 of this host is 'init', not systemd" in result["msg"]
+    assert "Nothing on the host was changed" in result["msg"] and result["service_manager"] == "init"
+    assert not run_module(service_facts, {}).get("failed")
+
+
+def test_require_systemd_fails_when_systemctl_does_not_answer(run_module, monkeypatch):
+    from ansible_collections.gosvc.hardening.plugins.module_utils import _service_facts
+
+    monkeypatch.setattr(_service_facts, "service_manager", lambda proc_root="/proc": "systemd")
+    monkeypatch.setattr(_service_facts, "systemd_version", lambda run: None)
+    result = run_module(service_facts, {"require_systemd": True})
+    assert result["failed"] and "systemctl --version" in result["msg"]
+    monkeypatch.setattr(_service_facts, "systemd_version", lambda run: 252)
+    assert not run_module(service_facts, {"require_systemd": True}).get("failed")
