@@ -11,7 +11,8 @@ GOSVC_BENCH_COUNT_FILE at the end of the playbook:
 
 "remote" counts executions on the target: every task result (every loop item,
 every `until` retry) except controller-side actions (set_fact, include_*,
-debug, assert, fail, meta, ...) and tasks delegated to localhost. It counts
+debug, assert, fail, meta, ...), tasks delegated to localhost, and a
+service_config result that says it was decided on the controller. It counts
 tasks, not transport operations: an action plugin such as template or copy
 makes two or three of those per task (stat, upload, module); run.py's
 profile counts those from -vvv output.
@@ -90,6 +91,9 @@ class CallbackModule(CallbackBase):
     def _is_remote(self, result):
         task = result._task
         if _short(task.action) in CONTROLLER_ACTIONS:
+            return False
+        # service_config's action plugin answers on the controller when preflight's reading shows no change.
+        if result._result.get("compared_on") == "controller":
             return False
         delegated = result._result.get("_ansible_delegated_vars") or {}
         target = delegated.get("ansible_delegated_host") or delegated.get("ansible_host")
