@@ -153,8 +153,15 @@ def observe(path: str, key: str = "") -> dict:
         "mode": f"{stat.S_IMODE(st.st_mode):04o}",
     }
     if kind == "file" and key and st.st_size <= OBSERVE_MAX_BYTES:
+        # Opened without following a link and without blocking (a FIFO put there since the lstat), and
+        # checked to be the file lstat saw: otherwise the path reads as unknown.
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            with open(path, "rb") as handle:
+            fd = os.open(path, flags)
+            with os.fdopen(fd, "rb") as handle:
+                same = os.fstat(handle.fileno())
+                if (same.st_dev, same.st_ino) != (st.st_dev, st.st_ino):
+                    return {"exists": None, "error": "changed while it was read"}
                 facts["hmac"] = content_mac(key, handle.read(OBSERVE_MAX_BYTES + 1))
         except OSError as exc:
             return {"exists": None, "error": exc.strerror}

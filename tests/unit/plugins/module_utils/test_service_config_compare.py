@@ -54,3 +54,21 @@ def test_it_says_no_whenever_it_cannot_tell_or_something_differs():
     for case in cases:
         assert not unchanged([UNIT, GONE], DIRS, case, KEY), case
     assert not unchanged([UNIT, GONE], DIRS, observed(), "")  # no key, no comparison
+
+
+def test_observe_never_opens_what_is_not_a_regular_file(tmp_path):
+    import os
+
+    from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import observe
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it for reading would block
+    assert observe(str(fifo), KEY)["type"] == "other"
+    target = tmp_path / "target"
+    target.write_bytes(b"x")
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    seen = observe(str(link), KEY)
+    assert seen["type"] == "other" and "hmac" not in seen  # the link itself, not followed
+    assert observe(str(target), KEY)["hmac"] == content_mac(KEY, b"x")
+    assert observe(str(tmp_path / "absent"), KEY) == {"exists": False}
