@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prove the collection tarball is complete: build it, install the tarball into
-# an empty path, and render every module and role with ansible-doc from there.
+# an empty path, and render every module, filter, lookup and role with ansible-doc from there.
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GOSVC_ROOT"
@@ -26,6 +26,13 @@ for m in $modules; do
   ansible-doc -t module "gosvc.hardening.$m" >/dev/null || die "ansible-doc failed for module $m"
   echo "ansible-doc module gosvc.hardening.$m: ok"
 done
+# Filters are documented in plugins/filter/<name>.yml, lookups in their .py.
+plugins="$(sed -n 's/^  name: /filter /p' "$GOSVC_ROOT"/plugins/filter/*.yml)
+$(find "$GOSVC_ROOT/plugins/lookup" -maxdepth 1 -name '*.py' -printf 'lookup %f\n' | sed 's|\.py$||')"
+while read -r kind name; do
+  ansible-doc -t "$kind" "gosvc.hardening.$name" >/dev/null || die "ansible-doc failed for $kind $name"
+  echo "ansible-doc $kind gosvc.hardening.$name: ok"
+done <<< "$plugins"
 for r in $(find "$GOSVC_ROOT/roles" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort); do
   ansible-doc -t role "gosvc.hardening.$r" >/dev/null || die "ansible-doc failed for role $r"
   echo "ansible-doc role gosvc.hardening.$r: ok"
