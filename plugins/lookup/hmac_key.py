@@ -89,7 +89,10 @@ def read_or_create(path):
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        # No options besides the path: nothing to set_options() from (which also needs the plugin loader's
+        # name on ansible-core < 2.19).
+        if kwargs:
+            raise AnsibleLookupError(f"hmac_key: takes only the path, not {', '.join(sorted(kwargs))}")
         if len(terms) != 1:
             raise AnsibleLookupError(f"hmac_key: give exactly one path, got {len(terms)}")
         path = os.path.expanduser(to_native(terms[0]))
