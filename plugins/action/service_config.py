@@ -18,6 +18,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
     ARGUMENT_SPEC,
     CONTROLLER_ONLY,
+    ConfigError,
     layout,
     unchanged,
     unchanged_result,
@@ -34,9 +35,10 @@ class ActionModule(ActionBase):
         del tmp
         validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         del validation
-        if "/" in params["unit_name"] or "/" in params["overrides_name"]:
-            raise AnsibleActionFail("service_config: unit_name and overrides_name are file names, without a directory")
-        files, dirs = layout(params)
+        try:
+            files, dirs = layout(params)
+        except ConfigError as exc:
+            raise AnsibleActionFail(f"service_config: {exc}") from exc
         if unchanged(files, dirs, params["known_files"], params["digest_key"]):
             result.update(unchanged_result(files), compared_on="controller")
             return result

@@ -97,7 +97,10 @@ def layout(params: dict) -> tuple:
 
     ``files``: the environment file, the unit and the drop-in (content None: must not exist) as FileSpecs;
     ``dirs``: ``(path, owner, group, mode)`` of the directories it creates or corrects.
+    Raises ConfigError when a name that must be a file name holds a directory.
     """
+    if "/" in params["unit_name"] or "/" in params["overrides_name"]:
+        raise ConfigError("unit_name and overrides_name are file names, without a directory")
     unit_path = os.path.join(params["unit_dir"], params["unit_name"])
     dropin_path = os.path.join(unit_path + ".d", params["overrides_name"])
     files = [
@@ -125,6 +128,7 @@ def content_mac(key: str, content: bytes) -> str:
 
 
 def _name(lookup, number):
+    """The name pwd.getpwuid or grp.getgrgid gives ``number``, or the number when it has none."""
     try:
         return lookup(number)[0]
     except KeyError:
@@ -405,12 +409,4 @@ def backup_entry(record: dict, spec: FileSpec, before_mode: int, before_owner: s
 def owner_of(path: str) -> tuple:
     """(owner name, group name, mode) of an existing file, names falling back to numbers."""
     st = os.lstat(path)
-    try:
-        owner = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        owner = str(st.st_uid)
-    try:
-        group = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        group = str(st.st_gid)
-    return owner, group, stat.S_IMODE(st.st_mode)
+    return _name(pwd.getpwuid, st.st_uid), _name(grp.getgrgid, st.st_gid), stat.S_IMODE(st.st_mode)

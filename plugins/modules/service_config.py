@@ -221,10 +221,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if "/" in params["unit_name"] or "/" in params["overrides_name"]:
-        module.fail_json(msg="service_config: unit_name and overrides_name are file names, without a directory")
-    files, dirs = layout(params)
     try:
+        files, dirs = layout(params)
         plans = [plan(spec, module.check_mode) for spec in files]
     except ConfigError as exc:
         module.fail_json(msg=f"service_config: {exc}")

@@ -187,3 +187,10 @@ def test_check_mode_on_a_host_without_the_group_yet(run_module, analyze, args, t
     assert not result.get("failed"), result
     assert result["changed"] and result["content_changed"]
     assert not (tmp_path / "etc" / "demo" / "demo.env").exists()
+
+
+def test_a_name_with_a_directory_is_refused_before_anything(run_module, analyze, args, tmp_path):
+    result = run_module(service_config, dict(args, overrides_name="../escape.conf"))
+    assert result["failed"]
+    assert result["msg"] == "service_config: unit_name and overrides_name are file names, without a directory"
+    assert not (tmp_path / "etc").exists() and analyze() == []
