@@ -728,6 +728,14 @@ def verdict(ok):
     return "n/a" if ok is None else ("PASS" if ok else "MISS")
 
 
+def shown(ratio, limit):
+    """A ratio with two decimals, or three when two would round it onto its limit (4.006 is not 4.00)."""
+    if not ratio:
+        return "-"
+    text = f"{ratio:.2f}"
+    return f"{ratio:.3f}" if float(text) == limit and ratio != limit else text
+
+
 def goals(results):
     rows = []
     sizes = sorted(results["runs"])
@@ -741,7 +749,7 @@ def goals(results):
         rows.append(
             (
                 f"first deploy / baseline first, N={size}",
-                f"{ratio:.2f}" if ratio else "-",
+                shown(ratio, GOALS["deploy_vs_baseline"]),
                 "<= 1.5",
                 verdict(None if ratio is None else ratio <= GOALS["deploy_vs_baseline"]),
             )
@@ -752,7 +760,7 @@ def goals(results):
         rows.append(
             (
                 f"re-run / first deploy, N={size}",
-                f"{ratio:.2f}" if ratio else "-",
+                shown(ratio, GOALS["rerun_vs_deploy"]),
                 "<= 0.35",
                 verdict(None if ratio is None else ratio <= GOALS["rerun_vs_deploy"]),
             )
@@ -763,7 +771,7 @@ def goals(results):
         rows.append(
             (
                 f"re-run / baseline re-run, N={size}",
-                f"{ratio:.2f}" if ratio else "-",
+                shown(ratio, 1.0),
                 "<= 1.0",
                 verdict(None if ratio is None else ratio <= 1.0),
             )
@@ -808,7 +816,7 @@ def goals(results):
                     f"one round trip scales {ping_ratio:.1f}x)"
                     if ping_ratio
                     else f"{kind}: N={big} / N=5 (forks {forks}: {allowed:.0f}x batches)",
-                    f"{ratio:.2f}" if ratio else "-",
+                    shown(ratio, allowed),
                     f"<= {allowed:.0f}",
                     verdict(None if ratio is None else ratio <= allowed) + approx,
                 )
