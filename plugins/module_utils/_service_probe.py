@@ -29,7 +29,9 @@ import re
 import time
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
+    ALGORITHMS,
     DigestError,
+    file_digest,
     parse_expected,
     verify_file,
 )
@@ -282,6 +284,24 @@ def checksum_result(path, expected):
     )
 
 
+def binary_digests(path, algorithms, checksum):
+    """``{algorithm: hex}`` of the file at ``path`` for each of ``algorithms`` (for a signature check
+    on the controller), reusing the checksum check's digest of the same file. Empty when none is
+    asked for, or when the file cannot be hashed (the checksum check says why)."""
+    found = {}
+    if checksum.get("failed") is False and checksum.get("path") == os.path.realpath(path):
+        found[checksum["algorithm"]] = checksum["digest"]
+    digests = {}
+    for algorithm in algorithms:
+        if algorithm not in found:
+            try:
+                found[algorithm] = file_digest(path, algorithm).digest
+            except DigestError:
+                return {}
+        digests[algorithm] = found[algorithm]
+    return digests
+
+
 # --- the other checks -----------------------------------------------------------------------
 
 
@@ -447,6 +467,10 @@ def validate(params):
     log_lines = params.get("log_lines")
     if log_lines is None or log_lines < 1:
         raise ProbeInputError(f"log_lines is {log_lines}; use 1 or more")
+    algorithms = list(params.get("digest_algorithms") or [])
+    unknown = [a for a in algorithms if a not in ALGORITHMS]
+    if unknown:
+        raise ProbeInputError(f"digest_algorithms has {unknown}; use {', '.join(ALGORITHMS)}")
     binary_path = params["binary_path"]
     record = params.get("release_record") or os.path.join(
         os.path.dirname(os.path.dirname(binary_path.rstrip("/"))), RECORD_NAME
@@ -456,6 +480,7 @@ def validate(params):
         user=params.get("user") or "",
         binary_path=binary_path,
         checksum=checksum,
+        digest_algorithms=sorted(set(algorithms)),
         release_record=record,
         go_build=policy,
         max_exposure=limit,
@@ -601,6 +626,7 @@ def probe_service(settings, system):
         "expected_checksum": expected,
         "checksum_source": source,
         "checksum": checksum,
+        "binary_digests": binary_digests(settings.binary_path, settings.digest_algorithms, checksum),
         "go_build": go_build,
         "exposure": exposure,
         "liveness": liveness,

@@ -89,6 +89,7 @@ def argument_spec() -> Dict[str, Any]:
         signature_digest_algorithm=dict(type="str", default="auto", choices=["auto", *DIGEST_ALGORITHMS]),
         expected_digest=dict(type="str"),
         digest_algorithms=dict(type="list", elements="str", default=["sha256"], choices=list(DIGEST_ALGORITHMS)),
+        digests=dict(type="dict"),
     )
 
 

@@ -139,6 +139,17 @@ options:
     elements: str
     choices: [sha256, sha384, sha512]
     default: [sha256]
+  digests:
+    description:
+      - Hex digests of O(path), by algorithm, that an earlier task already computed on the target (for example
+        RV(gosvc.hardening.service_probe#module:binary_digests), read in the same pass as the other checks of a
+        verification).
+      - When they include every digest the check needs (always C(sha256), plus what the material names), the
+        target is not contacted again and RV(digests_source) is C(given); otherwise the module hashes O(path) on
+        the target as without this option.
+      - A key that is not C(sha256), C(sha384) or C(sha512), or a value that is not a hex digest of that
+        algorithm's length, fails the task before anything is verified.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -219,19 +230,24 @@ bundle_version:
   sample: "0.3"
 path:
   description: The file on the target.
-  returned: when the target was reached
+  returned: when the target was reached or O(digests) had every digest needed
   type: str
   sample: /opt/app/releases/1.4.2/checksums.txt
 digest:
   description: SHA-256 digest of the file on the target, as C(sha256:<hex>).
-  returned: when the target was reached
+  returned: when the target was reached or O(digests) had every digest needed
   type: str
   sample: sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf
 digests:
-  description: Every digest the target computed, algorithm to lowercase hex.
-  returned: when the target was reached
+  description: Every digest of the file the check had, algorithm to lowercase hex.
+  returned: when the target was reached or O(digests) had every digest needed
   type: dict
   sample: {"sha256": "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"}
+digests_source:
+  description: V(target) when this task hashed the file on the target, V(given) when O(digests) was used.
+  returned: when the target was reached or O(digests) had every digest needed
+  type: str
+  sample: given
 size:
   description: Size of the file in bytes.
   returned: when the target was reached

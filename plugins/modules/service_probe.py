@@ -52,6 +52,16 @@ options:
         the checksum is not computed (RV(checksum) is skipped).
     type: str
     default: ""
+  digest_algorithms:
+    description:
+      - Also return the digests of O(binary_path) with these algorithms in RV(binary_digests), for a signature
+        check on the controller (gosvc.hardening.cosign_verify's O(gosvc.hardening.cosign_verify#module:digests)),
+        so that it needs no round trip of its own. The checksum check's digest is reused when it has the
+        algorithm.
+    type: list
+    elements: str
+    choices: [sha256, sha384, sha512]
+    default: []
   release_record:
     description:
       - The release record C(gosvc.hardening.go_release) keeps (C({"releases":[{"version", "sha256"}]})).
@@ -337,6 +347,14 @@ checksum:
   returned: always
   type: dict
   sample: {"algorithm": "sha256", "digest": "d46b...f956", "failed": false, "path": "/opt/demo/releases/1.0.0/demo"}
+binary_digests:
+  description:
+    - Hex digests of O(binary_path) by algorithm, one for each of O(digest_algorithms), hashed during the probe.
+    - Empty when O(digest_algorithms) is empty or the file could not be hashed (RV(checksum) says why when it
+      was computed).
+  returned: always
+  type: dict
+  sample: {"sha256": "d46b5b4e829d6f9bc0a1eb1d24f210f89dc88da7798585f9ccac8feb54a6f956"}
 go_build:
   description:
     - The result gosvc.hardening.go_binary_info would return (C(go_version), C(flags), C(stripped),
@@ -413,6 +431,7 @@ ARGUMENT_SPEC = dict(
     binary_path=dict(type="path", required=True),
     user=dict(type="str", default=""),
     checksum=dict(type="str", default=""),
+    digest_algorithms=dict(type="list", elements="str", default=[], choices=["sha256", "sha384", "sha512"]),
     release_record=dict(type="path"),
     go_build=dict(
         type="dict",

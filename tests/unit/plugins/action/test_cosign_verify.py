@@ -1243,6 +1243,79 @@ def test_generated_bare_signature(verify, tmp_path, keys, artifact, key_name, al
         assert_invalid(result, r"does not match the file")
 
 
+# -- digests computed by an earlier task on the target (service_probe's binary_digests) ----------
+
+
+def test_given_digests_verify_without_a_round_trip(verify, tmp_path, keys, artifact):
+    sig, pub = _bare(tmp_path, keys["ecdsa-p256"], "sha256", artifact.read_bytes())
+    given = {"sha256": sha256_of(artifact).upper()}
+    result = verify(path=str(artifact), signature_path=sig, public_key_path=pub, require_tlog=False, digests=given)
+    assert not result.get("failed"), result.get("msg")
+    assert result["verified"] is True
+    assert result["_calls"] == []  # the target was not asked again
+    assert result["digests_source"] == "given"
+    assert result["digests"] == {"sha256": sha256_of(artifact)}
+    assert result["digest"] == f"sha256:{sha256_of(artifact)}"
+    assert "size" not in result
+
+
+def test_given_digests_of_another_file_fail_the_check(verify, tmp_path, keys, artifact):
+    """The signature is checked against what the digests say: digests of other bytes do not verify."""
+    sig, pub = _bare(tmp_path, keys["ecdsa-p256"], "sha256", artifact.read_bytes())
+    other = hashlib.sha256(artifact.read_bytes() + b"\n").hexdigest()
+    result = verify(
+        path=str(artifact), signature_path=sig, public_key_path=pub, require_tlog=False, digests={"sha256": other}
+    )
+    assert_invalid(result, r"does not match the file")
+    assert result["_calls"] == []
+
+
+def test_given_digests_without_the_needed_algorithm_hash_on_the_target(verify, tmp_path, keys, artifact):
+    """A signature over SHA-384 needs a digest the caller did not give: the module hashes on the target."""
+    sig, pub = _bare(tmp_path, keys["ecdsa-p256"], "sha384", artifact.read_bytes())
+    result = verify(
+        path=str(artifact),
+        signature_path=sig,
+        public_key_path=pub,
+        require_tlog=False,
+        signature_digest_algorithm="sha384",
+        digests={"sha256": sha256_of(artifact)},
+    )
+    assert_valid(result, artifact)
+    assert result["digests_source"] == "target"
+    assert result["_calls"][0][1]["digest_algorithms"] == ["sha256", "sha384"]
+
+
+def test_given_digests_check_the_expected_digest(verify, tmp_path, keys, artifact):
+    sig, pub = _bare(tmp_path, keys["ecdsa-p256"], "sha256", artifact.read_bytes())
+    other = hashlib.sha256(b"another release").hexdigest()
+    result = verify(
+        path=str(artifact),
+        signature_path=sig,
+        public_key_path=pub,
+        require_tlog=False,
+        digests={"sha256": sha256_of(artifact)},
+        expected_digest=f"sha256:{other}",
+    )
+    assert_invalid(result, rf"does not match expected_digest: expected sha256:{other}")
+    assert result["_calls"] == []
+
+
+@pytest.mark.parametrize(
+    "digests, reason",
+    [
+        ({"md5": "0" * 32}, r"digests has the key 'md5'; use sha256, sha384, sha512"),
+        ({"sha256": "xyz"}, r"digests\.sha256: "),
+        ({"sha256": "a" * 128}, r"digests\.sha256: "),
+    ],
+)
+def test_bad_given_digests_are_refused_naming_the_option(verify, tmp_path, keys, artifact, digests, reason):
+    sig, pub = _bare(tmp_path, keys["ecdsa-p256"], "sha256", artifact.read_bytes())
+    result = verify(path=str(artifact), signature_path=sig, public_key_path=pub, require_tlog=False, digests=digests)
+    assert_invalid(result, reason)
+    assert result["_calls"] == []
+
+
 def test_generated_rsa_signature_over_tampered_file(verify, tmp_path, keys, artifact):
     sig, pub = _bare(tmp_path, keys["rsa-3072"], "sha256", artifact.read_bytes())
     artifact.write_bytes(artifact.read_bytes() + b"\n")

@@ -285,6 +285,28 @@ def test_recorded_digest_of_the_current_release(release_root):
     assert sp.current_version({"islnk": False}) == ""
 
 
+def test_binary_digests_for_a_signature_check(release_root, monkeypatch):
+    binary = release_root["binary"]
+    data = Path(binary).read_bytes()
+    ok = sp.checksum_result(binary, "sha256:" + release_root["digest"])
+    hashed = []
+    real = sp.file_digest
+    monkeypatch.setattr(sp, "file_digest", lambda path, algorithm: hashed.append(algorithm) or real(path, algorithm))
+    # The checksum check's SHA-256 is reused; only SHA-384 is hashed again.
+    assert sp.binary_digests(binary, ["sha256", "sha384"], ok) == {
+        "sha256": release_root["digest"],
+        "sha384": hashlib.sha384(data).hexdigest(),
+    }
+    assert hashed == ["sha384"]
+    # A failed or skipped checksum check gives nothing to reuse: the file is hashed.
+    bad = sp.checksum_result(binary, "sha256:" + "0" * 64)
+    assert sp.binary_digests(binary, ["sha256"], bad) == {"sha256": hashlib.sha256(data).hexdigest()}
+    assert sp.binary_digests(binary, ["sha256"], {"skipped": True}) == {"sha256": release_root["digest"]}
+    assert sp.binary_digests(binary, [], ok) == {}
+    # A file that cannot be hashed gives none (the checksum check, when it ran, says why).
+    assert sp.binary_digests(binary + ".missing", ["sha256"], {"skipped": True}) == {}
+
+
 def test_checksum_result_match_and_mismatch(release_root):
     ok = sp.checksum_result(release_root["binary"], "sha256:" + release_root["digest"])
     assert ok["failed"] is False
@@ -488,6 +510,7 @@ def test_tls_options_are_dropped_for_http_urls():
         ({"unit": "demo"}, "unit is 'demo'; give the full name of a service unit"),
         ({"max_exposure": 11.0}, "max_exposure is 11.0; use a value from 0.0 to 10.0"),
         ({"checksum": "md5:abc"}, "checksum: .*; give sha256:<64 hex digits> or leave it empty"),
+        ({"digest_algorithms": ["md5"]}, r"digest_algorithms has \['md5'\]; use sha256, sha384, sha512"),
         ({"go_build": {"min_go_version": "one"}}, "go_build.min_go_version: "),
         ({"go_build": {"require_pie": True}}, r"go_build has unknown keys \['require_pie'\]"),
         ({"health_timeout": 0}, "health_timeout is 0; give the seconds"),

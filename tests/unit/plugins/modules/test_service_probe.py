@@ -106,12 +106,21 @@ def test_one_call_returns_every_reading(run_module, host, health_server):
     assert result["current"]["lnk_target"] == "releases/1.0.0"
     assert result["expected_checksum"] == "sha256:" + host["digest"]
     assert result["checksum"]["digest"] == host["digest"]
+    assert result["binary_digests"] == {}  # none asked for
     assert result["go_build"]["skipped"] is True
     assert result["exposure"]["level"] == "OK"
     assert result["liveness"]["status"] == result["readiness"]["status"] == 200
     assert [f["status"] for f in result["forbidden"]] == [404]
     assert result["journal"]["stdout_lines"][0].startswith('{"time":')
     assert host["calls"][0] == host["calls"][-1] == "unit.running.txt"
+
+
+def test_binary_digests_for_the_signature_check(run_module, host):
+    result = run_module(service_probe, dict(host["args"], digest_algorithms=["sha512", "sha256"]))
+    assert not result.get("failed")
+    assert result["binary_digests"]["sha256"] == host["digest"]
+    data = Path(result["checksum"]["path"]).read_bytes()
+    assert result["binary_digests"]["sha512"] == hashlib.sha512(data).hexdigest()
 
 
 def test_check_mode_reads_the_same(run_module, host):
