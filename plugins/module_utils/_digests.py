@@ -36,6 +36,9 @@ Public API
     Streams a regular file (never the whole file in memory) and returns the digest
     and the number of bytes hashed.
 
+``file_digests(path, algorithms) -> (dict, size)``
+    Several digests of one file in one read (``file_digest`` for a single algorithm).
+
 ``verify_file(path, expected) -> FileDigest``
     ``file_digest`` plus a constant-time comparison; a mismatch raises DigestError
     naming the file, the expected and the actual digest (``details`` holds them too).
@@ -503,6 +506,33 @@ def file_digest(path, algorithm="sha256", chunk_size=CHUNK_SIZE, use_hashlib_fil
     except OSError as exc:
         raise DigestError(f"reading file to verify {path} failed: {exc.strerror or exc}") from None
     return FileDigest(algorithm, digest, size)
+
+
+def file_digests(path, algorithms, chunk_size=CHUNK_SIZE):
+    """``({algorithm: hex}, size)`` of the regular file at ``path``: one read however many algorithms."""
+    algorithms = list(dict.fromkeys(algorithms))
+    for algorithm in algorithms:
+        _check_algorithm(algorithm)
+    if len(algorithms) == 1:
+        found = file_digest(path, algorithms[0], chunk_size)
+        return {found.algorithm: found.digest}, found.size
+    hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
+    handle = _open_regular(path)
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    size = 0
+    try:
+        with handle:
+            while True:
+                count = handle.readinto(buffer)
+                if not count:
+                    break
+                for hasher in hashers.values():
+                    hasher.update(view[:count])
+                size += count
+    except OSError as exc:
+        raise DigestError(f"reading file to verify {path} failed: {exc.strerror or exc}") from None
+    return {algorithm: hasher.hexdigest() for algorithm, hasher in hashers.items()}, size
 
 
 def digests_equal(left, right):

@@ -31,7 +31,7 @@ import time
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     ALGORITHMS,
     DigestError,
-    file_digest,
+    file_digests,
     parse_expected,
     verify_file,
 )
@@ -291,15 +291,13 @@ def binary_digests(path, algorithms, checksum):
     found = {}
     if checksum.get("failed") is False and checksum.get("path") == os.path.realpath(path):
         found[checksum["algorithm"]] = checksum["digest"]
-    digests = {}
-    for algorithm in algorithms:
-        if algorithm not in found:
-            try:
-                found[algorithm] = file_digest(path, algorithm).digest
-            except DigestError:
-                return {}
-        digests[algorithm] = found[algorithm]
-    return digests
+    missing = [algorithm for algorithm in algorithms if algorithm not in found]
+    if missing:
+        try:
+            found.update(file_digests(path, missing)[0])
+        except DigestError:
+            return {}
+    return {algorithm: found[algorithm] for algorithm in algorithms}
 
 
 # --- the other checks -----------------------------------------------------------------------

@@ -336,7 +336,7 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._digests import DigestError, file_digest
+from ansible_collections.gosvc.hardening.plugins.module_utils._digests import DigestError, file_digests
 from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import argument_spec
 
 
@@ -345,15 +345,10 @@ def main():
     # digest_algorithms only: on the target there is nothing to verify, only a file to hash.
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     path = module.params["path"]
-    digests = {}
-    size = None
-    for algorithm in sorted(set(module.params["digest_algorithms"]) | {"sha256"}):
-        try:
-            found = file_digest(path, algorithm)
-        except DigestError as exc:
-            module.fail_json(msg=f"hashing {path} for signature verification failed: {exc}", path=path)
-        digests[algorithm] = found.digest
-        size = found.size
+    try:
+        digests, size = file_digests(path, sorted(set(module.params["digest_algorithms"]) | {"sha256"}))
+    except DigestError as exc:
+        module.fail_json(msg=f"hashing {path} for signature verification failed: {exc}", path=path)
     module.exit_json(changed=False, path=path, digests=digests, digest=f"sha256:{digests['sha256']}", size=size)
 
 

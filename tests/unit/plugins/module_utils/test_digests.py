@@ -32,6 +32,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     decode_checksums,
     digests_equal,
     file_digest,
+    file_digests,
     find_entry,
     normalize_name,
     parse_checksums_text,
@@ -511,6 +512,27 @@ def test_empty_target_file_is_allowed_and_has_the_tools_empty_digest(release, us
         result = file_digest(release / "empty", algorithm, use_hashlib_file_digest=use_hashlib)
         assert result.digest == tool_digest(algorithm, release / "empty")
         assert result.size == 0
+
+
+def test_file_digests_reads_the_file_once_for_every_algorithm(tmp_path, monkeypatch):
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(2 * 1024 * 1024 + 77))
+    opened = []
+    real = _digests._open_regular
+    monkeypatch.setattr(_digests, "_open_regular", lambda p: opened.append(p) or real(p))
+    digests, size = file_digests(path, ["sha512", "sha256", "sha384", "sha256"], chunk_size=65521)
+    assert digests == {a: tool_digest(a, path) for a in ("sha512", "sha256", "sha384")}
+    assert size == path.stat().st_size
+    assert opened == [path]
+    single, size = file_digests(path, ["sha256"])
+    assert single == {"sha256": tool_digest("sha256", path)} and size == path.stat().st_size
+
+
+def test_file_digests_refuses_a_weak_algorithm_and_a_missing_file(tmp_path):
+    with pytest.raises(DigestError, match="md5"):
+        file_digests(tmp_path / "x", ["sha256", "md5"])
+    with pytest.raises(DigestError, match=r"file to verify .*/missing does not exist; check path"):
+        file_digests(tmp_path / "missing", ["sha256", "sha512"])
 
 
 def test_file_digest_follows_symlinks(release):

@@ -290,14 +290,16 @@ def test_binary_digests_for_a_signature_check(release_root, monkeypatch):
     data = Path(binary).read_bytes()
     ok = sp.checksum_result(binary, "sha256:" + release_root["digest"])
     hashed = []
-    real = sp.file_digest
-    monkeypatch.setattr(sp, "file_digest", lambda path, algorithm: hashed.append(algorithm) or real(path, algorithm))
+    real = sp.file_digests
+    monkeypatch.setattr(
+        sp, "file_digests", lambda path, algorithms: hashed.append(algorithms) or real(path, algorithms)
+    )
     # The checksum check's SHA-256 is reused; only SHA-384 is hashed again.
     assert sp.binary_digests(binary, ["sha256", "sha384"], ok) == {
         "sha256": release_root["digest"],
         "sha384": hashlib.sha384(data).hexdigest(),
     }
-    assert hashed == ["sha384"]
+    assert hashed == [["sha384"]]
     # A failed or skipped checksum check gives nothing to reuse: the file is hashed.
     bad = sp.checksum_result(binary, "sha256:" + "0" * 64)
     assert sp.binary_digests(binary, ["sha256"], bad) == {"sha256": hashlib.sha256(data).hexdigest()}
