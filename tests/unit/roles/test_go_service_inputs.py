@@ -1,0 +1,161 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""go_service's input checks, rendered by ansible-core's own templating from the role's real files.
+
+The checks are data (``__go_service_input_problems`` in roles/go_service/vars/main.yml): the
+role's defaults and vars are loaded as Ansible loads them and the expression is rendered, on
+every ansible-core the unit suite runs on. The paths a host gets are built from these inputs,
+so a name that is empty, ``..`` or holds a ``/`` must be refused for ``go_service_state=absent``
+as well (it removes ``<base_dir>/<name>``, ``<config_dir>/<name>`` and ``/var/lib/<name>``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.gosvc.hardening.plugins.module_utils import _release
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 templates every string
+
+    def trust_as_template(value):
+        return value
+
+
+ROLE = Path(__file__).resolve().parents[3] / "roles" / "go_service"
+GOOD = {
+    "go_service_name": "demo",
+    "go_service_version": "1.0.0",
+    "go_service_binary_src": "/srv/dist/demo",
+    "go_service_checksum": "sha256:" + "0" * 64,
+    "go_service_env": {"DEMO_LISTEN_ADDR": "127.0.0.1:8080"},
+    "go_service_env_secret": {"DEMO_API_TOKEN": "not-a-real-secret"},
+}
+
+
+def _load(loader, path):
+    try:
+        return loader.load_from_file(str(path), trusted_as_template=True)
+    except TypeError:  # ansible-core < 2.19
+        return loader.load_from_file(str(path))
+
+
+@pytest.fixture(scope="module")
+def role_vars():
+    loader = DataLoader()
+    variables = {}
+    variables.update(_load(loader, ROLE / "defaults" / "main.yml"))
+    variables.update(_load(loader, ROLE / "vars" / "main.yml"))
+    return loader, variables
+
+
+@pytest.fixture
+def problems(role_vars):
+    loader, variables = role_vars
+
+    def render(**changes):
+        templar = Templar(loader=loader, variables={**variables, **GOOD, **changes})
+        result = templar.template(trust_as_template("{{ __go_service_input_problems }}"))
+        assert isinstance(result, list), result
+        return " ".join(result)
+
+    return render
+
+
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_good_inputs_have_no_problem(problems, state):
+    assert problems(go_service_state=state) == ""
+
+
+@pytest.mark.parametrize(
+    "name", ["", ".", "..", "a/b", "../etc", "My App", "demo\n", "demo.service", "my@app", "-x", "x" * 129]
+)
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_a_name_that_cannot_be_a_path_component_is_refused_in_every_state(problems, name, state):
+    found = problems(go_service_name=name, go_service_user="demo", go_service_state=state)
+    assert found.startswith("go_service_name ")
+    assert "for example myapp" in found
+
+
+@pytest.mark.parametrize("name", ["demo", "my-app", "my_app.v2", "A1", "x" * 128])
+def test_usual_names_pass(problems, name):
+    assert problems(go_service_name=name, go_service_user="demo") == ""
+
+
+@pytest.mark.parametrize("option", ["go_service_base_dir", "go_service_config_dir"])
+@pytest.mark.parametrize("value", ["", "/", "opt", "/opt/../etc", "/./opt", "/opt/..", "//"])
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_a_directory_that_is_not_absolute_and_plain_is_refused(problems, option, value, state):
+    found = problems(**{option: value, "go_service_state": state})
+    assert found.startswith(f"{option} ") and "absolute directory" in found
+
+
+@pytest.mark.parametrize("value", ["/opt", "/opt/", "/srv/apps", "/opt/.hidden", "/opt/a..b"])
+def test_plain_absolute_directories_pass(problems, value):
+    assert problems(go_service_base_dir=value, go_service_config_dir=value) == ""
+
+
+@pytest.mark.parametrize("version", ["", "v 1", "1.0.0/../x", "..", "-1", "1.0\n"])
+def test_a_version_that_cannot_name_the_release_directory_is_refused(problems, version):
+    assert problems(go_service_version=version).startswith("go_service_version ")
+
+
+@pytest.mark.parametrize("version", ["1.4.2", "v1.4.2+build.7", "2024.01.01~rc1", "1_0"])
+def test_usual_versions_pass(problems, version):
+    assert problems(go_service_version=version) == ""
+
+
+def test_the_version_rule_is_go_release_s_own():
+    _loader, variables = DataLoader(), _load(DataLoader(), ROLE / "vars" / "main.yml")
+    assert variables["__go_service_file_name_re"] == "^" + _release._NAME.pattern
+
+
+def test_install_only_inputs_are_not_checked_for_an_uninstall(problems):
+    assert problems(go_service_state="absent", go_service_version="v 1", go_service_binary_src="") == ""
+
+
+@pytest.mark.parametrize("option", ["go_service_user", "go_service_group"])
+@pytest.mark.parametrize("value", ["x:y", "9lives", "a" * 33, "", "my app"])
+def test_an_account_name_useradd_refuses_is_named(problems, option, value):
+    assert problems(**{option: value}).startswith(f"{option} ")
+
+
+def test_the_user_follows_the_name_by_default_and_is_named_with_it(problems):
+    found = problems(go_service_name="9lives")
+    assert 'go_service_user "9lives" (by default go_service_name)' in found
+    assert "go_service_group" in found
+
+
+@pytest.mark.parametrize("key", ["DEMO-MODE", "1ST", "A.B", "SP ACE", ""])
+@pytest.mark.parametrize("option", ["go_service_env", "go_service_env_secret"])
+def test_an_environment_name_systemd_would_skip_is_refused(problems, option, key):
+    found = problems(**{option: {key: "x", "GOOD": "y"}})
+    assert found.startswith(f'{option} has "{key}": not an environment variable name')
+    assert '"GOOD"' not in found
+
+
+@pytest.mark.parametrize("value", [None, [1, 2], {"a": 1}, "a\rb", "a\x00b"])
+def test_a_value_an_environment_file_cannot_carry_is_refused(problems, value):
+    assert problems(go_service_env={"DEMO_X": value}).startswith("go_service_env DEMO_X: a value that is null")
+
+
+def test_a_refused_secret_is_named_by_its_key_never_its_value(problems):
+    found = problems(go_service_env_secret={"DEMO_API_TOKEN": "s3cr3t\rvalue-4711", "OK": "fine"})
+    assert found.startswith("go_service_env_secret DEMO_API_TOKEN: a value")
+    assert "4711" not in found and "s3cr3t" not in found
+
+
+@pytest.mark.parametrize("value", ["a\nb", "$HOME ${PATH}", 'x"y', "back\\slash", "%h", "#x", " lead", "", 0, True])
+def test_values_that_reach_the_process_unchanged_pass(problems, value):
+    assert problems(go_service_env={"DEMO_X": value}) == ""
+
+
+def test_every_problem_is_reported_at_once(problems):
+    found = problems(go_service_version="v 1", go_service_env={"A-B": "x"}, go_service_binary_src="")
+    for part in ("go_service_version ", 'go_service_env has "A-B"', "set exactly one of go_service_binary_url"):
+        assert part in found
