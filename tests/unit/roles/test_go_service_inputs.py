@@ -159,3 +159,34 @@ def test_every_problem_is_reported_at_once(problems):
     found = problems(go_service_version="v 1", go_service_env={"A-B": "x"}, go_service_binary_src="")
     for part in ("go_service_version ", 'go_service_env has "A-B"', "set exactly one of go_service_binary_url"):
         assert part in found
+
+
+@pytest.fixture
+def runtime_env(role_vars):
+    loader, variables = role_vars
+
+    def render(**changes):
+        templar = Templar(loader=loader, variables={**variables, **GOOD, **changes})
+        return templar.template(trust_as_template("{{ __go_service_runtime_env }}"))
+
+    return render
+
+
+@pytest.mark.parametrize(
+    ("memory_max", "expected"),
+    [("512M", int(512 * 1024**2 * 0.9)), ("1.5G", int(1.5 * 1024**3 * 0.9)), ("2048K", int(2048 * 1024 * 0.9))],
+)
+def test_gomemlimit_follows_an_absolute_memory_max(runtime_env, memory_max, expected):
+    # systemd reads MemoryMax=1.5G as 1610612736 bytes (systemctl show, 247 and 257), as human_to_bytes does.
+    assert runtime_env(go_service_memory_max=memory_max) == {"GOMEMLIMIT": expected}
+
+
+@pytest.mark.parametrize("memory_max", ["", "infinity"])
+def test_no_memory_limit_means_no_gomemlimit(runtime_env, problems, memory_max):
+    assert runtime_env(go_service_memory_max=memory_max) == {}
+    assert problems(go_service_memory_max=memory_max) == ""
+
+
+def test_a_share_of_the_host_s_memory_is_refused_unless_gomemlimit_is_given(problems):
+    assert problems(go_service_memory_max="50%").startswith('go_service_memory_max "50%" is a share of each host')
+    assert problems(go_service_memory_max="50%", go_service_env={"GOMEMLIMIT": "400MiB"}) == ""
