@@ -20,6 +20,7 @@ var version = "dev"
 func main() {
 	listen := flag.String("web.listen-address", ":9100", "address to listen on")
 	showVersion := flag.Bool("version", false, "print the version and exit")
+	title := flag.String("web.page-title", "thirdparty-exporter", "title of the landing page (free text)")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version)
@@ -32,6 +33,14 @@ func main() {
 	})
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "Ready.")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, *title)
 	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "thirdparty_build_info{version=%q} 1\n", version)

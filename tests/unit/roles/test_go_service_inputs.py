@@ -190,3 +190,29 @@ def test_no_memory_limit_means_no_gomemlimit(runtime_env, problems, memory_max):
 def test_a_share_of_the_host_s_memory_is_refused_unless_gomemlimit_is_given(problems):
     assert problems(go_service_memory_max="50%").startswith('go_service_memory_max "50%" is a share of each host')
     assert problems(go_service_memory_max="50%", go_service_env={"GOMEMLIMIT": "400MiB"}) == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "bad"),
+    [([None], "0"), (["ok", ["a"], "ok", {"k": 1}], "1, 3"), (["nul\x00"], "0")],
+)
+def test_an_argument_that_cannot_be_one_exec_argument_is_named_by_its_index(problems, args, bad):
+    assert problems(go_service_args=args).startswith(f"go_service_args {bad} (counting from 0)")
+
+
+def test_free_text_arguments_pass(problems):
+    assert problems(go_service_args=['--title=100% "up" at ${HOME}', "$HOME", "", 8080, True, "a\nb"]) == ""
+
+
+@pytest.mark.parametrize("description", ["two\nlines", "cr\rhere"])
+def test_a_description_must_be_one_line(problems, description):
+    assert problems(go_service_description=description).startswith("go_service_description must be one line")
+
+
+def test_a_description_may_hold_a_percent_sign(problems):
+    assert problems(go_service_description="at 100%, not %n") == ""
+
+
+@pytest.mark.parametrize("value", ["/opt/my app", "/opt/100%", "/opt/$x", "/opt/a'b"])
+def test_a_directory_with_characters_a_unit_file_would_need_quoted_is_refused(problems, value):
+    assert problems(go_service_base_dir=value).startswith("go_service_base_dir ")
