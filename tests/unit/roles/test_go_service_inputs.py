@@ -216,3 +216,9 @@ def test_a_description_may_hold_a_percent_sign(problems):
 @pytest.mark.parametrize("value", ["/opt/my app", "/opt/100%", "/opt/$x", "/opt/a'b"])
 def test_a_directory_with_characters_a_unit_file_would_need_quoted_is_refused(problems, value):
     assert problems(go_service_base_dir=value).startswith("go_service_base_dir ")
+
+
+def test_an_exec_start_pre_command_must_be_one_line(problems):
+    found = problems(go_service_exec_start_pre=["/bin/true", "/bin/true\nUser=root"])
+    assert found.startswith("go_service_exec_start_pre items must be one line each")
+    assert problems(go_service_exec_start_pre=["/bin/test -n ${X}", "/opt/demo/current/demo -version"]) == ""
