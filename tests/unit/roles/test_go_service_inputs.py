@@ -222,3 +222,25 @@ def test_an_exec_start_pre_command_must_be_one_line(problems):
     found = problems(go_service_exec_start_pre=["/bin/true", "/bin/true\nUser=root"])
     assert found.startswith("go_service_exec_start_pre items must be one line each")
     assert problems(go_service_exec_start_pre=["/bin/test -n ${X}", "/opt/demo/current/demo -version"]) == ""
+
+
+def test_the_environment_file_carries_each_value_as_systemd_reads_it_back(role_vars):
+    # What systemd makes of these lines (quotes, backslashes, $, line feeds kept) was measured on
+    # 247, 252 and 257; see docs/go_service.md, "Start-up contract".
+    loader, variables = role_vars
+    env = {"FLAG_ON": True, "FLAG_OFF": False, "QUOTE": 'x"y', "BACK": "a\\b", "PORT": 8080, "DOLLAR": "$HOME"}
+    templar = Templar(
+        loader=loader,
+        variables={**variables, **GOOD, "ansible_managed": "managed", "go_service_env": env},
+    )
+    text = templar.template(trust_as_template((ROLE / "templates" / "env.j2").read_text()), escape_backslashes=False)
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert lines == [
+        'BACK="a\\\\b"',
+        'DEMO_API_TOKEN="not-a-real-secret"',
+        'DOLLAR="$HOME"',
+        'FLAG_OFF="false"',
+        'FLAG_ON="true"',
+        'PORT="8080"',
+        'QUOTE="x\\"y"',
+    ]
