@@ -244,3 +244,36 @@ def test_the_environment_file_carries_each_value_as_systemd_reads_it_back(role_v
         'PORT="8080"',
         'QUOTE="x\\"y"',
     ]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "go_service_start_limit_interval_sec",
+        "go_service_start_limit_burst",
+        "go_service_timeout_start_sec",
+        "go_service_timeout_stop_sec",
+    ],
+)
+def test_zero_which_systemd_reads_as_no_limit_is_refused(problems, option):
+    assert problems(**{option: 0}).startswith(f"{option} must be 1 or more (got 0)")
+
+
+def test_a_zero_watchdog_is_refused_only_for_a_notify_service(problems):
+    assert problems(go_service_notify=True, go_service_watchdog_sec=0).startswith("go_service_watchdog_sec must be")
+    assert problems(go_service_notify=False, go_service_watchdog_sec=0) == ""
+
+
+@pytest.mark.parametrize(
+    ("burst", "spacing", "interval", "refused"),
+    [(5, 2, 60, False), (3, 2, 5, True), (3, 2, 6, True), (3, 2, 7, False), (5, 15, 60, True), (5, 11, 60, False)],
+)
+def test_a_start_limit_must_be_reachable_by_a_crash_loop(problems, burst, spacing, interval, refused):
+    found = problems(
+        go_service_start_limit_burst=burst, go_service_restart_sec=spacing, go_service_start_limit_interval_sec=interval
+    )
+    if refused:
+        assert found.startswith(f"{burst} restarts (go_service_start_limit_burst) {spacing} s apart")
+        assert f"take {burst * spacing} s, not less than the {interval} s" in found
+    else:
+        assert found == ""
