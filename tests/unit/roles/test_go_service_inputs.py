@@ -277,3 +277,12 @@ def test_a_start_limit_must_be_reachable_by_a_crash_loop(problems, burst, spacin
         assert f"take {burst * spacing} s, not less than the {interval} s" in found
     else:
         assert found == ""
+
+
+@pytest.mark.parametrize(("size", "refused"), [("64M", False), ("64m", False), ("10%", False), ("1048576", False),
+                                               ("64Q", True), ("abc", True), ("1.5G", True), ("", True)])  # fmt: skip
+def test_the_gocache_size_must_be_one_tmpfs_takes(problems, size, refused):
+    # systemd-run -p TemporaryFileSystem=/var/cache/tfs:size=<size> on systemd 252: 64M, 64m and 10% start;
+    # 64Q, abc and 1.5G fail with exit code 226 (NAMESPACE).
+    found = problems(go_service_gocache_size=size)
+    assert found.startswith("go_service_gocache_size ") if refused else found == ""
