@@ -470,8 +470,9 @@ def _open_regular(path):
         raise
 
 
-def _readinto_digest(handle, algorithm, chunk_size):
-    hasher = hashlib.new(algorithm)
+def _readinto_digests(handle, algorithms, chunk_size):
+    """``({algorithm: hex}, size)``: one ``readinto`` pass over one reused buffer, every hasher fed."""
+    hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
     buffer = bytearray(chunk_size)
     view = memoryview(buffer)
     size = 0
@@ -479,9 +480,10 @@ def _readinto_digest(handle, algorithm, chunk_size):
         count = handle.readinto(buffer)
         if not count:
             break
-        hasher.update(view[:count])
+        for hasher in hashers.values():
+            hasher.update(view[:count])
         size += count
-    return hasher.hexdigest(), size
+    return {algorithm: hasher.hexdigest() for algorithm, hasher in hashers.items()}, size
 
 
 def file_digest(path, algorithm="sha256", chunk_size=CHUNK_SIZE, use_hashlib_file_digest=True):
@@ -502,7 +504,8 @@ def file_digest(path, algorithm="sha256", chunk_size=CHUNK_SIZE, use_hashlib_fil
                 digest = hashlib.file_digest(handle, algorithm).hexdigest()
                 size = handle.tell()
             else:
-                digest, size = _readinto_digest(handle, algorithm, chunk_size)
+                digests, size = _readinto_digests(handle, [algorithm], chunk_size)
+                digest = digests[algorithm]
     except OSError as exc:
         raise DigestError(f"reading file to verify {path} failed: {exc.strerror or exc}") from None
     return FileDigest(algorithm, digest, size)
@@ -516,23 +519,12 @@ def file_digests(path, algorithms, chunk_size=CHUNK_SIZE):
     if len(algorithms) == 1:
         found = file_digest(path, algorithms[0], chunk_size)
         return {found.algorithm: found.digest}, found.size
-    hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
     handle = _open_regular(path)
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
-    size = 0
     try:
         with handle:
-            while True:
-                count = handle.readinto(buffer)
-                if not count:
-                    break
-                for hasher in hashers.values():
-                    hasher.update(view[:count])
-                size += count
+            return _readinto_digests(handle, algorithms, chunk_size)
     except OSError as exc:
         raise DigestError(f"reading file to verify {path} failed: {exc.strerror or exc}") from None
-    return {algorithm: hasher.hexdigest() for algorithm, hasher in hashers.items()}, size
 
 
 def digests_equal(left, right):
