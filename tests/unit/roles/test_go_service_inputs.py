@@ -55,16 +55,25 @@ def role_vars():
 
 
 @pytest.fixture
-def problems(role_vars):
+def render(role_vars):
+    """``render(text, **changes)``: ``text`` templated with the role's variables, GOOD and ``changes``."""
     loader, variables = role_vars
 
-    def render(**changes):
+    def render_text(text, escape_backslashes=True, **changes):
         templar = Templar(loader=loader, variables={**variables, **GOOD, **changes})
-        result = templar.template(trust_as_template("{{ __go_service_input_problems }}"))
+        return templar.template(trust_as_template(text), escape_backslashes=escape_backslashes)
+
+    return render_text
+
+
+@pytest.fixture
+def problems(render):
+    def input_problems(**changes):
+        result = render("{{ __go_service_input_problems }}", **changes)
         assert isinstance(result, list), result
         return " ".join(result)
 
-    return render
+    return input_problems
 
 
 @pytest.mark.parametrize("state", ["present", "absent"])
@@ -110,8 +119,8 @@ def test_usual_versions_pass(problems, version):
     assert problems(go_service_version=version) == ""
 
 
-def test_the_version_rule_is_go_release_s_own():
-    _loader, variables = DataLoader(), _load(DataLoader(), ROLE / "vars" / "main.yml")
+def test_the_version_rule_is_go_release_s_own(role_vars):
+    _loader, variables = role_vars
     assert variables["__go_service_file_name_re"] == "^" + _release._NAME.pattern
 
 
@@ -162,14 +171,8 @@ def test_every_problem_is_reported_at_once(problems):
 
 
 @pytest.fixture
-def runtime_env(role_vars):
-    loader, variables = role_vars
-
-    def render(**changes):
-        templar = Templar(loader=loader, variables={**variables, **GOOD, **changes})
-        return templar.template(trust_as_template("{{ __go_service_runtime_env }}"))
-
-    return render
+def runtime_env(render):
+    return lambda **changes: render("{{ __go_service_runtime_env }}", **changes)
 
 
 @pytest.mark.parametrize(
@@ -224,16 +227,17 @@ def test_an_exec_start_pre_command_must_be_one_line(problems):
     assert problems(go_service_exec_start_pre=["/bin/test -n ${X}", "/opt/demo/current/demo -version"]) == ""
 
 
-def test_the_environment_file_carries_each_value_as_systemd_reads_it_back(role_vars):
+def test_the_environment_file_carries_each_value_as_systemd_reads_it_back(render):
     # What systemd makes of these lines (quotes, backslashes, $, line feeds kept) was measured on
-    # 247, 252 and 257; see docs/go_service.md, "Start-up contract".
-    loader, variables = role_vars
+    # 247, 252 and 257; see docs/go_service.md, "Start-up contract". A template file is rendered
+    # without escape_backslashes, as the template lookup does.
     env = {"FLAG_ON": True, "FLAG_OFF": False, "QUOTE": 'x"y', "BACK": "a\\b", "PORT": 8080, "DOLLAR": "$HOME"}
-    templar = Templar(
-        loader=loader,
-        variables={**variables, **GOOD, "ansible_managed": "managed", "go_service_env": env},
+    text = render(
+        (ROLE / "templates" / "env.j2").read_text(),
+        escape_backslashes=False,
+        ansible_managed="managed",
+        go_service_env=env,
     )
-    text = templar.template(trust_as_template((ROLE / "templates" / "env.j2").read_text()), escape_backslashes=False)
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     assert lines == [
         'BACK="a\\\\b"',
