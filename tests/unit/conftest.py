@@ -38,6 +38,19 @@ def _collection_root() -> Path:
 sys.path.insert(0, str(_collection_root()))
 
 
+def _install_collection_finder(base: Path) -> None:
+    """Resolve ``gosvc.hardening.<plugin>`` names in templates (role vars use the collection's filters).
+
+    Ansible's own collection finder, as ansible-playbook installs it, over the same symlink tree.
+    """
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+    _AnsibleCollectionFinder(paths=[str(base)])._install()
+
+
+_install_collection_finder(_collection_root())
+
+
 class ModuleExit(Exception):
     """Raised when a module under test calls exit_json or fail_json."""
 

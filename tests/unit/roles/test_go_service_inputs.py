@@ -290,3 +290,64 @@ def test_the_gocache_size_must_be_one_tmpfs_takes(problems, size, refused):
     # 64Q, abc and 1.5G fail with exit code 226 (NAMESPACE).
     found = problems(go_service_gocache_size=size)
     assert found.startswith("go_service_gocache_size ") if refused else found == ""
+
+
+@pytest.mark.parametrize("option", ["go_service_health_url", "go_service_ready_url"])
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("not a url", "scheme '(none)' is not supported"),
+        ("localhost:8080/healthz", "scheme 'localhost' is not supported"),
+        ("http:///healthz", "no host"),
+        ("http://127.0.0.1:80800/healthz", "the port is not a number"),
+    ],
+)
+def test_a_url_the_probes_would_refuse_after_the_restart_is_refused_first(problems, option, url, says):
+    # Measured on a demo host before this check: a deploy with go_service_health_url="not a url" and a
+    # changed configuration restarted the service, failed in service_wait, rolled back (a second restart)
+    # and failed the rollback's wait on the same URL.
+    found = problems(**{option: url})
+    assert found.startswith(f"{option}: url ") and says in found
+
+
+@pytest.mark.parametrize(
+    "url", ["", "http://127.0.0.1:8080/healthz", "https://[::1]:8443/readyz?x=1", "http+unix://%2Frun%2Fa.sock/h"]
+)
+def test_urls_the_probes_take_pass(problems, url):
+    assert problems(go_service_health_url=url, go_service_ready_url=url) == ""
+
+
+@pytest.mark.parametrize(
+    ("changes", "starts"),
+    [
+        ({"go_service_health_timeout": 0}, "go_service_health_timeout must be 1 or more (got 0)"),
+        ({"go_service_keep_releases": 0}, "go_service_keep_releases must be 1 or more (got 0)"),
+        ({"go_service_start_settle_sec": -1}, "go_service_start_settle_sec must be 0 or more (got -1)"),
+        ({"go_service_listen_port": 70000}, "go_service_listen_port must be a port from 1 to 65535"),
+        ({"go_service_listen_port": -1}, "go_service_listen_port must be a port from 1 to 65535"),
+        ({"go_service_max_exposure": -1}, "go_service_max_exposure must be from 0.0 to 10.0"),
+        ({"go_service_max_exposure": 10.5}, "go_service_max_exposure must be from 0.0 to 10.0"),
+        ({"go_service_gomemlimit_ratio": 2}, "go_service_gomemlimit_ratio must be above 0 and at most 1 (got 2)"),
+        ({"go_service_gomemlimit_ratio": 0}, "go_service_gomemlimit_ratio must be above 0 and at most 1 (got 0)"),
+        (
+            {"go_service_health_watchdog": True, "go_service_health_url": "http://127.0.0.1:8080/healthz",
+             "go_service_health_watchdog_failures": 0},
+            "go_service_health_watchdog_failures must be 1 or more (got 0)",
+        ),
+    ],
+)  # fmt: skip
+def test_a_number_a_module_would_refuse_after_the_restart_is_refused_first(problems, changes, starts):
+    assert problems(**changes).startswith(starts)
+
+
+def test_watchdog_numbers_are_checked_only_with_the_watchdog(problems):
+    assert problems(go_service_health_watchdog=False, go_service_health_watchdog_interval_sec=0) == ""
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"go_service_listen_port": 0}, {"go_service_listen_port": 65535}, {"go_service_max_exposure": 0},
+     {"go_service_max_exposure": 10}, {"go_service_gomemlimit_ratio": 1}, {"go_service_start_settle_sec": 0}],
+)  # fmt: skip
+def test_numbers_at_the_edges_pass(problems, changes):
+    assert problems(**changes) == ""

@@ -1,0 +1,31 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Say why a URL cannot be probed, with the rule the probing modules themselves apply.
+
+The roles check their health, readiness and watchdog URLs before a host is touched, so that a
+typo is refused naming the variable, instead of failing ``service_wait`` after a restart (and then
+the rollback's own wait, with the same URL). The rule is ``_http.parse_url``, the one
+health_check, service_wait and service_probe use: one rule, not a regex that could drift from it.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import HealthCheckError, parse_url
+
+
+def probe_url_problem(value):
+    """The reason ``value`` cannot be probed, or "" when it can (see probe_url_problem.yml)."""
+    if value is None or isinstance(value, (dict, list, tuple, set, bool, int, float)):
+        raise AnsibleFilterError(f"probe_url_problem: the input must be a string (a URL), got {type(value).__name__}")
+    try:
+        parse_url(str(value))
+    except HealthCheckError as exc:
+        return str(exc)
+    return ""
+
+
+class FilterModule:
+    def filters(self):
+        return {"probe_url_problem": probe_url_problem}
