@@ -61,3 +61,37 @@ def inclusion_path(m, leaves):
     if m < k:
         return [*inclusion_path(m, leaves[:k]), merkle_root(leaves[k:])]
     return [*inclusion_path(m - k, leaves[k:]), merkle_root(leaves[:k])]
+
+
+# -- a role's variables, templated as Ansible templates them ----------------------------------
+
+
+class RoleVars:
+    """A role's defaults and vars loaded as Ansible loads them; ``render`` templates text with them.
+
+    Works on ansible-core 2.17 to 2.19: 2.19 templates only strings trusted as templates, so the
+    role files are loaded trusted (as Ansible loads a role's own files) and so is the rendered text.
+    """
+
+    def __init__(self, role_dir):
+        from ansible.parsing.dataloader import DataLoader
+
+        self.loader = DataLoader()
+        self.variables = {}
+        for name in ("defaults", "vars"):
+            path = str(role_dir / name / "main.yml")
+            try:
+                self.variables.update(self.loader.load_from_file(path, trusted_as_template=True))
+            except TypeError:  # ansible-core < 2.19
+                self.variables.update(self.loader.load_from_file(path))
+
+    def render(self, text, escape_backslashes=True, **variables):
+        """``text`` templated with the role's variables, overridden by ``variables``."""
+        from ansible.template import Templar
+
+        try:
+            from ansible.template import trust_as_template
+        except ImportError:  # ansible-core < 2.19 templates every string
+            trust_as_template = str
+        templar = Templar(loader=self.loader, variables={**self.variables, **variables})
+        return templar.template(trust_as_template(text), escape_backslashes=escape_backslashes)

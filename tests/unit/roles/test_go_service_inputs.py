@@ -14,18 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar
+from support import RoleVars
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _release
-
-try:
-    from ansible.template import trust_as_template
-except ImportError:  # ansible-core < 2.19 templates every string
-
-    def trust_as_template(value):
-        return value
-
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "go_service"
 GOOD = {
@@ -38,30 +29,17 @@ GOOD = {
 }
 
 
-def _load(loader, path):
-    try:
-        return loader.load_from_file(str(path), trusted_as_template=True)
-    except TypeError:  # ansible-core < 2.19
-        return loader.load_from_file(str(path))
-
-
 @pytest.fixture(scope="module")
 def role_vars():
-    loader = DataLoader()
-    variables = {}
-    variables.update(_load(loader, ROLE / "defaults" / "main.yml"))
-    variables.update(_load(loader, ROLE / "vars" / "main.yml"))
-    return loader, variables
+    return RoleVars(ROLE)
 
 
 @pytest.fixture
 def render(role_vars):
     """``render(text, **changes)``: ``text`` templated with the role's variables, GOOD and ``changes``."""
-    loader, variables = role_vars
 
     def render_text(text, escape_backslashes=True, **changes):
-        templar = Templar(loader=loader, variables={**variables, **GOOD, **changes})
-        return templar.template(trust_as_template(text), escape_backslashes=escape_backslashes)
+        return role_vars.render(text, escape_backslashes=escape_backslashes, **{**GOOD, **changes})
 
     return render_text
 
@@ -120,7 +98,7 @@ def test_usual_versions_pass(problems, version):
 
 
 def test_the_version_rule_is_go_release_s_own(role_vars):
-    _loader, variables = role_vars
+    variables = role_vars.variables
     assert variables["__go_service_file_name_re"] == "^" + _release._NAME.pattern
 
 

@@ -13,16 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar
-
-try:
-    from ansible.template import trust_as_template
-except ImportError:  # ansible-core < 2.19 templates every string
-
-    def trust_as_template(value):
-        return value
-
+from support import RoleVars
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "verify"
 GOOD = {
@@ -33,29 +24,15 @@ GOOD = {
 }
 
 
-def _load(loader, path):
-    try:
-        return loader.load_from_file(str(path), trusted_as_template=True)
-    except TypeError:  # ansible-core < 2.19
-        return loader.load_from_file(str(path))
-
-
 @pytest.fixture(scope="module")
 def role_vars():
-    loader = DataLoader()
-    variables = {}
-    variables.update(_load(loader, ROLE / "defaults" / "main.yml"))
-    variables.update(_load(loader, ROLE / "vars" / "main.yml"))
-    return loader, variables
+    return RoleVars(ROLE)
 
 
 @pytest.fixture
 def problems(role_vars):
-    loader, variables = role_vars
-
     def setting_problems(**changes):
-        templar = Templar(loader=loader, variables={**variables, **GOOD, **changes})
-        result = templar.template(trust_as_template("{{ __verify_setting_problems }}"))
+        result = role_vars.render("{{ __verify_setting_problems }}", **{**GOOD, **changes})
         assert isinstance(result, list), result
         return " ".join(result)
 
