@@ -18,6 +18,7 @@ const (
 	defaultListenAddr      = "127.0.0.1:8080"
 	defaultShutdownTimeout = 10 * time.Second
 	maxSlowMS              = 3600000 // one hour
+	maxDieAtRequest        = 1000000
 )
 
 // config is everything the service reads from its flags and environment.
@@ -33,6 +34,7 @@ type config struct {
 	WatchdogStopSet   bool
 	NotReady          bool
 	Slow              time.Duration
+	DieAtRequest      uint64 // 0: never
 
 	// systemd service manager protocol.
 	NotifySocket     string
@@ -134,6 +136,13 @@ func loadConfig(args []string, lookup lookupFunc, stderr io.Writer) (config, err
 			return cfg, &configError{"DEMO_SLOW_MS", v, fmt.Sprintf("must be a whole number of milliseconds from 0 to %d", maxSlowMS)}
 		}
 		cfg.Slow = time.Duration(ms) * time.Millisecond
+	}
+	if v := get("DEMO_DIE_AT_REQUEST"); v != "" {
+		n, perr := strconv.ParseUint(v, 10, 32)
+		if perr != nil || n < 1 || n > maxDieAtRequest {
+			return cfg, &configError{"DEMO_DIE_AT_REQUEST", v, fmt.Sprintf("must be a whole number of requests from 1 to %d", maxDieAtRequest)}
+		}
+		cfg.DieAtRequest = n
 	}
 
 	cfg.NotifySocket = get("NOTIFY_SOCKET")

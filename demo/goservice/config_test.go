@@ -39,6 +39,7 @@ func TestEnvAndFlags(t *testing.T) {
 		"DEMO_NOT_READY":           "true",
 		"DEMO_SLOW_MS":             "300",
 		"DEMO_WATCHDOG_STOP_AFTER": "1.5",
+		"DEMO_DIE_AT_REQUEST":      "4",
 		"WATCHDOG_USEC":            "400000",
 		"WATCHDOG_PID":             "42",
 		"NOTIFY_SOCKET":            "@sock",
@@ -49,7 +50,7 @@ func TestEnvAndFlags(t *testing.T) {
 	}
 	want := config{
 		ServiceName: "gosvc-demo", ListenAddr: "127.0.0.1:9999", ShutdownTimeout: 2500 * time.Millisecond,
-		FailAtStart: true, NotReady: true, Slow: 300 * time.Millisecond,
+		FailAtStart: true, NotReady: true, Slow: 300 * time.Millisecond, DieAtRequest: 4,
 		WatchdogStopAfter: 1500 * time.Millisecond, WatchdogStopSet: true,
 		NotifySocket: "@sock", WatchdogInterval: 400 * time.Millisecond, WatchdogPID: 42,
 	}
@@ -104,6 +105,10 @@ func TestInvalidValues(t *testing.T) {
 		{"WATCHDOG_USEC", "0"},
 		{"WATCHDOG_USEC", "abc"},
 		{"WATCHDOG_PID", "-1"},
+		{"DEMO_DIE_AT_REQUEST", "0"},
+		{"DEMO_DIE_AT_REQUEST", "-1"},
+		{"DEMO_DIE_AT_REQUEST", "1000001"},
+		{"DEMO_DIE_AT_REQUEST", "soon"},
 	}
 	for _, c := range cases {
 		_, err := loadConfig(nil, envOf(map[string]string{c.name: c.value}), io.Discard)

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -18,10 +20,14 @@ type app struct {
 	ready   atomic.Bool
 	// notReadyReason is shown by /readyz while ready is false.
 	notReadyReason atomic.Value
+	// requests counts the requests received, for DEMO_DIE_AT_REQUEST.
+	requests atomic.Uint64
+	// die ends the process under DEMO_DIE_AT_REQUEST (replaced in tests).
+	die func()
 }
 
 func newApp(cfg config, lg *logger, version string) *app {
-	a := &app{cfg: cfg, log: lg, version: version}
+	a := &app{cfg: cfg, log: lg, version: version, die: killSelf}
 	a.notReadyReason.Store("starting")
 	return a
 }
@@ -146,6 +152,11 @@ func (a *app) middleware(next http.Handler) http.Handler {
 			traceID = newTraceID()
 		}
 		w.Header().Set("X-Trace-Id", traceID)
+		if n := a.requests.Add(1); a.cfg.DieAtRequest > 0 && n == a.cfg.DieAtRequest {
+			a.log.Error("dying while handling a request (DEMO_DIE_AT_REQUEST)", "request", n, "path", r.URL.Path, "trace_id", traceID)
+			a.die()
+			return
+		}
 		rec := &statusRecorder{ResponseWriter: w}
 		if a.cfg.Slow > 0 {
 			t := time.NewTimer(a.cfg.Slow)
@@ -192,4 +203,14 @@ func newTraceID() string {
 		return "trace-" + time.Now().UTC().Format("20060102T150405.000000000")
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// killSelf ends the process with SIGKILL, before any answer: what a seccomp
+// filter that kills (SECCOMP_RET_KILL_PROCESS, SIGSYS) does to a service whose
+// handler makes a forbidden system call. Go's runtime would turn a SIGSYS it
+// can catch into exit code 2 instead; SIGKILL cannot be caught, as a
+// seccomp kill cannot.
+func killSelf() {
+	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	select {} // the signal is delivered asynchronously
 }

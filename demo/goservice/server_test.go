@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -171,5 +174,49 @@ func TestNotifierPathAndAbstract(t *testing.T) {
 	var none *notifier
 	if err := none.Notify("READY=1"); err != nil {
 		t.Fatal("a nil notifier must be a no-op")
+	}
+}
+
+func TestDieAtRequestEndsTheProcessBeforeAnswering(t *testing.T) {
+	a, logs := testApp(t, config{DieAtRequest: 3})
+	died := 0
+	a.die = func() { died++ }
+	h := a.handler()
+	for i, path := range []string{"/healthz", "/"} {
+		if rec, _ := do(t, h, "GET", path, nil); rec.Code != 200 || died != 0 {
+			t.Fatalf("request %d (%s): status %d, died %d times", i+1, path, rec.Code, died)
+		}
+	}
+	req := httptest.NewRequest("GET", "/healthz", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if died != 1 || rec.Body.Len() != 0 {
+		t.Fatalf("request 3: died %d times, answered %q", died, rec.Body.String())
+	}
+	if !strings.Contains(logs.String(), `"msg":"dying while handling a request (DEMO_DIE_AT_REQUEST)","service":"svc-test","version":"9.9.9","request":3,"path":"/healthz"`) {
+		t.Fatalf("no log line before dying: %s", logs.String())
+	}
+	// Only the N-th request: a process that survived (it cannot) would not die again.
+	if rec, _ := do(t, h, "GET", "/healthz", nil); rec.Code != 200 || died != 1 {
+		t.Fatalf("request 4: status %d, died %d times", rec.Code, died)
+	}
+}
+
+func TestKillSelfIsUncatchable(t *testing.T) {
+	// killSelf must end the process by a signal no handler can catch (as a seccomp kill does).
+	if os.Getenv("DEMO_KILLSELF_CHILD") == "1" {
+		killSelf()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillSelfIsUncatchable$")
+	cmd.Env = append(os.Environ(), "DEMO_KILLSELF_CHILD=1")
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("the child was not killed: %v", err)
+	}
+	status, ok := exit.Sys().(syscall.WaitStatus)
+	if !ok || !status.Signaled() || status.Signal() != syscall.SIGKILL {
+		t.Fatalf("the child ended with %v, want killed by SIGKILL", exit)
 	}
 }

@@ -11,6 +11,7 @@ it over HTTP and reads its JSON log lines from stdout.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -449,6 +450,20 @@ def test_not_ready_makes_readyz_503(start):
     svc.wait_log(lambda r: r["msg"] == "request" and r["path"] == "/readyz" and r["status"] == 503)
 
 
+def test_die_at_request_kills_the_process_before_answering(start):
+    # A service that passes its start-up checks and dies on a later request, as one whose handler
+    # trips a seccomp filter that kills: the collection's verify must see it (fleet scenario).
+    port = _free_port()
+    svc = start(_env(DEMO_DIE_AT_REQUEST=2, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
+    _listening(svc)
+    assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+    with pytest.raises((ConnectionError, http.client.RemoteDisconnected, urllib.error.URLError)):
+        _get(f"http://127.0.0.1:{port}/readyz")
+    assert svc.wait_exit() == -signal.SIGKILL
+    died = svc.wait_log(lambda r: r["msg"].startswith("dying while handling a request"))
+    assert (died["level"], died["request"], died["path"]) == ("error", 2, "/readyz")
+
+
 # (f) DEMO_SLOW_MS and draining on SIGTERM ------------------------------------
 
 
@@ -538,6 +553,7 @@ def test_shutdown_timeout_bounds_the_drain(start):
         ("DEMO_WATCHDOG_STOP_AFTER", "soon"),
         ("DEMO_SLOW_MS", "fast"),
         ("DEMO_SLOW_MS", "1.5"),
+        ("DEMO_DIE_AT_REQUEST", "0"),
         ("DEMO_SHUTDOWN_TIMEOUT", "0"),
         ("DEMO_LISTEN_ADDR", "localhost"),
         ("WATCHDOG_USEC", "abc"),
