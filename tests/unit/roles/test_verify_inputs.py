@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from support import RoleVars
 
+from ansible_collections.gosvc.hardening.plugins.module_utils import _service_probe
+
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "verify"
 GOOD = {
     "inventory_hostname": "web-1",
@@ -83,3 +85,48 @@ def test_a_number_service_probe_would_refuse_is_named(problems, changes, starts)
 def test_every_problem_is_reported_at_once(problems):
     found = problems(verify_health_url="x", verify_log_lines=0, verify_soak_seconds=-1)
     assert "verify_health_url: " in found and "verify_log_lines must be" in found and "verify_soak_seconds" in found
+
+
+def test_the_key_lists_are_service_probe_s_own(role_vars):
+    assert tuple(role_vars.variables["__verify_go_build_keys"]) == _service_probe.GO_BUILD_KEYS
+    assert tuple(role_vars.variables["__verify_probe_option_keys"]) == _service_probe.PROBE_OPTION_KEYS
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("verify_go_build", {"require_trimpath": True, "trimpath": True}, "verify_go_build has unknown keys trimpath;"),
+        ("verify_probe_options", {"header": {"X": "1"}}, "verify_probe_options has unknown keys header;"),
+    ],
+)
+def test_an_unknown_key_service_probe_would_refuse_is_named(problems, option, value, says):
+    assert problems(**{option: value}).startswith(says)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"port": 70000, "path": "/x"}, {"path": "/x"}, {"port": 8080, "scheme": "ftp"}, {"port": 8080, "host": "h"}, 8080],
+)
+def test_a_forbidden_entry_service_probe_would_refuse_is_named_by_index(problems, entry):
+    assert problems(verify_forbidden_urls=["http://127.0.0.1:8080/metrics", entry]).startswith(
+        "verify_forbidden_urls[1]: "
+    )
+
+
+def test_forbidden_entries_service_probe_takes_pass(problems):
+    entries = [{"port": 8080, "path": "/debug/pprof/"}, {"port": "9090", "scheme": "HTTPS"}, "https://[::1]:8443/x"]
+    assert problems(verify_forbidden_urls=entries, verify_go_build={"min_go_version": "1.21"}) == ""
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [[{"port": 70000, "path": "/x"}], [{"path": "/x"}], [{"port": 8080, "scheme": "ftp"}], [8080],
+     [{"port": 8080, "path": "/debug/pprof/"}], ["https://[::1]:8443/x"]],
+)  # fmt: skip
+def test_forbidden_entries_are_refused_exactly_when_service_probe_refuses_them(problems, entries):
+    try:
+        _service_probe.check_forbidden_entries(entries)
+        refused = False
+    except _service_probe.ProbeInputError:
+        refused = True
+    assert refused == problems(verify_forbidden_urls=entries).startswith("verify_forbidden_urls[0]: ")
