@@ -17,10 +17,10 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._http import Healt
 
 def probe_url_problem(value):
     """The reason ``value`` cannot be probed, or "" when it can (see probe_url_problem.yml)."""
-    if value is None or isinstance(value, (dict, list, tuple, set, bool, int, float)):
+    if not isinstance(value, str):
         raise AnsibleFilterError(f"probe_url_problem: the input must be a string (a URL), got {type(value).__name__}")
     try:
-        parse_url(str(value))
+        parse_url(value)
     except HealthCheckError as exc:
         return str(exc)
     return ""

@@ -35,7 +35,8 @@ def _collection_root() -> Path:
     return base
 
 
-sys.path.insert(0, str(_collection_root()))
+_COLLECTIONS = _collection_root()
+sys.path.insert(0, str(_COLLECTIONS))
 
 
 def _install_collection_finder(base: Path) -> None:
@@ -48,7 +49,7 @@ def _install_collection_finder(base: Path) -> None:
     _AnsibleCollectionFinder(paths=[str(base)])._install()
 
 
-_install_collection_finder(_collection_root())
+_install_collection_finder(_COLLECTIONS)
 
 
 class ModuleExit(Exception):
