@@ -29,6 +29,10 @@ Public API
 ``leaf_hash(body)``, ``inclusion_root(...)``
     Rekor entry bodies, the bytes a Signed Entry Timestamp signs, signed checkpoints and
     RFC 9162 Merkle inclusion proofs.
+
+``parse_rfc3339(value, what)``, ``within(when, start, end)``, ``log_key_time_problem(log, entry, checkpoint)``
+    Trusted-root validity windows, and the one rule every kind of transparency-log evidence
+    must pass: the log key was valid when the entry was logged.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import binascii
 import hashlib
 import json
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, NamedTuple, Optional
 
 #: Digest algorithms a target can compute for a signature.
@@ -62,6 +67,10 @@ PROTO_HASH_ALGORITHMS = {"SHA2_256": "sha256", "SHA2_384": "sha384", "SHA2_512":
 _DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
 _UINT = re.compile(r"[0-9]+\Z")
 _CHECKPOINT_SIGNATURE = re.compile(r"\u2014 (\S+) (\S+)\Z")
+#: Rekor v1 writes the time it signed a checkpoint as an extension line of the note.
+_CHECKPOINT_TIMESTAMP = "Timestamp: "
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)\Z")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class MaterialError(ValueError):
@@ -199,6 +208,7 @@ class Checkpoint(NamedTuple):
     root_hash: bytes
     signed_text: bytes
     signatures: List[tuple]  # (name, 4-byte key hint, signature bytes)
+    timestamp_ns: Optional[int] = None  # "Timestamp: <ns since the epoch>" line, when the log wrote one
 
 
 def b64decode_strict(value: Any, what: str) -> bytes:
@@ -571,6 +581,11 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if not _UINT.match(lines[1]):
         raise MaterialError(f"checkpoint tree size {lines[1]!r} is not a number")
     root_hash = b64decode_strict(lines[2], "checkpoint root hash")
+    stamps = [line[len(_CHECKPOINT_TIMESTAMP) :] for line in lines[3:] if line.startswith(_CHECKPOINT_TIMESTAMP)]
+    if len(stamps) > 1:
+        raise MaterialError("checkpoint note has more than one Timestamp line")
+    if stamps and not _UINT.match(stamps[0]):
+        raise MaterialError(f"checkpoint Timestamp {stamps[0]!r} is not a number of nanoseconds")
     signatures = []
     for line in rest[:-1].split("\n"):
         match = _CHECKPOINT_SIGNATURE.match(line)
@@ -580,7 +595,14 @@ def parse_checkpoint(text: str) -> Checkpoint:
         if len(raw) < 5:
             raise MaterialError("checkpoint signature is too short")
         signatures.append((match.group(1), raw[:4], raw[4:]))
-    return Checkpoint(lines[0], int(lines[1]), root_hash, (head + "\n").encode("utf-8"), signatures)
+    return Checkpoint(
+        lines[0],
+        int(lines[1]),
+        root_hash,
+        (head + "\n").encode("utf-8"),
+        signatures,
+        int(stamps[0]) if stamps else None,
+    )
 
 
 def leaf_hash(body: bytes) -> bytes:
@@ -616,11 +638,64 @@ def inclusion_root(leaf_index: int, tree_size: int, leaf: bytes, path: List[byte
     return result
 
 
+def parse_rfc3339(value: Any, what: str = "time") -> datetime:
+    """An RFC 3339 time as protobuf JSON writes it (``Z`` or an offset; nanoseconds allowed)."""
+    match = _RFC3339.match(value) if isinstance(value, str) else None
+    if not match:
+        raise MaterialError(f"{what} {value!r} is not RFC 3339")
+    fraction = (match.group(2) or "0")[:6].ljust(6, "0")
+    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
+    try:
+        return datetime.fromisoformat(f"{match.group(1)}.{fraction}{zone}")
+    except ValueError as exc:
+        raise MaterialError(f"{what} {value!r} is not RFC 3339: {exc}") from None
+
+
+def within(when: datetime, start: Optional[str], end: Optional[str]) -> bool:
+    """Whether ``when`` lies in the validity window ``start`` .. ``end`` (either may be open)."""
+    return (start is None or parse_rfc3339(start) <= when) and (end is None or when <= parse_rfc3339(end))
+
+
+def unix_time(seconds: int) -> datetime:
+    """A UTC datetime from whole seconds since the epoch."""
+    return _EPOCH + timedelta(seconds=seconds)
+
+
+def log_key_time_problem(log: LogKey, entry: TlogEntry, checkpoint: Optional[Checkpoint] = None) -> Optional[str]:
+    """Why the log key ``log`` cannot vouch for ``entry``, or None when it can.
+
+    The one rule for every kind of transparency-log evidence (inclusion promise, or
+    inclusion proof with checkpoint): the trusted root's validity window of the log key
+    must contain every time the evidence states, the entry's integrated time and the
+    checkpoint's own timestamp when it carries one. A key outside its window is retired
+    or not yet in service, and must not be trusted for the entry. When the window has a
+    bound but the evidence states no time at all, the rule cannot be checked: refused.
+    """
+    if log.valid_from is None and log.valid_until is None:
+        return None
+    window = f"log key {log.key_id.hex()} ({log.valid_from or 'open'} .. {log.valid_until or 'open'})"
+    times = []
+    if entry.integrated_time is not None:
+        times.append(("log entry integrated at", unix_time(entry.integrated_time)))
+    if checkpoint is not None and checkpoint.timestamp_ns is not None:
+        times.append(("checkpoint signed at", _EPOCH + timedelta(microseconds=checkpoint.timestamp_ns // 1000)))
+    if not times:
+        return (
+            f"the log entry states no time (no integratedTime, no checkpoint timestamp), so it cannot be checked "
+            f"against the validity of {window}"
+        )
+    for label, when in times:
+        if not within(when, log.valid_from, log.valid_until):
+            return f"{label} {when.isoformat()} is outside the validity of {window}"
+    return None
+
+
 def _time(value: Any, what: str) -> Optional[str]:
     if value is None:
         return None
     if not isinstance(value, str):
         raise MaterialError(f"{what} must be an RFC 3339 string")
+    parse_rfc3339(value, what)
     return value
 
 

@@ -19,8 +19,12 @@ description:
     (a bundle); the trust roots come from O(trusted_root_path). Nothing is fetched from the network,
     neither by the target nor by the controller.
   - "Supported material: a bare signature from C(cosign sign-blob --key) (base64 DER) with a PEM public key
-    (ECDSA P-256, P-384, P-521, RSA PKCS#1 v1.5); the old cosign C(--bundle) JSON (key-based or keyless);
-    Sigstore bundles v0.1, v0.2 and v0.3 (both media type spellings), key-based or keyless."
+    (ECDSA P-256, P-384, P-521, RSA PKCS#1 v1.5 of 2048 bits or more); the old cosign C(--bundle) JSON
+    (key-based or keyless); Sigstore bundles v0.1, v0.2 and v0.3 (both media type spellings), key-based or
+    keyless."
+  - Public keys too weak to trust are refused before the target is contacted, with the key's source and size
+    in C(msg) - RSA keys under 2048 bits, and ECDSA keys on any curve other than P-256, P-384 and P-521 (for
+    example secp256k1 or brainpool curves).
   - The digest algorithm is the one the material records (bundle C(messageDigest) or the transparency
     log entry), never guessed from the key's curve. A bare signature records none; see
     O(signature_digest_algorithm).
@@ -59,10 +63,12 @@ options:
     description:
       - PEM public key (C(-----BEGIN PUBLIC KEY-----)) for key-based signatures, given inline.
       - Required for key-based material, forbidden for keyless material.
+      - ECDSA P-256, P-384 or P-521, or RSA of 2048 bits or more. A smaller RSA key or another curve fails the
+        task; use an RSA key of 2048 bits or more, or ECDSA P-256 (what C(cosign generate-key-pair) makes).
     type: str
   public_key_path:
     description:
-      - Controller path of the PEM public key (C(cosign.pub)).
+      - Controller path of the PEM public key (C(cosign.pub)). The same key rules as O(public_key) apply.
     type: path
   certificate:
     description:
@@ -105,11 +111,19 @@ options:
         fetched once where there is network (for example with C(sigstore plumbing update-trust-root)); for a
         private instance, the output of C(cosign trusted-root create).
       - Required for keyless material and for key-based bundles while O(require_tlog=true).
+      - For key-based material and old cosign C(--bundle) documents, a transparency log key is trusted only
+        within its C(validFor) window in this file. Every time the log evidence states, the entry's
+        C(integratedTime) and the checkpoint's C(Timestamp) line when it has one, must lie inside that window,
+        whether the entry is proven by its inclusion promise (signed entry timestamp) or only by an inclusion
+        proof with a signed checkpoint. Evidence that states no time at all is refused when the window has a
+        bound. Keyless Sigstore bundles are checked by the C(sigstore) library against the same file.
+      - A C(validFor) time that is not RFC 3339 fails the task when the file is read.
     type: path
   require_tlog:
     description:
       - Require verified transparency log evidence (Rekor inclusion proof with signed checkpoint and/or
-        signed entry timestamp, consistent with the file's digest, the signature and the key).
+        signed entry timestamp, consistent with the file's digest, the signature and the key, from a log key
+        that was valid at the time of the entry, see O(trusted_root_path)).
       - V(false) is an explicit opt-out for key-based material (for example a bare signature, or a key
         signed with C(--tlog-upload=false)). The result then says RV(tlog_required=false) and
         RV(tlog_verified=false) and carries a warning.

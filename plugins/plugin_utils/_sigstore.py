@@ -37,16 +37,21 @@ from typing import Any, Dict, List, NamedTuple, Optional
 from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import (
     DIGEST_ALGORITHMS,
     LEGACY_BUNDLE_VERSION,
+    Checkpoint,
     Material,
     MaterialError,
     TlogEntry,
     TrustedRoot,
     inclusion_root,
     leaf_hash,
+    log_key_time_problem,
     parse_checkpoint,
     parse_hashedrekord,
+    parse_rfc3339,
     pem_blocks,
     set_payload,
+    unix_time,
+    within,
 )
 
 try:
@@ -72,6 +77,12 @@ _KEY_DETAIL_HASHES = {
     "PKIX_ECDSA_P521_SHA_512": "sha512",
 }
 _CURVE_HASHES = {"secp256r1": "sha256", "secp384r1": "sha384", "secp521r1": "sha512"}
+
+#: Smallest RSA modulus accepted for key-based verification (NIST SP 800-131A disallows smaller for signing).
+MIN_RSA_BITS = 2048
+#: ECDSA curves accepted for key-based verification: the NIST curves cosign and Sigstore use.
+KEY_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+_STRONG_KEY_FIX = f"use an RSA key of {MIN_RSA_BITS} bits or more, or ECDSA P-256 (cosign generate-key-pair)"
 
 
 class VerifyError(Exception):
@@ -118,17 +129,17 @@ def parse_time(value: Optional[str]) -> Optional[datetime]:
     """An RFC 3339 time as protobuf JSON writes it (nanoseconds allowed)."""
     if value is None:
         return None
-    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", value)
-    if not match:
-        raise VerifyError(f"trusted root time {value!r} is not RFC 3339")
-    fraction = (match.group(2) or "0")[:6].ljust(6, "0")
-    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
-    return datetime.fromisoformat(f"{match.group(1)}.{fraction}{zone}")
+    try:
+        return parse_rfc3339(value, "trusted root time")
+    except MaterialError as exc:
+        raise VerifyError(str(exc)) from None
 
 
 def _within(when: datetime, start: Optional[str], end: Optional[str]) -> bool:
-    begin, finish = parse_time(start), parse_time(end)
-    return (begin is None or begin <= when) and (finish is None or when <= finish)
+    try:
+        return within(when, start, end)
+    except MaterialError as exc:
+        raise VerifyError(f"trusted root validity window: {exc}") from None
 
 
 def key_type(key: Any) -> str:
@@ -168,6 +179,24 @@ def load_certificate(data: bytes, source: str, der: bool = False) -> Any:
         return x509.load_der_x509_certificate(data) if der else x509.load_pem_x509_certificate(data)
     except ValueError as exc:
         raise VerifyError(f"cannot parse {source} as an X.509 certificate: {exc}") from None
+
+
+def weak_key_error(key: Any, where: str) -> Optional[VerifyError]:
+    """The error for a key too weak to trust (RSA under 2048 bits, a non-NIST curve), or None."""
+    kind = key_type(key)
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+        return VerifyError(
+            f"{where} is a {key.key_size}-bit RSA key: keys under {MIN_RSA_BITS} bits are too weak to trust a "
+            f"signature to; {_STRONG_KEY_FIX}",
+            public_key_type=kind,
+        )
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in KEY_CURVES:
+        return VerifyError(
+            f"{where} is an ECDSA key on curve {key.curve.name} ({key.curve.key_size} bits): only "
+            f"{', '.join(KEY_CURVES.values())} are accepted; {_STRONG_KEY_FIX}",
+            public_key_type=kind,
+        )
+    return None
 
 
 def _unsupported_key(key: Any, where: str) -> VerifyError:
@@ -404,6 +433,9 @@ class Verification:
             self.key = load_public_key(o.public_key_pem, o.public_key_source)
             if not isinstance(self.key, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
                 raise _unsupported_key(self.key, o.public_key_source)
+            weak = weak_key_error(self.key, o.public_key_source)
+            if weak is not None:
+                raise weak
             return "key"
         if m.certificate_der is not None:
             self.certificate = load_certificate(m.certificate_der, f"{m.source} signing certificate", der=True)
@@ -629,7 +661,7 @@ class Verification:
                 "trusted signing time for the short-lived certificate"
             )
         self._verify_tlog(result)
-        when = datetime.fromtimestamp(self.entry.integrated_time, tz=timezone.utc)
+        when = unix_time(self.entry.integrated_time)
         chain = self._verify_chain(self.certificate, when)
         self._verify_sct(self.certificate, chain[1])
         self._check_code_signing(self.certificate)
@@ -672,7 +704,8 @@ class Verification:
                 f"{m.source} holds a {entry.kind}/{entry.version} log entry; this verifier checks hashedrekord/0.0.1 "
                 "(Rekor v1) entries for key-based and legacy material"
             )
-        proof_ok = self._verify_inclusion_proof(entry, log_key, log.key_details)
+        checkpoint = self._verify_inclusion_proof(entry, log_key, log.key_details)
+        proof_ok = checkpoint is not None
         promise_ok = self._verify_promise(entry, log_key, log)
         needs_promise = m.bundle_version in ("0.1", LEGACY_BUNDLE_VERSION)
         if needs_promise and not promise_ok:
@@ -681,17 +714,25 @@ class Verification:
             )
         if not needs_promise and not proof_ok:
             raise VerifyError(f"{m.source} has no inclusion proof with a checkpoint, which bundle v0.2+ requires")
+        # Whichever evidence was accepted, the log key must have been valid when the entry was logged.
+        try:
+            problem = log_key_time_problem(log, entry, checkpoint)
+        except MaterialError as exc:
+            raise VerifyError(f"{root.source}: {exc}") from None
+        if problem is not None:
+            raise VerifyError(f"{problem}; {m.source} cannot be trusted with this log key")
         result["tlog"].update(
             {"verified": True, "inclusion_proof_verified": proof_ok, "inclusion_promise_verified": promise_ok}
         )
 
-    def _verify_inclusion_proof(self, entry: TlogEntry, log_key: Any, key_details: str) -> bool:
+    def _verify_inclusion_proof(self, entry: TlogEntry, log_key: Any, key_details: str) -> Optional[Checkpoint]:
+        """The verified checkpoint the entry's inclusion proof leads to; None when there is no such proof."""
         proof = entry.inclusion_proof
         if proof is None:
-            return False
+            return None
         if proof.checkpoint is None:
             if self.material.bundle_version == "0.1":
-                return False  # v0.1 bundles may carry a proof without checkpoint; it proves nothing alone
+                return None  # v0.1 bundles may carry a proof without checkpoint; it proves nothing alone
             raise VerifyError(f"{self.material.source}: the inclusion proof has no checkpoint")
         try:
             root_hash = inclusion_root(proof.log_index, proof.tree_size, leaf_hash(entry.body), proof.hashes)
@@ -712,7 +753,7 @@ class Verification:
         hint = entry.log_id[:4]
         for _name, key_hint, signature in checkpoint.signatures:
             if key_hint == hint and _verify_log_signature(log_key, key_details, signature, checkpoint.signed_text):
-                return True
+                return checkpoint
         raise VerifyError(f"checkpoint in {self.material.source} is not signed by log {entry.log_id.hex()}")
 
     def _verify_promise(self, entry: TlogEntry, log_key: Any, log) -> bool:
@@ -722,12 +763,6 @@ class Verification:
             raise VerifyError(
                 f"the signed entry timestamp (inclusion promise) in {self.material.source} does not verify with "
                 f"the key of log {entry.log_id.hex()}"
-            )
-        when = datetime.fromtimestamp(entry.integrated_time, tz=timezone.utc)
-        if not _within(when, log.valid_from, log.valid_until):
-            raise VerifyError(
-                f"log entry integrated at {when.isoformat()} is outside the validity of log key "
-                f"{entry.log_id.hex()} ({log.valid_from} .. {log.valid_until or 'open'})"
             )
         return True
 

@@ -8,13 +8,14 @@ runs the real module (plugins/modules/cosign_verify.py main() through AnsibleMod
 The network is blocked for the whole file: verification must be offline.
 
 Material:
-* ../shared/vectors (public sigstore-conformance, sigstore-python and sigstore-go data); its
-  MANIFEST.md is parsed and every row that states an outcome must come out that way here.
+* tests/unit/data/sigstore (public sigstore-conformance, sigstore-python and sigstore-go data);
+  its ORIGINS.md records where each file comes from and its sha256 (checked here), and every
+  row that states an outcome must come out that way here. A missing file fails, never skips.
 * material derived at test time from those vectors (the old cosign --bundle layout of real
-  Rekor entries; tampered copies of real bundles);
+  Rekor entries; tampered copies of real bundles; trusted roots with edited log key windows);
 * key-based material generated here with ``cryptography`` for what the vectors lack (P-384,
-  P-521, RSA, P-256 over SHA-384, Ed25519), logged in a small in-test Rekor-style log whose
-  key goes into a trusted root, so the transparency-log checks run on it too.
+  P-521, RSA, P-256 over SHA-384, Ed25519, and too-weak keys), logged in a small in-test
+  Rekor-style log whose key goes into a trusted root, so the transparency-log checks run on it too.
 """
 
 from __future__ import annotations
@@ -39,18 +40,18 @@ from support import inclusion_path, merkle_root
 from ansible_collections.gosvc.hardening.plugins.action import cosign_verify as action_plugin
 from ansible_collections.gosvc.hardening.plugins.modules import cosign_verify as module
 
-VECTORS = ROOT.parent / "shared" / "vectors"
-MANIFEST = VECTORS / "MANIFEST.md"
-needs_vectors = pytest.mark.skipif(
-    not MANIFEST.is_file(),
-    reason=f"conformance vectors not found at {VECTORS} (CI clones shared/ beside the repository)",
-)
+VECTORS = ROOT / "tests" / "unit" / "data" / "sigstore"
+ORIGINS = VECTORS / "ORIGINS.md"
 FQCN = "gosvc.hardening.cosign_verify"
 GITHUB_ISSUER = "https://github.com/login/oauth"
 
 
 def v(rel: str) -> str:
-    return str(VECTORS / rel)
+    """Path of a test vector; a missing one fails the test (it is never skipped)."""
+    path = VECTORS / rel
+    if not path.is_file():
+        pytest.fail(f"test vector {rel} is missing from {VECTORS} (see ORIGINS.md there)")
+    return str(path)
 
 
 @pytest.fixture(autouse=True)
@@ -115,16 +116,48 @@ def assert_invalid(result, reason):
     assert re.search(reason, result["msg"]), result["msg"]
 
 
-# -- MANIFEST: every row that states an outcome ------------------------------------------------
+# -- ORIGINS: provenance of every vector, and every row that states an outcome -------------------
+
+ORIGINS_COLUMNS = ("file", "expected", "repository", "path", "commit", "sha256", "licence")
 
 
-def manifest_rows() -> dict:
+def origins_table() -> dict:
+    """ORIGINS.md rows by file: the table's columns, backticks removed."""
     rows = {}
-    for line in MANIFEST.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"\|\s*`([^`]+)`\s*\|\s*([^|]*)\|", line)
-        if match:
-            rows[match.group(1)] = match.group(2).strip()
+    for line in ORIGINS.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        assert len(cells) == len(ORIGINS_COLUMNS), line
+        row = dict(zip(ORIGINS_COLUMNS, cells))
+        for column in ("file", "path", "commit", "sha256"):
+            row[column] = row[column].strip("`")
+        assert row["file"] not in rows, f"{row['file']} is listed twice in ORIGINS.md"
+        rows[row["file"]] = row
     return rows
+
+
+def origins_expectations() -> dict:
+    return {name: row["expected"] for name, row in origins_table().items()}
+
+
+def test_every_origins_file_exists_with_its_recorded_sha256():
+    """The vectors cannot change silently, and nothing unrecorded sits beside them."""
+    rows = origins_table()
+    assert len(rows) >= 50, "ORIGINS.md lists too few files: is the table intact?"
+    for name, row in rows.items():
+        path = VECTORS / name
+        assert path.is_file(), f"{name} is listed in ORIGINS.md but missing from {VECTORS}"
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"], f"{name} differs from ORIGINS.md"
+        assert row["repository"] in (
+            "sigstore/sigstore-conformance",
+            "sigstore/sigstore-python",
+            "sigstore/sigstore-go",
+        ), name
+        assert re.fullmatch(r"[0-9a-f]{40}", row["commit"]), name
+        assert row["path"] and row["licence"] == "Apache-2.0", name
+    present = {str(p.relative_to(VECTORS)) for p in VECTORS.rglob("*") if p.is_file()} - {"ORIGINS.md"}
+    assert present == set(rows), {"not in ORIGINS.md": present - set(rows), "missing": set(rows) - present}
 
 
 def stated_outcome(text: str):
@@ -136,13 +169,14 @@ def stated_outcome(text: str):
 
 
 def conformance_default_identity():
-    match = re.search(r"default identity: `([^`]+)`\s+issuer: `([^`]+)`", MANIFEST.read_text(encoding="utf-8"))
+    match = re.search(r"default identity: `([^`]+)`\s+issuer: `([^`]+)`", ORIGINS.read_text(encoding="utf-8"))
+    assert match, "ORIGINS.md does not state the conformance default identity and issuer"
     return match.group(1), match.group(2)
 
 
 def conformance_case(name: str) -> dict:
     """Arguments for a conformance bundle, laid out as the upstream conformance suite does."""
-    base = VECTORS / "conformance" / name
+    base = Path(v(f"conformance/{name}/bundle.sigstore.json")).parent
     identity, issuer = conformance_default_identity()
     if (base / "identity").is_file():
         identity = (base / "identity").read_text().strip()
@@ -165,10 +199,12 @@ def conformance_case(name: str) -> dict:
 def sigstore_python_case(name: str, identity: str) -> dict:
     return {
         "artifact": v(f"sigstore-python/{name}.txt"),
-        "bundle_path": next(
-            p
-            for p in (v(f"sigstore-python/{name}.txt.sigstore"), v(f"sigstore-python/{name}.txt.sigstore.json"))
-            if Path(p).is_file()
+        "bundle_path": v(
+            next(
+                rel
+                for rel in (f"sigstore-python/{name}.txt.sigstore", f"sigstore-python/{name}.txt.sigstore.json")
+                if (VECTORS / rel).is_file()
+            )
         ),
         "trusted_root_path": v("trust/staging.trusted_root.json"),
         "certificate_identity": identity,
@@ -187,7 +223,9 @@ def detached_case(name: str) -> dict:
     }
 
 
-def derived_case(artifact="conformance/a.txt", signature="derived/a.txt.sig", key="derived/cosign.pub") -> dict:
+def derived_case(
+    artifact="conformance/a.txt", signature="derived/a.txt.sig", key="conformance/managed-key-happy-path/key.pub"
+) -> dict:
     return {
         "artifact": v(artifact),
         "signature_path": v(signature),
@@ -196,7 +234,7 @@ def derived_case(artifact="conformance/a.txt", signature="derived/a.txt.sig", ke
     }
 
 
-# MANIFEST file -> (how to call the module, regexp the failure message must match for INVALID rows)
+# ORIGINS file -> (how to call the module, regexp the failure message must match for INVALID rows)
 CASES = {
     "conformance/happy-path-v0.1/bundle.sigstore.json": (lambda: conformance_case("happy-path-v0.1"), None),
     "conformance/happy-path-v0.2/bundle.sigstore.json": (lambda: conformance_case("happy-path-v0.2"), None),
@@ -314,7 +352,6 @@ CASES = {
     "sigstore-python/bad.txt.sig": (lambda: detached_case("bad"), r"signature .* does not match the file"),
     "derived/a.txt.sig": (derived_case, None),
     "derived/a.txt.tampered": (lambda: derived_case(artifact="derived/a.txt.tampered"), r"does not match the file"),
-    "derived/a.txt.crlf": (lambda: derived_case(artifact="derived/a.txt.crlf"), r"does not match the file"),
     "derived/a.txt.sig.bitflip": (
         lambda: derived_case(signature="derived/a.txt.sig.bitflip"),
         r"does not match the file",
@@ -323,16 +360,14 @@ CASES = {
 }
 
 
-@needs_vectors
-def test_every_manifest_verification_row_has_a_case():
-    stated = {name for name, text in manifest_rows().items() if stated_outcome(text)}
-    assert stated == set(CASES), {"not covered": stated - set(CASES), "not in MANIFEST": set(CASES) - stated}
+def test_every_origins_verification_row_has_a_case():
+    stated = {name for name, text in origins_expectations().items() if stated_outcome(text)}
+    assert stated == set(CASES), {"not covered": stated - set(CASES), "not in ORIGINS": set(CASES) - stated}
 
 
-@needs_vectors
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_manifest_case(verify, name):
-    expected = stated_outcome(manifest_rows()[name])
+def test_origins_case(verify, name):
+    expected = stated_outcome(origins_expectations()[name])
     build, reason = CASES[name]
     args = build()
     artifact = args.pop("artifact")
@@ -346,10 +381,18 @@ def test_manifest_case(verify, name):
         assert_invalid(result, reason)
 
 
-# -- what the MANIFEST notes say beyond VALID / INVALID ------------------------------------------
+def test_line_ending_change_breaks_the_signature(verify, tmp_path):
+    """conformance/a.txt with LF turned into CRLF (made here: the repository keeps no CR bytes)."""
+    crlf = tmp_path / "a.txt.crlf"
+    crlf.write_bytes(Path(v("conformance/a.txt")).read_bytes().replace(b"\n", b"\r\n"))
+    args = derived_case()
+    del args["artifact"]
+    assert_invalid(verify(path=str(crlf), **args), r"does not match the file")
 
 
-@needs_vectors
+# -- what the ORIGINS notes say beyond VALID / INVALID -------------------------------------------
+
+
 def test_keyless_result_reports_signer_bundle_and_tlog(verify):
     args = conformance_case("happy-path-v0.3")
     identity, issuer = conformance_default_identity()
@@ -368,7 +411,6 @@ def test_keyless_result_reports_signer_bundle_and_tlog(verify):
     assert "warnings" not in result
 
 
-@needs_vectors
 def test_key_based_bundle_result_and_module_call(verify):
     args = conformance_case("managed-key-happy-path")
     artifact = args.pop("artifact")
@@ -382,7 +424,6 @@ def test_key_based_bundle_result_and_module_call(verify):
     assert result["_calls"] == [(FQCN, {"path": artifact, "digest_algorithms": ["sha256"]})]
 
 
-@needs_vectors
 def test_managed_key_bundle_from_staging_fails_against_production_root(verify):
     args = conformance_case("managed-key-and-trusted-root")
     args["trusted_root_path"] = v("trust/production.trusted_root.json")
@@ -390,7 +431,6 @@ def test_managed_key_bundle_from_staging_fails_against_production_root(verify):
     assert_invalid(result, r"comes from log d32f30a3.* which .*production.trusted_root.json does not list")
 
 
-@needs_vectors
 @pytest.mark.parametrize("case", ["happy-path-v0.1", "happy-path-v0.3"])
 def test_staging_trusted_root_refuses_production_bundles(verify, case):
     args = conformance_case(case)
@@ -398,7 +438,6 @@ def test_staging_trusted_root_refuses_production_bundles(verify, case):
     assert_invalid(verify(path=args.pop("artifact"), **args), r"keyless verification of .* failed")
 
 
-@needs_vectors
 def test_detached_p384_signature_is_over_sha256_not_the_curve_hash(verify):
     """sigstore-python a.txt.sig: P-384 key, SHA-256 digest; the signature checks, then tlog is refused."""
     cert = x509.load_pem_x509_certificate(Path(v("sigstore-python/a.txt.crt")).read_bytes())
@@ -410,13 +449,11 @@ def test_detached_p384_signature_is_over_sha256_not_the_curve_hash(verify):
     assert result["_calls"][0][1]["digest_algorithms"] == ["sha256", "sha384"]
 
 
-@needs_vectors
 def test_detached_certificate_is_refused_even_with_tlog_opt_out(verify):
     args = detached_case("a")
     assert_invalid(verify(path=args.pop("artifact"), require_tlog=False, **args), r"cannot establish tlog inclusion")
 
 
-@needs_vectors
 def test_bare_signature_needs_explicit_tlog_opt_out(verify):
     args = derived_case()
     del args["require_tlog"]
@@ -425,7 +462,6 @@ def test_bare_signature_needs_explicit_tlog_opt_out(verify):
     assert result["_calls"] == []  # refused before the target is touched
 
 
-@needs_vectors
 def test_sigstore_library_warnings_become_task_warnings(verify, capsys):
     args = conformance_case("bundle-with-root-cert_fail")
     result = verify(path=args.pop("artifact"), **args)
@@ -434,7 +470,6 @@ def test_sigstore_library_warnings_become_task_warnings(verify, capsys):
     assert "root CA" not in capsys.readouterr().err
 
 
-@needs_vectors
 def test_tlog_opt_out_is_reported(verify):
     args = derived_case()
     artifact = args.pop("artifact")
@@ -447,7 +482,6 @@ def test_tlog_opt_out_is_reported(verify):
     assert any("require_tlog is false" in w and "NOT checked" in w for w in result["warnings"])
 
 
-@needs_vectors
 def test_keyless_ignores_tlog_opt_out_and_says_so(verify):
     args = conformance_case("happy-path-v0.2")
     artifact = args.pop("artifact")
@@ -457,7 +491,6 @@ def test_keyless_ignores_tlog_opt_out_and_says_so(verify):
     assert any("keyless verification always checks" in w for w in result["warnings"])
 
 
-@needs_vectors
 def test_sigstore_go_key_bundle_without_tlog_entry(verify):
     """sigstore-go public-key-validity: key-based, TSA timestamp only, no Rekor entry."""
     args = {
@@ -471,7 +504,6 @@ def test_sigstore_go_key_bundle_without_tlog_entry(verify):
     assert_invalid(result, r"messageDigest sha256:6ae8a755.* does not match the file")
 
 
-@needs_vectors
 def test_check_mode_verifies_the_same(verify):
     args = conformance_case("happy-path-v0.1")
     artifact = args.pop("artifact")
@@ -517,7 +549,6 @@ def legacy_bundle(tmp_path, source, public_key_pem=None, drop_rekor=False, **pay
     return str(path)
 
 
-@needs_vectors
 @pytest.mark.parametrize("case", ["happy-path-v0.1", "happy-path-v0.3"])
 def test_legacy_keyless_bundle_from_real_entry(verify, tmp_path, case):
     args = conformance_case(case)
@@ -532,7 +563,6 @@ def test_legacy_keyless_bundle_from_real_entry(verify, tmp_path, case):
     assert result["tlog"]["inclusion_proof_verified"] is False
 
 
-@needs_vectors
 def test_legacy_keyless_p384_certificate_signed_over_sha256(verify, tmp_path):
     args = sigstore_python_case("bundle", "a@tny.town")
     artifact = args.pop("artifact")
@@ -543,7 +573,6 @@ def test_legacy_keyless_p384_certificate_signed_over_sha256(verify, tmp_path):
     assert result["signer"] == {"identity": "a@tny.town", "issuer": GITHUB_ISSUER}
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     "case, changes, reason",
     [
@@ -560,7 +589,6 @@ def test_legacy_keyless_bundle_refuses_tampering(verify, tmp_path, case, changes
     assert_invalid(verify(path=args.pop("artifact"), **args), reason)
 
 
-@needs_vectors
 def test_legacy_keyless_bundle_from_another_instance(verify, tmp_path):
     args = sigstore_python_case("bundle", "a@tny.town")
     args["bundle_path"] = legacy_bundle(tmp_path, args["bundle_path"])
@@ -568,14 +596,12 @@ def test_legacy_keyless_bundle_from_another_instance(verify, tmp_path):
     assert_invalid(verify(path=args.pop("artifact"), **args), r"does not list: it was made on another Sigstore")
 
 
-@needs_vectors
 def test_legacy_keyless_bundle_without_rekor_bundle(verify, tmp_path):
     args = conformance_case("happy-path-v0.1")
     args["bundle_path"] = legacy_bundle(tmp_path, args["bundle_path"], drop_rekor=True)
     assert_invalid(verify(path=args.pop("artifact"), require_tlog=False, **args), r"no trusted signing time")
 
 
-@needs_vectors
 def test_legacy_keyless_sct_must_verify_against_trusted_root(verify, tmp_path):
     root = json.loads(Path(v("trust/production.trusted_root.json")).read_text())
     root["ctlogs"] = []
@@ -586,7 +612,6 @@ def test_legacy_keyless_sct_must_verify_against_trusted_root(verify, tmp_path):
     assert_invalid(verify(path=args.pop("artifact"), **args), r"no certificate transparency SCT .* verifies")
 
 
-@needs_vectors
 def test_legacy_keyless_sct_signed_by_unknown_key_is_refused(verify, tmp_path):
     """Same CT log IDs, other keys: the SCT signature itself must be checked."""
     root = json.loads(Path(v("trust/production.trusted_root.json")).read_text())
@@ -601,7 +626,6 @@ def test_legacy_keyless_sct_signed_by_unknown_key_is_refused(verify, tmp_path):
     assert_invalid(verify(path=args.pop("artifact"), **args), r"no certificate transparency SCT .* verifies")
 
 
-@needs_vectors
 def test_legacy_keyless_certificate_from_untrusted_ca_is_refused(verify, tmp_path):
     root = json.loads(Path(v("trust/production.trusted_root.json")).read_text())
     staging = json.loads(Path(v("trust/staging.trusted_root.json")).read_text())
@@ -616,7 +640,6 @@ def test_legacy_keyless_certificate_from_untrusted_ca_is_refused(verify, tmp_pat
     )
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     "policy, reason",
     [
@@ -642,7 +665,6 @@ def test_identity_policy_refuses(verify, tmp_path, policy, reason, form):
     assert_invalid(verify(path=args.pop("artifact"), **args), reason)
 
 
-@needs_vectors
 @pytest.mark.parametrize("form", ["bundle", "legacy"])
 def test_identity_and_issuer_regexps_match_whole_values(verify, tmp_path, form):
     args = conformance_case("happy-path-v0.3")
@@ -659,7 +681,6 @@ def test_identity_and_issuer_regexps_match_whole_values(verify, tmp_path, form):
     assert_valid(result, artifact)
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     "drop, missing",
     [
@@ -680,7 +701,6 @@ def test_keyless_needs_identity_and_issuer(verify, drop, missing):
     }
 
 
-@needs_vectors
 def test_invalid_identity_regexp(verify):
     args = conformance_case("happy-path-v0.3")
     del args["certificate_identity"]
@@ -688,7 +708,6 @@ def test_invalid_identity_regexp(verify):
     assert_invalid(result, r"certificate_identity_regexp '\(' is not a valid regular expression")
 
 
-@needs_vectors
 def test_legacy_key_based_bundle_from_real_entry(verify, tmp_path):
     key = Path(v("conformance/managed-key-happy-path/key.pub")).read_bytes()
     args = conformance_case("managed-key-happy-path")
@@ -701,7 +720,6 @@ def test_legacy_key_based_bundle_from_real_entry(verify, tmp_path):
     assert result["tlog"]["inclusion_promise_verified"] is True
 
 
-@needs_vectors
 def test_legacy_key_based_bundle_without_rekor_bundle(verify, tmp_path):
     key = Path(v("conformance/managed-key-happy-path/key.pub")).read_bytes()
     args = conformance_case("managed-key-happy-path")
@@ -713,7 +731,6 @@ def test_legacy_key_based_bundle_without_rekor_bundle(verify, tmp_path):
     assert result["tlog_verified"] is False and result["tlog_required"] is False
 
 
-@needs_vectors
 def test_legacy_bundle_with_key_in_cert_field_needs_public_key(verify, tmp_path):
     key = Path(v("conformance/managed-key-happy-path/key.pub")).read_bytes()
     args = conformance_case("managed-key-happy-path")
@@ -809,7 +826,6 @@ TAMPERINGS = {
 }
 
 
-@needs_vectors
 @pytest.mark.parametrize("what", sorted(TAMPERINGS))
 def test_key_based_bundle_refuses_tampering(verify, tmp_path, what):
     change, reason = TAMPERINGS[what]
@@ -818,7 +834,56 @@ def test_key_based_bundle_refuses_tampering(verify, tmp_path, what):
     assert_invalid(verify(path=args.pop("artifact"), **args), reason)
 
 
-@needs_vectors
+def root_with_rekor_window(tmp_path, start, end):
+    """trust/production.trusted_root.json with the validFor of the Rekor log that logged
+    managed-key-happy-path (log ID c0d23d6a...) set to ``start`` .. ``end`` (None: open)."""
+    root = json.loads(Path(v("trust/production.trusted_root.json")).read_text())
+    (rekor,) = [log for log in root["tlogs"] if log["baseUrl"] == "https://rekor.sigstore.dev"]
+    rekor["publicKey"]["validFor"] = {"start": start, **({"end": end} if end else {})}
+    path = tmp_path / "edited.trusted_root.json"
+    path.write_text(json.dumps(root))
+    return str(path)
+
+
+def test_key_based_proof_only_bundle_verifies_within_log_key_validity(verify, tmp_path):
+    """The real key-based bundle without its inclusion promise still verifies by its proof + checkpoint."""
+    args = conformance_case("managed-key-happy-path")
+    artifact = args.pop("artifact")
+    args["bundle_path"] = tampered(tmp_path, "managed-key-happy-path", lambda d: _entry(d).pop("inclusionPromise"))
+    result = verify(path=artifact, **args)
+    assert_valid(result, artifact)
+    assert result["tlog"]["inclusion_proof_verified"] is True
+    assert result["tlog"]["inclusion_promise_verified"] is False
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [("2021-01-12T11:53:27Z", "2025-01-01T00:00:00Z"), ("2026-01-01T00:00:00Z", None)],
+    ids=["ends-before-entry", "starts-after-entry"],
+)
+def test_key_based_proof_only_bundle_outside_log_key_validity_is_refused(verify, tmp_path, start, end):
+    """A trusted root whose Rekor key window ends before, or starts after, the entry's integratedTime
+    (2025-12-18T17:04:39Z), with a bundle that carries only an inclusion proof + checkpoint; both are
+    made here from the stored vectors (see ORIGINS.md)."""
+    args = conformance_case("managed-key-happy-path")
+    args["bundle_path"] = tampered(tmp_path, "managed-key-happy-path", lambda d: _entry(d).pop("inclusionPromise"))
+    args["trusted_root_path"] = root_with_rekor_window(tmp_path, start, end)
+    result = verify(path=args.pop("artifact"), **args)
+    assert_invalid(
+        result,
+        r"log entry integrated at 2025-12-18T17:04:39\+00:00 is outside the validity of log key c0d23d6a.*; "
+        r"bundle_path .*tampered\.sigstore\.json cannot be trusted with this log key",
+    )
+    assert result["tlog_verified"] is False
+
+
+def test_key_based_bundle_with_promise_outside_log_key_validity_is_refused(verify, tmp_path):
+    """The same rule on the inclusion promise path, with the unmodified real bundle."""
+    args = conformance_case("managed-key-happy-path")
+    args["trusted_root_path"] = root_with_rekor_window(tmp_path, "2021-01-12T11:53:27Z", "2025-01-01T00:00:00Z")
+    assert_invalid(verify(path=args.pop("artifact"), **args), r"is outside the validity of log key c0d23d6a")
+
+
 def test_key_based_bundle_without_tlog_entry_verifies_with_opt_out(verify, tmp_path):
     args = conformance_case("managed-key-happy-path")
     artifact = args.pop("artifact")
@@ -829,29 +894,25 @@ def test_key_based_bundle_without_tlog_entry_verifies_with_opt_out(verify, tmp_p
     assert result["tlog_verified"] is False and result["tlog_required"] is False
 
 
-@needs_vectors
 def test_key_based_bundle_with_other_key(verify):
     args = conformance_case("managed-key-happy-path")
     args["public_key_path"] = v("derived/other.pub")
     assert_invalid(verify(path=args.pop("artifact"), **args), r"does not match the file: it does not verify with")
 
 
-@needs_vectors
 def test_key_based_bundle_refuses_identity_options(verify):
     args = conformance_case("managed-key-happy-path")
     result = verify(path=args.pop("artifact"), certificate_identity="someone", **args)
     assert_invalid(result, r"apply to keyless material")
 
 
-@needs_vectors
 def test_keyless_bundle_refuses_public_key(verify):
     args = conformance_case("happy-path-v0.3")
     del args["certificate_identity"], args["certificate_oidc_issuer"]
-    result = verify(path=args.pop("artifact"), public_key_path=v("derived/cosign.pub"), **args)
+    result = verify(path=args.pop("artifact"), public_key_path=v("conformance/managed-key-happy-path/key.pub"), **args)
     assert_invalid(result, r"carries a signing certificate \(keyless\), but public_key was given")
 
 
-@needs_vectors
 def test_key_based_bundle_needs_trusted_root_for_tlog(verify):
     args = conformance_case("managed-key-happy-path")
     del args["trusted_root_path"]
@@ -860,14 +921,12 @@ def test_key_based_bundle_needs_trusted_root_for_tlog(verify):
     assert result["_calls"] == []
 
 
-@needs_vectors
 def test_keyless_needs_trusted_root(verify):
     args = conformance_case("happy-path-v0.3")
     del args["trusted_root_path"]
     assert_invalid(verify(path=args.pop("artifact"), **args), r"trusted_root_path is required for keyless verification")
 
 
-@needs_vectors
 def test_missing_sigstore_library_is_reported(verify, monkeypatch):
     for name in [n for n in sys.modules if n == "sigstore" or n.startswith(("sigstore.", "sigstore_models"))]:
         monkeypatch.setitem(sys.modules, name, None)
@@ -883,13 +942,12 @@ def test_missing_sigstore_library_is_reported(verify, monkeypatch):
     assert_valid(verify(path=artifact, **key_args), artifact)
 
 
-@needs_vectors
 def test_inline_material_and_bundle_as_mapping(verify):
     artifact = v("conformance/a.txt")
     result = verify(
         path=artifact,
         signature=Path(v("derived/a.txt.sig")).read_text(),
-        public_key=Path(v("derived/cosign.pub")).read_text(),
+        public_key=Path(v("conformance/managed-key-happy-path/key.pub")).read_text(),
         require_tlog=False,
     )
     assert_valid(result, artifact)
@@ -898,7 +956,6 @@ def test_inline_material_and_bundle_as_mapping(verify):
     assert_valid(verify(path=args.pop("artifact"), bundle=bundle, **args), artifact)
 
 
-@needs_vectors
 @pytest.mark.parametrize("form", ["prefixed", "bare"])
 def test_expected_digest(verify, form):
     args = derived_case()
@@ -911,7 +968,6 @@ def test_expected_digest(verify, form):
     assert_invalid(result, rf"does not match expected_digest: expected sha256:{other}, actual sha256:{digest}")
 
 
-@needs_vectors
 def test_expected_digest_sha512_is_computed_on_target(verify):
     args = derived_case()
     artifact = args.pop("artifact")
@@ -971,13 +1027,15 @@ class TestLog:
         path.write_text(json.dumps(doc))
         return str(path)
 
-    def log(self, body: bytes, integrated_time=1763900000):
+    def log(self, body: bytes, integrated_time=1763900000, checkpoint_time_ns=None):
         index = len(self.leaves)
         self.leaves.append(body)
         self.leaves.append(b"later entry")
         size = len(self.leaves)
         root = merkle_root(self.leaves)
         note = f"{self.ORIGIN}\n{size}\n{base64.b64encode(root).decode()}\n"
+        if checkpoint_time_ns is not None:
+            note += f"Timestamp: {checkpoint_time_ns}\n"  # as Rekor v1 wrote it in older checkpoints
         note_sig = self.key.sign(note.encode(), ec.ECDSA(hashes.SHA256()))
         checkpoint = (
             note + "\n\u2014 rekor.test.invalid " + base64.b64encode(self.log_id[:4] + note_sig).decode() + "\n"
@@ -1009,6 +1067,11 @@ class TestLog:
             },
             "canonicalizedBody": base64.b64encode(body).decode(),
         }
+
+
+def drop_promise(entry):
+    """Keep the inclusion proof + checkpoint, remove the inclusion promise (SET)."""
+    del entry["inclusionPromise"]
 
 
 def hashedrekord(algorithm, digest_hex, signature, verifier_pem) -> bytes:
@@ -1059,12 +1122,21 @@ def artifact(tmp_path):
 
 
 def make_bundle(
-    tmp_path, log, key, algorithm, file_bytes, version="0.3", logged_digest=None, logged_key=None, entry_changes=None
+    tmp_path,
+    log,
+    key,
+    algorithm,
+    file_bytes,
+    version="0.3",
+    logged_digest=None,
+    logged_key=None,
+    entry_changes=None,
+    checkpoint_time_ns=None,
 ):
     digest = hashlib.new(algorithm, file_bytes).digest()
     signature = sign_digest(key, algorithm, digest)
     body = hashedrekord(algorithm, (logged_digest or digest).hex(), signature, _pem(logged_key or key))
-    entry = log.log(body)
+    entry = log.log(body, checkpoint_time_ns=checkpoint_time_ns)
     if entry_changes:
         entry_changes(entry)
     media = {
@@ -1180,6 +1252,42 @@ def test_generated_entry_outside_log_key_validity_is_refused(verify, tmp_path, k
     root = log.trusted_root(tmp_path, start="2020-01-01T00:00:00.123456789Z", end="2021-01-01T00:00:00Z")
     result = verify(path=str(artifact), bundle_path=bundle, public_key_path=key, trusted_root_path=root)
     assert_invalid(result, r"outside the validity of log key")
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        ("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"),  # retired before the entry was logged
+        ("2026-01-01T00:00:00Z", None),  # not yet in service when the entry was logged
+    ],
+    ids=["retired-before-entry", "starts-after-entry"],
+)
+def test_generated_proof_only_entry_outside_log_key_validity_is_refused(verify, tmp_path, keys, artifact, start, end):
+    """An inclusion proof + checkpoint, no inclusion promise: the log key window applies all the same."""
+    log = TestLog()
+    bundle, key = make_bundle(
+        tmp_path, log, keys["ecdsa-p256"], "sha256", artifact.read_bytes(), entry_changes=drop_promise
+    )
+    root = log.trusted_root(tmp_path, start=start, end=end)
+    result = verify(path=str(artifact), bundle_path=bundle, public_key_path=key, trusted_root_path=root)
+    assert_invalid(result, r"log entry integrated at 2025-11-23T12:13:20\+00:00 is outside the validity of log key")
+    assert result["tlog_verified"] is False
+
+
+def test_generated_checkpoint_signed_after_log_key_retired_is_refused(verify, tmp_path, keys, artifact):
+    """The entry was logged while the key was valid, but the checkpoint proving it was signed after."""
+    log = TestLog()
+    after_end = 1767225601 * 10**9  # 2026-01-01T00:00:01Z
+    bundle, key = make_bundle(
+        tmp_path, log, keys["ecdsa-p256"], "sha256", artifact.read_bytes(), checkpoint_time_ns=after_end
+    )
+    root = log.trusted_root(tmp_path, end="2026-01-01T00:00:00Z")
+    result = verify(path=str(artifact), bundle_path=bundle, public_key_path=key, trusted_root_path=root)
+    assert_invalid(result, r"checkpoint signed at 2026-01-01T00:00:01\+00:00 is outside the validity of log key")
+    inside = log.trusted_root(tmp_path, end="2026-01-01T00:00:02Z")
+    assert_valid(
+        verify(path=str(artifact), bundle_path=bundle, public_key_path=key, trusted_root_path=inside), artifact
+    )
 
 
 def test_generated_log_signed_by_another_key_is_refused(verify, tmp_path, keys, artifact):
@@ -1325,6 +1433,50 @@ def test_generated_rsa_signature_over_tampered_file(verify, tmp_path, keys, arti
     )
 
 
+def test_rsa_key_under_2048_bits_is_refused(verify, tmp_path, artifact):
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    sig, pub = _bare(tmp_path, weak, "sha256", artifact.read_bytes())
+    result = verify(path=str(artifact), signature_path=sig, public_key_path=pub, require_tlog=False)
+    assert_invalid(
+        result,
+        rf"public_key_path {re.escape(pub)} is a 1024-bit RSA key: keys under 2048 bits are too weak .*; "
+        r"use an RSA key of 2048 bits or more, or ECDSA P-256",
+    )
+    assert result["public_key_type"] == "rsa-1024"
+    assert result["_calls"] == []  # refused before the target is touched
+
+
+def test_rsa_key_under_2048_bits_is_refused_for_a_logged_bundle(verify, tmp_path, artifact):
+    """A valid transparency log entry does not make a weak key acceptable."""
+    log = TestLog()
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    bundle, key = make_bundle(tmp_path, log, weak, "sha256", artifact.read_bytes())
+    result = verify(
+        path=str(artifact), bundle_path=bundle, public_key_path=key, trusted_root_path=log.trusted_root(tmp_path)
+    )
+    assert_invalid(result, r"is a 1024-bit RSA key")
+
+
+def test_rsa_2048_key_passes_the_size_check(verify, tmp_path, artifact):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    sig, pub = _bare(tmp_path, key, "sha256", artifact.read_bytes())
+    result = verify(path=str(artifact), signature_path=sig, public_key_path=pub, require_tlog=False)
+    assert_valid(result, artifact)
+    assert result["public_key_type"] == "rsa-2048"
+
+
+def test_ecdsa_key_on_a_curve_other_than_p256_p384_p521_is_refused(verify, tmp_path, artifact):
+    key = ec.generate_private_key(ec.SECP256K1())
+    sig, pub = _bare(tmp_path, key, "sha256", artifact.read_bytes())
+    result = verify(path=str(artifact), signature_path=sig, public_key_path=pub, require_tlog=False)
+    assert_invalid(
+        result,
+        rf"public_key_path {re.escape(pub)} is an ECDSA key on curve secp256k1 \(256 bits\): only P-256, P-384, "
+        r"P-521 are accepted; use an RSA key of 2048 bits or more, or ECDSA P-256",
+    )
+    assert result["_calls"] == []
+
+
 def test_ed25519_is_reported_unsupported(verify, tmp_path, artifact):
     key = ed25519.Ed25519PrivateKey.generate()
     sig = tmp_path / "app.sig"
@@ -1373,7 +1525,6 @@ def test_signature_that_is_not_base64(verify, tmp_path):
     assert_invalid(result, r"signature_path .*a\.sig is not valid base64")
 
 
-@needs_vectors
 def test_public_key_that_is_a_certificate(verify):
     result = verify(
         path=v("sigstore-python/a.txt"),
@@ -1384,21 +1535,18 @@ def test_public_key_that_is_a_certificate(verify):
     assert_invalid(result, r"holds a certificate, not a public key; pass it as certificate_path")
 
 
-@needs_vectors
 def test_trusted_root_of_wrong_kind(verify):
     args = conformance_case("happy-path-v0.3")
     args["trusted_root_path"] = args["bundle_path"]
     assert_invalid(verify(path=args.pop("artifact"), **args), r"trusted_root_path .* has media type .* expected")
 
 
-@needs_vectors
 def test_certificate_with_bundle_is_refused(verify):
     args = conformance_case("happy-path-v0.3")
     result = verify(path=args.pop("artifact"), certificate_path=v("sigstore-python/a.txt.crt"), **args)
     assert_invalid(result, r"certificate applies to a bare signature")
 
 
-@needs_vectors
 def test_target_file_missing(verify, tmp_path):
     args = derived_case()
     args.pop("artifact")
@@ -1464,7 +1612,6 @@ def _self_signed(extensions):
     return builder.sign(key, hashes.SHA256())
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     "rel, identity, issuer",
     [

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests for module_utils/_sigstore.py (parsing and transparency-log arithmetic).
 
-Real material comes from ../shared/vectors (public sigstore conformance data, see its
-MANIFEST.md); tests that need it skip with a reason when the folder is absent.
+Real material comes from tests/unit/data/sigstore (public sigstore conformance data; where
+each file comes from, and its sha256, is in ORIGINS.md there). A missing file fails the test.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import base64
 import copy
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -20,16 +21,16 @@ from support import inclusion_path, merkle_root
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore as s
 
-VECTORS = ROOT.parent / "shared" / "vectors"
-needs_vectors = pytest.mark.skipif(
-    not (VECTORS / "MANIFEST.md").is_file(),
-    reason=f"conformance vectors not found at {VECTORS} (CI clones shared/ beside the repository)",
-)
+VECTORS = ROOT / "tests" / "unit" / "data" / "sigstore"
 HAPPY = ("happy-path-v0.1", "happy-path-v0.2", "happy-path-v0.3", "happy-path-v0.3-new-mediaType")
 
 
 def vector(rel: str) -> Path:
-    return VECTORS / rel
+    """A test vector of tests/unit/data/sigstore; a missing one fails the test (it is never skipped)."""
+    path = VECTORS / rel
+    if not path.is_file():
+        pytest.fail(f"test vector {rel} is missing from {VECTORS} (see ORIGINS.md there)")
+    return path
 
 
 def bundle_doc(case: str) -> dict:
@@ -75,7 +76,6 @@ def test_inclusion_root_refuses_short_hash():
         s.inclusion_root(0, 2, s.leaf_hash(b"a"), [b"\x00" * 31])
 
 
-@needs_vectors
 @pytest.mark.parametrize("case", [*HAPPY, "managed-key-happy-path", "managed-key-and-trusted-root"])
 def test_inclusion_proofs_of_real_rekor_entries_lead_to_their_root(case):
     material = s.parse_bundle(vector(f"conformance/{case}/bundle.sigstore.json").read_bytes(), case)
@@ -84,7 +84,6 @@ def test_inclusion_proofs_of_real_rekor_entries_lead_to_their_root(case):
     assert s.inclusion_root(proof.log_index, proof.tree_size, s.leaf_hash(entry.body), proof.hashes) == proof.root_hash
 
 
-@needs_vectors
 def test_corrupted_proof_hash_of_real_vector_does_not_lead_to_root():
     material = s.parse_bundle(
         vector("conformance/inclusion-proof-corrupted-hash_fail/bundle.sigstore.json").read_bytes(), "corrupted"
@@ -94,7 +93,6 @@ def test_corrupted_proof_hash_of_real_vector_does_not_lead_to_root():
     assert s.inclusion_root(proof.log_index, proof.tree_size, s.leaf_hash(entry.body), proof.hashes) != proof.root_hash
 
 
-@needs_vectors
 def test_parse_checkpoint_of_real_rekor_entry():
     material = s.parse_bundle(vector("conformance/managed-key-happy-path/bundle.sigstore.json").read_bytes(), "b")
     proof = material.tlog_entries[0].inclusion_proof
@@ -127,7 +125,28 @@ def test_parse_checkpoint_refuses(text, message):
         s.parse_checkpoint(text)
 
 
-@needs_vectors
+def test_parse_checkpoint_reads_the_timestamp_line_of_a_real_rekor_checkpoint():
+    material = s.parse_bundle(vector("conformance/happy-path-v0.1/bundle.sigstore.json").read_bytes(), "b")
+    checkpoint = s.parse_checkpoint(material.tlog_entries[0].inclusion_proof.checkpoint)
+    assert checkpoint.timestamp_ns == 1689177396617352539
+    assert b"Timestamp: 1689177396617352539\n" in checkpoint.signed_text  # signed with the note
+    newer = s.parse_bundle(vector("conformance/managed-key-happy-path/bundle.sigstore.json").read_bytes(), "b")
+    assert s.parse_checkpoint(newer.tlog_entries[0].inclusion_proof.checkpoint).timestamp_ns is None
+
+
+@pytest.mark.parametrize(
+    "extension, message",
+    [
+        ("Timestamp: soon\n", "is not a number of nanoseconds"),
+        ("Timestamp: -1\n", "is not a number of nanoseconds"),
+        ("Timestamp: 1\nTimestamp: 2\n", "more than one Timestamp line"),
+    ],
+)
+def test_parse_checkpoint_refuses_bad_timestamp_line(extension, message):
+    with pytest.raises(s.MaterialError, match=message):
+        s.parse_checkpoint(f"origin\n1\nAAAA\n{extension}\n\u2014 name AAAAAAAA\n")
+
+
 def test_set_payload_of_real_entry_verifies_with_the_production_rekor_key():
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -154,7 +173,6 @@ def test_set_payload_needs_integrated_time():
 # -- bundles ---------------------------------------------------------------------------------
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     "case, version, keyless",
     [
@@ -182,13 +200,11 @@ def test_parse_real_bundles(case, version, keyless):
     assert entry.log_index == int(doc["verificationMaterial"]["tlogEntries"][0]["logIndex"])
 
 
-@needs_vectors
 def test_parse_bundle_accepts_a_mapping():
     doc = bundle_doc("happy-path-v0.3")
     assert s.parse_bundle(doc, "inline").signature == base64.b64decode(doc["messageSignature"]["signature"])
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     "case, message",
     [
@@ -220,7 +236,6 @@ VM = "verificationMaterial"
 TLOG0 = (VM, "tlogEntries", 0)
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     "path, value, message",
     [
@@ -249,7 +264,6 @@ def test_parse_bundle_refuses_each_malformed_field(path, value, message):
         s.parse_bundle(json.dumps(doc), "bundle")
 
 
-@needs_vectors
 def test_parse_bundle_refuses_dsse_envelope():
     doc = bundle_doc("happy-path-v0.3")
     doc["dsseEnvelope"] = {"payload": "", "payloadType": "application/vnd.in-toto+json", "signatures": []}
@@ -257,7 +271,6 @@ def test_parse_bundle_refuses_dsse_envelope():
         s.parse_bundle(doc, "bundle")
 
 
-@needs_vectors
 def test_parse_bundle_refuses_chain_in_v03_and_certificate_in_v01():
     v03 = bundle_doc("happy-path-v0.3")
     v01 = bundle_doc("happy-path-v0.1")
@@ -285,7 +298,6 @@ def test_parse_bundle_refuses_non_bundles(document, message):
         s.parse_bundle(document, "bundle")
 
 
-@needs_vectors
 def test_parse_legacy_bundle_keyless_and_key_based():
     entry = bundle_doc("happy-path-v0.1")[VM]["tlogEntries"][0]
     cert_der = base64.b64decode(
@@ -362,7 +374,6 @@ def test_parse_legacy_bundle_refuses(doc, message):
 # -- signatures, entries, trusted roots --------------------------------------------------------
 
 
-@needs_vectors
 def test_parse_signature_as_cosign_prints_it():
     raw = vector("derived/a.txt.sig").read_bytes()
     assert s.parse_signature(raw, "sig") == base64.b64decode(raw)
@@ -386,7 +397,6 @@ def test_parse_signature_refuses(text, message):
         s.parse_signature(text, "sig")
 
 
-@needs_vectors
 def test_parse_hashedrekord_of_real_entry():
     material = s.parse_bundle(vector("conformance/managed-key-happy-path/bundle.sigstore.json").read_bytes(), "b")
     record = s.parse_hashedrekord(material.tlog_entries[0].body)
@@ -416,7 +426,6 @@ def test_parse_hashedrekord_refuses(body, message):
         s.parse_hashedrekord(body)
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     "rel, tlogs, ctlogs, cas",
     [
@@ -464,6 +473,93 @@ def test_parse_real_trusted_roots(rel, tlogs, ctlogs, cas):
 def test_parse_trusted_root_refuses(doc, message):
     with pytest.raises(s.MaterialError, match=message):
         s.parse_trusted_root(json.dumps(doc), "root")
+
+
+def test_parse_trusted_root_refuses_a_validity_time_that_is_not_rfc3339():
+    """A malformed window fails when the trusted root is read, not only when a check reaches it."""
+    doc = {
+        "mediaType": s.TRUSTED_ROOT_MEDIA_TYPE,
+        "tlogs": [{"logId": {"keyId": "AA=="}, "publicKey": {"rawBytes": "AA==", "validFor": {"end": "yesterday"}}}],
+    }
+    with pytest.raises(s.MaterialError, match=r"tlogs\[0\] validFor.end 'yesterday' is not RFC 3339"):
+        s.parse_trusted_root(json.dumps(doc), "root")
+
+
+@pytest.mark.parametrize(
+    "text, iso",
+    [
+        ("2021-01-12T11:53:27Z", "2021-01-12T11:53:27+00:00"),
+        ("2026-06-04T12:43:29.186617431Z", "2026-06-04T12:43:29.186617+00:00"),
+        ("2022-04-13T22:06:15+02:00", "2022-04-13T22:06:15+02:00"),
+    ],
+)
+def test_parse_rfc3339(text, iso):
+    assert s.parse_rfc3339(text).isoformat() == iso
+
+
+@pytest.mark.parametrize("value", ["2021-01-12", "2021-01-12T11:53:27", "2021-13-12T11:53:27Z", None, 5])
+def test_parse_rfc3339_refuses(value):
+    with pytest.raises(s.MaterialError, match="not RFC 3339"):
+        s.parse_rfc3339(value, "t")
+
+
+# -- the log key validity rule (one rule for inclusion promise and inclusion proof) ------------
+
+INTEGRATED = 1766077479  # integratedTime of conformance/managed-key-happy-path (2025-12-18T17:04:39Z)
+UNTIMED = "checkpoint without Timestamp line"
+
+
+def _evidence(start, end, integrated_time, checkpoint_seconds):
+    """(log key, entry, checkpoint) for the rule; checkpoint_seconds None means no checkpoint."""
+    log = s.LogKey(b"\xc0\xd2" * 16, b"", "PKIX_ECDSA_P256_SHA_256", start, end, None)
+    entry = s.TlogEntry(1, b"\xc0\xd2" * 16, "hashedrekord", "0.0.1", integrated_time, None, b"{}", None)
+    checkpoint = None
+    if checkpoint_seconds is not None:
+        checkpoint = s.parse_checkpoint("o\n1\nAAAA\n\n\u2014 name AAAAAAAA\n")
+        if checkpoint_seconds != UNTIMED:
+            checkpoint = checkpoint._replace(timestamp_ns=checkpoint_seconds * 10**9)
+    return log, entry, checkpoint
+
+
+@pytest.mark.parametrize(
+    "start, end, integrated_time, checkpoint_seconds",
+    [
+        ("2021-01-12T11:53:27Z", None, INTEGRATED, None),
+        ("2021-01-12T11:53:27Z", "2026-01-01T00:00:00Z", INTEGRATED, INTEGRATED + 60),
+        ("2025-12-18T17:04:39Z", "2025-12-18T17:04:39Z", INTEGRATED, None),  # both bounds included
+        (None, None, None, None),  # the trusted root gives no window: nothing to enforce
+    ],
+)
+def test_log_key_time_problem_accepts(start, end, integrated_time, checkpoint_seconds):
+    assert s.log_key_time_problem(*_evidence(start, end, integrated_time, checkpoint_seconds)) is None
+
+
+@pytest.mark.parametrize(
+    "start, end, integrated_time, checkpoint_seconds, message",
+    [
+        (
+            "2021-01-12T11:53:27Z",
+            "2025-01-01T00:00:00Z",
+            INTEGRATED,
+            None,
+            r"log entry integrated at 2025-12-18T17:04:39\+00:00 is outside the validity of log key c0d2.* "
+            r"\(2021-01-12T11:53:27Z \.\. 2025-01-01T00:00:00Z\)",
+        ),
+        ("2026-01-01T00:00:00Z", None, INTEGRATED, None, r"integrated at 2025-12-18.* \.\. open\)"),
+        (
+            "2021-01-12T11:53:27Z",
+            "2026-01-01T00:00:00Z",
+            INTEGRATED,
+            1767225600 + 1,  # 2026-01-01T00:00:01Z: signed after the key was retired
+            r"checkpoint signed at 2026-01-01T00:00:01\+00:00 is outside the validity of log key",
+        ),
+        ("2021-01-12T11:53:27Z", None, None, None, r"states no time .* cannot be checked against the validity"),
+        ("2021-01-12T11:53:27Z", None, None, UNTIMED, r"states no time"),
+    ],
+)
+def test_log_key_time_problem_refuses(start, end, integrated_time, checkpoint_seconds, message):
+    problem = s.log_key_time_problem(*_evidence(start, end, integrated_time, checkpoint_seconds))
+    assert problem is not None and re.search(message, problem), problem
 
 
 @pytest.mark.parametrize("value, expected", [(0, 0), ("0", 0), ("18446744073709551615", 2**64 - 1), (7, 7)])
