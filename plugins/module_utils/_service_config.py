@@ -13,7 +13,9 @@ old one, so a reader (systemd, the service) never sees half a file.
 owner, group, mode and an HMAC of a file's content under a key the controller holds, never the
 content or a plain digest of it (the environment file holds secrets). ``unchanged`` (run on the
 controller by the service_config action plugin) tells from those descriptions, without another
-round trip, that ``plan`` would find nothing to change.
+round trip, that ``plan`` would find nothing to change. ``diff_of`` describes a planned change for
+``--diff``, every assignment of a secret key in the environment file replaced by one masked line
+(``mask_env``).
 
 Pure file-system logic: the unit tests run it on a temporary directory, with the current user as
 owner.
@@ -21,6 +23,7 @@ owner.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import grp
 import hashlib
@@ -36,7 +39,6 @@ from dataclasses import dataclass, field
 
 #: What a masked secret value shows as in a diff.
 MASK = "********"
-_ENV_LINE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=")
 
 
 class ConfigError(Exception):
@@ -262,29 +264,185 @@ def plan(spec: FileSpec, check_mode: bool = False) -> Plan:
     return Plan(spec, True, before, before != spec.content, attrs)
 
 
-def _secret_lines(text: str, secret_keys) -> dict:
-    lines = {}
-    for line in text.splitlines():
-        found = _ENV_LINE.match(line)
-        if found and found.group("key") in secret_keys:
-            lines[found.group("key")] = line
-    return lines
+# -- masking the environment file's secrets in a diff ------------------------------------------
+#
+# systemd reads an EnvironmentFile= assignment as KEY=value, where the value may run over several
+# lines: inside double quotes (a backslash escapes the next character, a line feed included),
+# inside single quotes (no escapes), or unquoted after a backslash at the end of a line. A value
+# whose quote is never closed runs to the end of the file. The mask covers every line of such an
+# assignment, not just the line that names the key.
+
+#: The characters systemd ends a line with (Python's str.splitlines also breaks at these).
+_NEWLINES = "\n\r"
+#: The blanks systemd skips before a value and trims after an unquoted one.
+_BLANKS = " \t"
+#: Inside double quotes, a backslash before one of these gives the character alone; before any
+#: other character but a line feed it is kept.
+_DOUBLE_QUOTE_ESCAPES = '"\\`$'
+#: A line that reads as a well-formed assignment of a variable: ends a run of stray lines.
+_ASSIGNMENT = re.compile(r"[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*[ \t]*=(?P<value>.*)", re.DOTALL)
+
+
+def read_value(text: str, pos: int) -> tuple:
+    """``(value, end)``: the value systemd reads from ``text[pos:]``, just past an assignment's ``=``.
+
+    ``end`` is the index just past the line feed or carriage return that ends the assignment, or
+    ``len(text)``: a quote that is never closed takes the rest of the text, as systemd takes it.
+    """
+    value = []
+    state = "before"  # before the value, or between its quoted parts
+    trim = None  # where the trailing blanks of an unquoted part begin
+    end = len(text)
+    index = pos
+    while index < len(text):
+        char = text[index]
+        index += 1
+        if state in ("before", "plain"):
+            if char in _NEWLINES:
+                end = index
+                break
+            if char == "\\":
+                state, trim = "plain escape", None
+            elif state == "before" and char in "'\"":
+                state = "single" if char == "'" else "double"
+            elif state == "plain" or char not in _BLANKS:
+                if char not in _BLANKS:
+                    trim = None
+                elif trim is None:
+                    trim = len(value)
+                state = "plain"
+                value.append(char)
+        elif state == "plain escape":
+            state = "plain"
+            if char not in _NEWLINES:  # a backslash before a line end continues the value
+                value.append(char)
+        elif state == "single":
+            if char == "'":
+                state = "before"
+            else:
+                value.append(char)
+        elif state == "double":
+            if char == '"':
+                state = "before"
+            elif char == "\\":
+                state = "double escape"
+            else:
+                value.append(char)
+        else:  # "double escape"
+            state = "double"
+            if char in _DOUBLE_QUOTE_ESCAPES:
+                value.append(char)
+            elif char != "\n":
+                value.extend(("\\", char))
+    if state == "plain" and trim is not None:
+        del value[trim:]
+    return "".join(value), end
+
+
+def _secret_start(line: str, secret_keys) -> tuple | None:
+    """``(key, commented, offset past the '=')`` when ``line`` may start an assignment of a secret.
+
+    Looser than systemd, so that no form of a secret's assignment is missed: the text before the
+    line's first ``=`` ends with the key (blanks or quotes around it, an ``export``, a comment mark,
+    even stray characters before it are allowed), counting a key only where a name's characters do
+    not continue it on the left.
+    """
+    head, equals, _ = line.partition("=")
+    if not equals:
+        return None
+    name = head.rstrip().rstrip("\"'").rstrip()
+    for key in secret_keys:
+        if key and name.endswith(key):
+            left = name[: len(name) - len(key)]
+            if not left or not (left[-1].isascii() and (left[-1].isalnum() or left[-1] == "_")):
+                return key, left.lstrip()[:1] in ("#", ";"), len(head) + 1
+    return None
+
+
+def _stray(line: str) -> bool:
+    """Whether ``line``, after a secret, is more of it rather than a line of its own.
+
+    A blank line, a comment or an assignment of a variable is a line of its own. Anything else is
+    a line systemd would skip, as the body of a multi-line value left unquoted reads (a PEM body
+    line), and so is ``NAME=`` or ``NAME==`` (the last line of a base64 body, with its padding).
+    """
+    stripped = line.strip()
+    if not stripped or stripped[0] in "#;":
+        return False
+    found = _ASSIGNMENT.match(line)
+    return found is None or not found.group("value").strip().strip("=")
+
+
+def _secret_regions(text: str, secret_keys) -> list:
+    """``[(keys, commented, first, last)]``: the runs of ``text.splitlines()`` that hold secrets.
+
+    A run starts at a line where a secret's assignment may start and takes every line systemd
+    reads as that value (a quote never closed: to the end), then any stray lines after it. A
+    secret that starts inside the run extends it and is listed in ``keys``.
+    """
+    lines = text.splitlines(keepends=True)
+    offsets = []
+    total = 0
+    for line in lines:
+        offsets.append(total)
+        total += len(line)
+    starts = {}
+    for number, line in enumerate(lines):
+        found = _secret_start(line, secret_keys)
+        if found:
+            starts[number] = found
+    regions = []
+    number = 0
+    while number < len(lines):
+        if number not in starts:
+            number += 1
+            continue
+        keys, last, current = [], number, number
+        while current <= last:
+            # Once the run reaches the end of the text, nothing can extend it: no more reading.
+            if current in starts:
+                key, _, at = starts[current]
+                keys.append(key)
+                if last < len(lines) - 1:
+                    _, end = read_value(text, offsets[current] + at)
+                    # The line holding the value's last character (the line end that closes it).
+                    last = max(last, bisect.bisect_right(offsets, end - 1) - 1)
+                    while last + 1 < len(lines) and _stray(lines[last + 1]):
+                        last += 1
+            current += 1
+        regions.append((keys, starts[number][1], number, last))
+        number = last + 1
+    return regions
+
+
+def _secret_texts(text: str, secret_keys) -> dict:
+    """``{key: [text of each run that holds it]}``, to tell whether a secret changed."""
+    lines = text.splitlines(keepends=True)
+    texts = {}
+    for keys, _, first, last in _secret_regions(text, secret_keys):
+        for key in keys:
+            texts.setdefault(key, []).append("".join(lines[first : last + 1]))
+    return texts
 
 
 def mask_env(text: str, secret_keys, changed_keys=()) -> str:
-    """An environment file's text with the values of ``secret_keys`` replaced by MASK.
+    """An environment file's text with every line of a secret's assignment replaced by one MASK line.
 
-    A key in ``changed_keys`` reads ``KEY=******** (changed)``, so a diff still shows that a
-    secret changed without showing either value.
+    A run of lines holding ``secret_keys`` (see ``_secret_regions``) reads ``KEY=********``, or
+    ``# KEY=********`` for one that is commented out; with a key in ``changed_keys``
+    ``KEY=******** (changed)``, so that a diff still shows that a secret changed without showing
+    either value. Other lines are kept as they are.
     """
+    lines = text.splitlines(keepends=True)
     out = []
-    for line in text.splitlines(keepends=True):
-        found = _ENV_LINE.match(line)
-        if found and found.group("key") in secret_keys:
-            ending = "\n" if line.endswith("\n") else ""
-            note = " (changed)" if found.group("key") in changed_keys else ""
-            line = f"{found.group('key')}={MASK}{note}{ending}"
-        out.append(line)
+    done = 0
+    for keys, commented, first, last in _secret_regions(text, secret_keys):
+        out.extend(lines[done:first])
+        ending = "\n" if lines[last].splitlines()[0] != lines[last] else ""
+        note = " (changed)" if any(key in changed_keys for key in keys) else ""
+        out.append(f"{'# ' if commented else ''}{keys[0]}={MASK}{note}{ending}")
+        done = last + 1
+    out.extend(lines[done:])
     return "".join(out)
 
 
@@ -294,7 +452,7 @@ def diff_of(result: Plan) -> dict:
     before = "" if result.before is None else result.before.decode("utf-8", errors="replace")
     after = "" if spec.content is None else spec.content.decode("utf-8", errors="replace")
     if spec.secret_keys:
-        old, new = _secret_lines(before, spec.secret_keys), _secret_lines(after, spec.secret_keys)
+        old, new = _secret_texts(before, spec.secret_keys), _secret_texts(after, spec.secret_keys)
         changed = {key for key in new if key in old and old[key] != new[key]}
         before, after = mask_env(before, spec.secret_keys), mask_env(after, spec.secret_keys, changed)
     return {

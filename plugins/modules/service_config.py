@@ -22,7 +22,10 @@ description:
     a replaced or removed file is first copied to C(<path>.<pid>.<timestamp>~) and listed in RV(backups), so
     that a later rollback can put the whole configuration back.
   - The environment file may hold secrets. O(env) is never logged and the diff (C(--diff)) masks the values of
-    O(env_secret_keys).
+    O(env_secret_keys), before and after. The file is read as systemd reads it, so an assignment is masked whole, on
+    all its lines (a value in double or single quotes that spans lines, or continued by a backslash at a line end);
+    a hand-edited file is masked conservatively (a quote left open hides the rest of the file, a commented-out
+    assignment is masked too). The diff tells only that such a value changed.
   - It does not reload systemd or restart the service; RV(content_changed) tells the caller whether it must.
   - With O(known_files) from the play's earlier M(gosvc.hardening.service_facts) call, the action plugin
     tells on the controller that nothing would change and makes no round trip (a no-change run then costs one
@@ -62,7 +65,7 @@ options:
     type: str
     required: true
   env_secret_keys:
-    description: Variable names of O(env) whose values are masked in the diff (C(--diff)).
+    description: Variable names of O(env) whose values are masked in the diff (C(--diff)), every line of them.
     type: list
     elements: str
     default: []
@@ -109,7 +112,7 @@ attributes:
     description: Reports what would change (with the diff) and verifies the new unit, writing nothing.
   diff_mode:
     support: full
-    description: One before/after record per changed file; values of O(env_secret_keys) are masked.
+    description: One before/after record per changed file; values of O(env_secret_keys) are masked, whole.
   idempotent:
     support: full
     description: A second run with the same contents changes nothing.

@@ -9,6 +9,7 @@ Files are owned by the user running the tests and its primary group.
 
 from __future__ import annotations
 
+import base64
 import grp
 import json
 import os
@@ -17,8 +18,9 @@ import stat
 from pathlib import Path
 
 import pytest
+from support import RoleVars
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import MASK
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import MASK, unified
 from ansible_collections.gosvc.hardening.plugins.modules import service_config
 
 OWNER = pwd.getpwuid(os.getuid()).pw_name
@@ -32,6 +34,15 @@ echo "$3" >> "$STUB_LOG"
 printf '%s' "$STUB_OUTPUT" | sed "s|{dir}|$(dirname "$3")|g" >&2
 exit "${STUB_RC:-0}"
 """
+
+ROLE = Path(__file__).resolve().parents[4] / "roles" / "go_service"
+#: A private key as people paste it into go_service_env_secret: 64-character base64 lines between
+#: the BEGIN and END lines, the last one padded with "=". Not a key, but shaped like one.
+_BODY = base64.b64encode(bytes(range(7, 256)) * 2).decode()
+PEM_LINES = [_BODY[i : i + 64] for i in range(0, len(_BODY), 64)]
+PEM = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(PEM_LINES) + "\n-----END PRIVATE KEY-----"
+NEW_PEM_LINES = [line[::-1] for line in PEM_LINES]
+NEW_PEM = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(NEW_PEM_LINES) + "\n-----END PRIVATE KEY-----"
 
 pytestmark = pytest.mark.skipif(os.getuid() != 0, reason="writes files owned by root:<group> like on a target")
 
@@ -68,6 +79,42 @@ def args(tmp_path):
         "group": GROUP,
         "backup": True,
     }
+
+
+@pytest.fixture(scope="module")
+def role_vars():
+    return RoleVars(ROLE)
+
+
+@pytest.fixture
+def env_file_text(role_vars):
+    """``env_file_text(env, secret)``: the environment file as the go_service role renders it (env.j2)."""
+
+    def render(env, secret):
+        return role_vars.render(
+            (ROLE / "templates" / "env.j2").read_text(),
+            escape_backslashes=False,  # as the template lookup renders a template file
+            ansible_managed="managed",
+            go_service_name="demo",
+            go_service_version="1.0.0",
+            go_service_group=GROUP,
+            go_service_env=env,
+            go_service_env_secret=secret,
+        )
+
+    return render
+
+
+def _env_diff(result):
+    (found,) = [d for d in result["diff"] if d["after_header"].endswith("demo.env")]
+    return found
+
+
+def _assert_no_secret(result, body_lines):
+    """No line of a secret's body anywhere in the module's result (all its fields, the diff included)."""
+    text = json.dumps(result)
+    leaked = [line for line in body_lines if line in text]
+    assert leaked == [], leaked
 
 
 def _mode(path):
@@ -194,3 +241,105 @@ def test_a_name_with_a_directory_is_refused_before_anything(run_module, analyze,
     assert result["failed"]
     assert result["msg"] == "service_config: unit_name and overrides_name are file names, without a directory"
     assert not (tmp_path / "etc").exists() and analyze() == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_a_multi_line_secret_is_masked_whole_on_a_first_install(run_module, analyze, args, env_file_text, check_mode):
+    env = env_file_text({"DEMO_LISTEN_ADDR": "127.0.0.1:8080"}, {"TLS_KEY": PEM, "DEMO_API_TOKEN": "s3cret"})
+    # The template writes the key's body on lines of their own, inside the double quotes.
+    assert f'TLS_KEY="-----BEGIN PRIVATE KEY-----\n{PEM_LINES[0]}\n' in env
+    assert f'{PEM_LINES[-1]}\n-----END PRIVATE KEY-----"\n' in env
+    wanted = dict(args, env=env, env_secret_keys=["TLS_KEY", "DEMO_API_TOKEN"], _ansible_diff=True)
+    result = run_module(service_config, wanted, check_mode=check_mode)
+    assert result["changed"] and not result.get("failed"), result
+    _assert_no_secret(result, [*PEM_LINES, "PRIVATE KEY", "s3cret"])
+    diff = _env_diff(result)
+    assert diff["before"] == "" and diff["before_header"] == "(absent)"
+    assert diff["after"].splitlines()[-3:] == [
+        f"DEMO_API_TOKEN={MASK}",
+        'DEMO_LISTEN_ADDR="127.0.0.1:8080"',
+        f"TLS_KEY={MASK}",
+    ]
+
+
+def test_a_changed_multi_line_secret_shows_only_that_it_changed(run_module, analyze, args, env_file_text):
+    keys = ["TLS_KEY"]
+    run_module(service_config, dict(args, env=env_file_text({"A": "1"}, {"TLS_KEY": PEM}), env_secret_keys=keys))
+    new_env = env_file_text({"A": "1"}, {"TLS_KEY": NEW_PEM})
+    result = run_module(service_config, dict(args, env=new_env, env_secret_keys=keys, _ansible_diff=True))
+    assert result["content_changed"] and len(result["backups"]) == 1
+    _assert_no_secret(result, [*PEM_LINES, *NEW_PEM_LINES, "PRIVATE KEY"])
+    diff = _env_diff(result)
+    assert f"TLS_KEY={MASK}\n" in diff["before"]
+    assert f"TLS_KEY={MASK} (changed)\n" in diff["after"]
+    assert 'A="1"\n' in diff["after"]
+    # The backup holds the old key (it is what a rollback restores); the result names only its path.
+    assert PEM in Path(result["backups"][0]["backup_file"]).read_text()
+
+
+def test_an_unchanged_multi_line_secret_next_to_a_changed_plain_value_shows_no_secret(
+    run_module, analyze, args, env_file_text
+):
+    keys = ["TLS_KEY"]
+    before = env_file_text({"A_ADDR": "127.0.0.1:8080", "Z_MODE": "x"}, {"TLS_KEY": PEM})
+    run_module(service_config, dict(args, env=before, env_secret_keys=keys))
+    after = env_file_text({"A_ADDR": "127.0.0.1:9090", "Z_MODE": "x"}, {"TLS_KEY": PEM})
+    result = run_module(service_config, dict(args, env=after, env_secret_keys=keys, _ansible_diff=True), True)
+    _assert_no_secret(result, [*PEM_LINES, "PRIVATE KEY"])
+    changes = [line for line in unified(_env_diff(result)).splitlines() if line[:1] in "+-"]
+    assert changes[2:] == ['-A_ADDR="127.0.0.1:8080"', '+A_ADDR="127.0.0.1:9090"'], changes
+    assert "(changed)" not in json.dumps(result)
+    assert 'Z_MODE="x"' in _env_diff(result)["after"]
+
+
+def test_a_hand_edited_secret_with_its_quote_left_open_is_masked_to_the_end(
+    run_module, analyze, args, env_file_text, tmp_path
+):
+    # systemd reads the rest of such a file as the key's value; so does the mask, before and after.
+    keys = ["TLS_KEY"]
+    run_module(service_config, dict(args, env=env_file_text({}, {"TLS_KEY": "x"}), env_secret_keys=keys))
+    env_path = tmp_path / "etc" / "demo" / "demo.env"
+    env_path.write_text(f'A_ADDR="127.0.0.1:8080"\nTLS_KEY="{PEM}\nZ_MODE="after-the-key"\n')
+    after = env_file_text({"A_ADDR": "127.0.0.1:8080", "Z_MODE": "y"}, {"TLS_KEY": NEW_PEM})
+    result = run_module(service_config, dict(args, env=after, env_secret_keys=keys, _ansible_diff=True))
+    _assert_no_secret(result, [*PEM_LINES, *NEW_PEM_LINES, "PRIVATE KEY", "after-the-key"])
+    diff = _env_diff(result)
+    assert diff["before"] == f'A_ADDR="127.0.0.1:8080"\nTLS_KEY={MASK}\n'
+    assert diff["after"].endswith(f'A_ADDR="127.0.0.1:8080"\nTLS_KEY={MASK} (changed)\nZ_MODE="y"\n')
+
+
+#: The same key written by hand in the other forms systemd reads (or that a hand edit leaves).
+HAND_WRITTEN = {
+    "single quotes": "TLS_KEY='{pem}'\n",
+    "backslash continued": "TLS_KEY={continued}\n",
+    "double quotes, escaped": 'TLS_KEY="{escaped}"\n',
+    "blanks and export": 'export  TLS_KEY = "{pem}"\n',
+    "commented out": '#TLS_KEY="{pem}"\n',
+    "crlf": 'TLS_KEY="{crlf}"\r\n',
+    "carriage returns": 'TLS_KEY="{cr}"\r',
+    "form feeds": 'TLS_KEY="{ff}"\n',
+    "unquoted, not continued": "TLS_KEY={pem}\n",
+    "inside a continued value": "OTHER=x\\\nTLS_KEY='{pem}'\n",
+}
+
+
+@pytest.mark.parametrize("form", list(HAND_WRITTEN))
+def test_a_hand_written_multi_line_secret_is_masked_whole(run_module, analyze, args, env_file_text, tmp_path, form):
+    keys = ["TLS_KEY"]
+    run_module(service_config, dict(args, env=env_file_text({}, {"TLS_KEY": "x"}), env_secret_keys=keys))
+    written = HAND_WRITTEN[form].format(
+        pem=PEM,
+        continued=PEM.replace("\n", "\\\n"),
+        escaped=PEM.replace("-----\n", '\\"-----\\\n'),
+        crlf=PEM.replace("\n", "\r\n"),
+        cr=PEM.replace("\n", "\r"),
+        ff=PEM.replace("\n", "\f"),
+    )
+    (tmp_path / "etc" / "demo" / "demo.env").write_bytes(f'A_ADDR="1"\n{written}Z_MODE="kept"\n'.encode())
+    after = env_file_text({"A_ADDR": "2", "Z_MODE": "kept"}, {"TLS_KEY": "x"})
+    result = run_module(service_config, dict(args, env=after, env_secret_keys=keys, _ansible_diff=True))
+    _assert_no_secret(result, [*PEM_LINES, "PRIVATE KEY"])
+    diff = _env_diff(result)
+    assert diff["before"].startswith('A_ADDR="1"\n')
+    assert diff["before"].endswith('\nZ_MODE="kept"\n')
+    assert 'A_ADDR="2"\n' in diff["after"] and f"TLS_KEY={MASK} (changed)\n" in diff["after"]
