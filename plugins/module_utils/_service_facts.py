@@ -11,7 +11,9 @@ Pure functions over the file system and one command runner, so that tests reach 
 - ``path_facts(paths)``: whether each path exists;
 - ``account_facts(user, group)``: the passwd and group entries of the service account;
 - ``unit_facts(run, unit)``: the unit's load, active and enablement state from ``systemctl show``;
-- ``files``: each path as ``_service_config.observe`` describes it (what service_config would compare).
+- ``files``: each path as ``_service_config.observe`` describes it (what service_config would compare);
+- ``ownership(paths, marker)``: which files carry the install marker and what each directory holds, so
+  that the role takes over and removes only what it wrote.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import stat
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     Layout,
@@ -68,6 +71,7 @@ def release_facts(root):
     facts = {
         "root": root,
         "exists": os.path.isdir(root),
+        "recorded": os.path.lexists(Layout(root).state),
         "current": None,
         "releases": [],
         "switched_from": None,
@@ -139,7 +143,64 @@ def account_facts(user=None, group=None, shadow_path="/etc/shadow"):
     return facts
 
 
-UNIT_PROPERTIES = ("LoadState", "ActiveState", "SubState", "UnitFileState", "NeedDaemonReload", "NRestarts")
+#: How far into a file the install marker is looked for: the templates write it in their first lines.
+MARKER_BYTES = 4096
+#: At most this many entries of a directory are listed (enough to tell "only ours" from "not only ours").
+ENTRIES_MAX = 64
+
+
+def _carries(path, marker):
+    """Whether ``path`` is a regular file (not a link) whose first MARKER_BYTES hold ``marker``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        return marker.encode() in os.read(fd, MARKER_BYTES)
+    finally:
+        os.close(fd)
+
+
+def _entries(path):
+    """The sorted names in directory ``path`` (not a link), at most ENTRIES_MAX + 1; None when not one."""
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            return None
+        with os.scandir(path) as listing:
+            names = []
+            for entry in listing:
+                names.append(entry.name)
+                if len(names) > ENTRIES_MAX:
+                    break
+    except OSError:
+        return None
+    return sorted(names)
+
+
+def ownership(paths, marker):
+    """``{"marked": {path: bool}, "entries": {path: [names] | None}}`` for each of ``paths``.
+
+    ``marked``: a regular file that carries ``marker`` (the line the role's templates write), i.e. one the
+    role wrote. ``entries``: what a directory holds (None when the path is not a directory), so that a
+    directory is taken over or removed only when nothing but the role's own files is in it.
+    """
+    return {
+        "marked": {path: _carries(path, marker) for path in paths},
+        "entries": {path: _entries(path) for path in paths},
+    }
+
+
+UNIT_PROPERTIES = (
+    "LoadState",
+    "ActiveState",
+    "SubState",
+    "UnitFileState",
+    "NeedDaemonReload",
+    "NRestarts",
+    "FragmentPath",
+)
 
 
 def unit_facts(run, unit):
@@ -163,6 +224,7 @@ def unit_facts(run, unit):
         "unit_file_state": shown.get("UnitFileState") or None,
         "need_daemon_reload": shown.get("NeedDaemonReload") == "yes",
         "n_restarts": int(shown["NRestarts"]) if shown.get("NRestarts", "").isdigit() else None,
+        "fragment_path": shown.get("FragmentPath") or None,
     }
 
 
@@ -179,9 +241,19 @@ def systemd_problem(facts):
 
 
 def gather(
-    run, release_root=None, paths=(), proc_root="/proc", user=None, group=None, unit=None, files=(), digest_key=""
+    run,
+    release_root=None,
+    paths=(),
+    proc_root="/proc",
+    user=None,
+    group=None,
+    unit=None,
+    files=(),
+    digest_key="",
+    marker="",
 ):
     return {
+        "ownership": ownership(files, marker) if marker else None,
         "service_manager": service_manager(proc_root),
         "systemd_version": systemd_version(run),
         "release": release_facts(release_root) if release_root else None,
@@ -190,3 +262,102 @@ def gather(
         "unit": unit_facts(run, unit) if unit else None,
         "files": {path: observe(path, digest_key) for path in files},
     }
+
+
+#: The keys of the layout ``claims`` reads: the paths (and unit name) of one service of the go_service role.
+LAYOUT_KEYS = (
+    "unit_name",
+    "unit",
+    "dropin_dir",
+    "dropin",
+    "env_dir",
+    "env_file",
+    "release_root",
+    "health_service",
+    "health_timer",
+    "state_dir",
+)
+
+
+def claims(facts, layout, health_watchdog=False, purge_data=False):
+    """What of one service's layout on a host is the go_service role's, from what ``gather`` read.
+
+    ``facts`` is a ``gather`` result read with the layout's paths in ``paths`` and ``files`` and the
+    install marker set; ``layout`` maps LAYOUT_KEYS to paths. Returns:
+
+    - ``foreign``: what is in the way of an install, each ``path (why)``: a path that exists and that the
+      role did not write (a file without the marker, a release root without go_release's record, a
+      configuration directory without the role's environment file), or a unit of that name that systemd
+      loads from another file (the role's unit would shadow it). The health watchdog's units count only
+      when ``health_watchdog`` is on (otherwise the role leaves them alone);
+    - ``remove``: what an uninstall removes, in order: the marked files, a directory only when nothing but
+      the role's file is in it, the release tree when its record is there, and the state directory (with
+      ``purge_data``) only while the service's own unit or release tree is still there;
+    - ``left``: what an uninstall leaves, each ``path (why)``;
+    - ``unit_ours``: whether the unit file is the role's (an uninstall stops and disables only then).
+    """
+    missing = [key for key in LAYOUT_KEYS if not layout.get(key)]
+    if missing:
+        raise ValueError(f"the layout lacks {', '.join(missing)}")
+    exists = facts.get("paths") or {}
+    owner = facts.get("ownership") or {}
+    marked = owner.get("marked") or {}
+    entries = owner.get("entries") or {}
+    release = facts.get("release") or {}
+    unit = facts.get("unit") or {}
+
+    def present(key):
+        return bool(exists.get(layout[key]))
+
+    def is_marked(key):
+        return bool(marked.get(layout[key]))
+
+    recorded = bool(release.get("recorded"))
+    unit_ours = is_marked("unit")
+    # The role's unit names the environment file in EnvironmentFile=: beside that unit, the file is the
+    # role's even when written before the file itself carried the marker.
+    env_ours = is_marked("env_file") or (unit_ours and present("env_file"))
+    foreign, remove, left = [], [], []
+
+    not_written = "not written by gosvc.hardening.go_service"
+    if present("release_root") and not recorded:
+        foreign.append(f"{layout['release_root']} (no release record .releases.json: go_release did not install it)")
+    if present("env_dir") and not env_ours:
+        foreign.append(f"{layout['env_dir']} (it holds no environment file the role wrote)")
+    files = ["unit", "dropin"] + (["health_service", "health_timer"] if health_watchdog else [])
+    foreign.extend(f"{layout[key]} ({not_written})" for key in files if present(key) and not is_marked(key))
+    fragment = unit.get("fragment_path")
+    if fragment and fragment != layout["unit"]:
+        foreign.append(f"{layout['unit_name']} (a unit of this host already, loaded from {fragment})")
+
+    ours = {key: is_marked(key) for key in ("unit", "dropin", "health_service", "health_timer")}
+    ours["env_file"] = env_ours
+    for key, is_ours in ours.items():
+        if is_ours:
+            remove.append(layout[key])
+        elif present(key):
+            left.append(f"{layout[key]} ({not_written})")
+    for dir_key, file_key in (("dropin_dir", "dropin"), ("env_dir", "env_file")):
+        names = entries.get(layout[dir_key])
+        if names is None:
+            if present(dir_key):
+                left.append(f"{layout[dir_key]} (not a directory)")
+            continue
+        others = [name for name in names if name != os.path.basename(layout[file_key])]
+        if others:
+            shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+            left.append(f"{layout[dir_key]} (it holds files the role did not write: {shown})")
+        elif ours[file_key] or (not names and (unit_ours or recorded)):
+            remove.append(layout[dir_key])
+        else:
+            left.append(f"{layout[dir_key]} (it holds no file the role wrote)")
+    if recorded:
+        remove.append(layout["release_root"])
+    elif present("release_root"):
+        left.append(f"{layout['release_root']} (no release record .releases.json: go_release did not install it)")
+    if purge_data:
+        if unit_ours or recorded:
+            remove.append(layout["state_dir"])
+        elif present("state_dir"):
+            left.append(f"{layout['state_dir']} (go_service_purge_data removes it only with the service's own unit)")
+    return {"foreign": foreign, "remove": remove, "left": left, "unit_ours": unit_ours}

@@ -48,6 +48,14 @@ options:
         holds secrets (the environment file) would let anyone who reads the task result test guesses of them.
     type: str
     default: ""
+  marker:
+    description:
+      - A text that the files a role writes carry in their first 4 KiB (the go_service role passes
+        V(by gosvc.hardening.go_service), which its templates write). When set, RV(ownership) tells for each
+        path of O(files) whether it is a regular file carrying it and, for a directory, what it holds.
+      - The role takes over and removes only what carries it.
+    type: str
+    default: ""
   require_systemd:
     description:
       - Fail, with every fact read, when the host does not run systemd as its service manager or C(systemctl
@@ -130,6 +138,12 @@ release:
       elements: dict
       returned: always
       sample: [{"version": "1.0.0", "sha256": "d883...", "installed_at": "2026-11-30T10:00:00Z"}]
+    recorded:
+      description:
+        - Whether the release record C(.releases.json) that M(gosvc.hardening.go_release) writes exists under
+          O(release_root), the sign that the tree is one go_release installed.
+      type: bool
+      returned: always
     switched_from:
       description: The release C(current) pointed to before the last switch.
       type: str
@@ -164,15 +178,28 @@ account:
   type: dict
   sample: {"user": {"name": "demo", "uid": 998, "gid": 998, "home": "/nonexistent", "shell": "/usr/sbin/nologin",
            "comment": "demo service account", "password_locked": true}, "group": {"name": "demo", "gid": 998}}
+ownership:
+  description:
+    - With O(marker), for each path of O(files) (null without O(marker)).
+    - C(marked) maps a path to whether it is a regular file (not a link) carrying O(marker) in its first 4 KiB.
+    - C(entries) maps a path to the sorted names in it when it is a directory (not a link; at most 65 names,
+      enough to tell whether anything besides the role's own files is there), else null.
+  returned: always
+  type: dict
+  sample: {"marked": {"/etc/demo/demo.env": true, "/etc/demo": false},
+           "entries": {"/etc/demo/demo.env": null, "/etc/demo": ["demo.env"]}}
 unit:
   description:
     - The state of O(unit); null when not given or when C(systemctl show) failed.
     - C(n_restarts) is systemd's C(NRestarts), the automatic restarts since the unit was last started or restarted
       on purpose; null when systemd does not report it.
+    - C(fragment_path) is the unit file systemd loaded it from (null for a unit without one); another path than
+      the role's means the name belongs to another unit.
   returned: always
   type: dict
   sample: {"name": "demo.service", "load_state": "loaded", "active_state": "active", "sub_state": "running",
-           "unit_file_state": "enabled", "need_daemon_reload": false, "n_restarts": 0}
+           "unit_file_state": "enabled", "need_daemon_reload": false, "n_restarts": 0,
+           "fragment_path": "/etc/systemd/system/demo.service"}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -188,6 +215,7 @@ def main():
             paths=dict(type="list", elements="path", default=[]),
             files=dict(type="list", elements="path", default=[]),
             digest_key=dict(type="str", default="", no_log=True),
+            marker=dict(type="str", default=""),
             require_systemd=dict(type="bool", default=False),
             user=dict(type="str"),
             group=dict(type="str"),
@@ -209,6 +237,7 @@ def main():
         unit=params["unit"],
         files=params["files"],
         digest_key=params["digest_key"],
+        marker=params["marker"],
     )
     problem = systemd_problem(facts) if params["require_systemd"] else None
     if problem:

@@ -300,9 +300,9 @@ def test_urls_the_probes_take_pass(problems, url):
     [
         ({"go_service_health_timeout": 0}, "go_service_health_timeout must be 1 or more (got 0)"),
         ({"go_service_keep_releases": 0}, "go_service_keep_releases must be 1 or more (got 0)"),
-        ({"go_service_start_settle_sec": -1}, "go_service_start_settle_sec must be 0 or more (got -1)"),
+        ({"go_service_start_settle_sec": -1}, "go_service_start_settle_sec must be a whole number of 0 or more"),
         ({"go_service_listen_port": 70000}, "go_service_listen_port must be a port from 1 to 65535"),
-        ({"go_service_listen_port": -1}, "go_service_listen_port must be a port from 1 to 65535"),
+        ({"go_service_listen_port": -1}, "go_service_listen_port must be a whole number of 0 or more"),
         ({"go_service_max_exposure": -1}, "go_service_max_exposure must be from 0.0 to 10.0"),
         ({"go_service_max_exposure": 10.5}, "go_service_max_exposure must be from 0.0 to 10.0"),
         ({"go_service_gomemlimit_ratio": 2}, "go_service_gomemlimit_ratio must be above 0 and at most 1 (got 2)"),
@@ -329,3 +329,167 @@ def test_watchdog_numbers_are_checked_only_with_the_watchdog(problems):
 )  # fmt: skip
 def test_numbers_at_the_edges_pass(problems, changes):
     assert problems(**changes) == ""
+
+
+# -- values written into the unit as given: one line, in the form systemd reads --------------------
+
+NUMBERS_IN_UNITS = [
+    "go_service_restart_sec",
+    "go_service_start_limit_interval_sec",
+    "go_service_start_limit_burst",
+    "go_service_timeout_start_sec",
+    "go_service_timeout_stop_sec",
+    "go_service_log_rate_limit_interval_sec",
+    "go_service_log_rate_limit_burst",
+    "go_service_health_timeout",
+    "go_service_keep_releases",
+    "go_service_start_settle_sec",
+    "go_service_listen_port",
+]
+
+
+@pytest.mark.parametrize("option", NUMBERS_IN_UNITS)
+@pytest.mark.parametrize("value", ["5\n", "5\nExecStartPre=/bin/touch /tmp/pwned", "5s", " 5", True, 2.5])
+def test_a_number_that_is_not_digits_only_is_refused(problems, option, value):
+    # "5\n" passes the argument spec's int check (int() strips blanks) and would be written as given.
+    found = problems(**{option: value})
+    assert found.startswith(f"{option} must be a whole number of 0 or more, written with digits only"), found
+
+
+def test_the_watchdog_numbers_follow_the_same_rule_when_the_watchdog_is_on(problems):
+    watchdog = {"go_service_health_watchdog": True, "go_service_health_url": "http://127.0.0.1:8080/healthz"}
+    for option in ("interval_sec", "failures", "timeout_sec"):
+        name = f"go_service_health_watchdog_{option}"
+        assert problems(**watchdog, **{name: "3\n[Timer]"}).startswith(f"{name} must be a whole number")
+        assert problems(**{name: "3\n[Timer]"}) == ""
+
+
+@pytest.mark.parametrize("option", NUMBERS_IN_UNITS)
+def test_numbers_given_as_digit_strings_pass(problems, option):
+    assert problems(**{option: "60" if option == "go_service_start_limit_interval_sec" else "1"}) == ""
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("go_service_cpu_quota", "150%\nExecStartPre=/bin/true"),
+        ("go_service_cpu_quota", "150%\n"),
+        ("go_service_cpu_quota", "1.5"),
+        ("go_service_memory_max", "512M\nExecStartPre=/bin/true"),
+        ("go_service_memory_max", "512M\n"),
+        ("go_service_memory_max", "512MB"),
+        ("go_service_gocache_size", "64m\n"),
+        ("go_service_gocache_size", "64m\nExecStartPre=/bin/true"),
+    ],
+)
+def test_a_unit_value_that_is_not_one_line_in_systemd_s_form_is_refused(problems, option, value):
+    assert problems(**{option: value}).startswith(f"{option} {value!r}".replace("'", '"')[: len(option) + 1])
+    assert option in problems(**{option: value})
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("go_service_cpu_quota", "150%"), ("go_service_cpu_quota", "12.5%"), ("go_service_memory_max", "512M"),
+     ("go_service_memory_max", "1.5G"), ("go_service_memory_max", "1073741824"), ("go_service_memory_max", "infinity"),
+     ("go_service_memory_max", "2P")],
+)  # fmt: skip
+def test_unit_values_in_systemd_s_form_pass(problems, option, value):
+    assert problems(**{option: value}) == ""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "__go_service_name_re",
+        "__go_service_file_name_re",
+        "__go_service_account_re",
+        "__go_service_dir_re",
+        "__go_service_env_name_re",
+        "__go_service_section_re",
+        "__go_service_key_re",
+        "__go_service_count_re",
+        "__go_service_gocache_size_re",
+        "__go_service_cpu_quota_re",
+        "__go_service_memory_bytes_re",
+        "__go_service_memory_max_re",
+        "__go_service_sha256_re",
+    ],
+)
+def test_every_rule_regex_ends_at_the_end_of_the_text_not_before_a_line_feed(role_vars, name):
+    import re
+
+    pattern = role_vars.variables[name]
+    assert pattern.endswith("\\Z"), f"{name} = {pattern!r} must end in \\Z ($ lets a trailing line feed through)"
+    sample = {"__go_service_dir_re": "/opt", "__go_service_cpu_quota_re": "50%", "__go_service_sha256_re": "a" * 64,
+              "__go_service_section_re": "Service", "__go_service_key_re": "Nice",
+              "__go_service_account_re": "a", "__go_service_env_name_re": "a"}.get(name, "1")  # fmt: skip
+    assert re.match(pattern, sample) and not re.match(pattern, sample + "\n")
+
+
+def test_an_environment_name_with_a_trailing_line_feed_is_refused(problems):
+    assert "not an environment variable name" in problems(go_service_env={"NAME\n": "x"})
+    assert "go_service_env_required names must be shell variable names" in problems(
+        go_service_env_required=["NAME\n"], go_service_env={"NAME\n": "x"}
+    )
+
+
+def test_a_checksum_with_a_trailing_line_feed_is_refused(problems):
+    assert problems(go_service_checksum="sha256:" + "0" * 64 + "\n").startswith("set go_service_checksum as")
+
+
+# -- signatures: nothing is installed unsigned by mistake -----------------------------------------
+
+SIGNER_SETTINGS = [
+    "go_service_cosign_public_key",
+    "go_service_cosign_certificate_identity",
+    "go_service_cosign_certificate_identity_regexp",
+    "go_service_cosign_certificate_oidc_issuer",
+    "go_service_cosign_trusted_root",
+]
+
+
+@pytest.mark.parametrize("option", SIGNER_SETTINGS)
+def test_a_signer_setting_without_a_signature_is_refused(problems, option):
+    found = problems(**{option: "x"})
+    assert found.startswith(f"set go_service_cosign_bundle or go_service_cosign_signature: {option} says who")
+    assert "installed unsigned" in found
+
+
+@pytest.mark.parametrize("signature", ["go_service_cosign_bundle", "go_service_cosign_signature"])
+def test_a_signer_setting_with_a_signature_passes(problems, signature):
+    assert problems(**{signature: "files/sig", "go_service_cosign_public_key": "files/key.pub"}) == ""
+
+
+def test_cosign_required_refuses_a_release_without_a_signature(problems):
+    assert problems(go_service_cosign_required=True).startswith("go_service_cosign_required is true, but neither")
+    assert problems(go_service_cosign_required=True, go_service_cosign_bundle="files/b.json") == ""
+
+
+REMOTE = {"go_service_binary_src": "", "go_service_binary_remote_src": "/srv/app"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"go_service_cosign_bundle": "b.json"}, "go_service_cosign_bundle"),
+        ({"go_service_cosign_signature": "s.sig", "go_service_cosign_public_key": "k.pub"},
+         "go_service_cosign_signature, go_service_cosign_public_key"),
+        ({"go_service_archive_member": "app/app"}, "go_service_archive_member"),
+        ({"go_service_checksums_src": "sums.txt"}, "go_service_checksums_src"),
+    ],
+)  # fmt: skip
+def test_settings_the_remote_src_path_never_reads_are_refused(problems, changes, named):
+    found = problems(**REMOTE, **changes)
+    assert f"controller never sees it, so {named} would be ignored" in found
+    assert problems(**REMOTE) == ""
+
+
+def test_the_binary_digest_is_go_service_checksum_normalised_only_for_a_binary_on_the_host(render):
+    # preflight's record task: the remote binary's digest, lowercase hex without the algorithm; the
+    # artifact phase publishes the controller's (for an archive, the extracted binary's) otherwise.
+    text = (ROLE / "tasks" / "preflight.yml").read_text()
+    expression = text.split("go_service_binary_sha256: >-\n", 1)[1].split("\n    __go_service_account", 1)[0]
+    digest = "A" * 64
+    remote = render(expression.strip(), **REMOTE, go_service_checksum=f"sha256:{digest}")
+    assert remote == "a" * 64
+    assert render(expression.strip(), go_service_checksum=f"sha256:{digest}") == ""

@@ -130,3 +130,28 @@ def test_forbidden_entries_are_refused_exactly_when_service_probe_refuses_them(p
     except _service_probe.ProbeInputError:
         refused = True
     assert refused == problems(verify_forbidden_urls=entries).startswith("verify_forbidden_urls[0]: ")
+
+
+# -- what the installed binary must hash to -------------------------------------------------------
+
+ARCHIVE_DIGEST = "sha256:" + "a" * 64
+BINARY_DIGEST = "b" * 64
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        # go_service ran in this play (deploy.yml): its published digest, even for an archive
+        ({"go_service_binary_sha256": BINARY_DIGEST, "go_service_checksum": ARCHIVE_DIGEST,
+          "go_service_archive_member": "app-1.0/app"}, BINARY_DIGEST),
+        # a verify-only run of a bare binary: the pinned digest is the binary's
+        ({"go_service_checksum": ARCHIVE_DIGEST}, ARCHIVE_DIGEST),
+        # a verify-only run of an archive: the pinned digest is the archive's; the release record decides
+        ({"go_service_checksum": ARCHIVE_DIGEST, "go_service_archive_member": "app-1.0/app"}, ""),
+        # go_service refused before publishing (or uninstalled): nothing to expect, the record decides
+        ({"go_service_binary_sha256": "", "go_service_checksum": ARCHIVE_DIGEST}, ""),
+        ({}, ""),
+    ],
+)  # fmt: skip
+def test_verify_checksum_is_the_binary_s_digest_never_an_archive_s(role_vars, given, expected):
+    assert role_vars.render("{{ verify_checksum }}", **{**GOOD, **given}) == expected

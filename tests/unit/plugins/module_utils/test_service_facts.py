@@ -43,6 +43,7 @@ def test_release_facts_of_a_missing_root(tmp_path):
     assert facts == {
         "root": str(tmp_path / "absent"),
         "exists": False,
+        "recorded": False,
         "current": None,
         "releases": [],
         "switched_from": None,
@@ -189,7 +190,7 @@ def test_account_facts_of_the_running_user_and_a_missing_one(tmp_path):
 def test_unit_facts_from_systemctl_show():
     out = (
         "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nNeedDaemonReload=no\n"
-        "NRestarts=2\n"
+        "NRestarts=2\nFragmentPath=/etc/systemd/system/demo.service\n"
     )
     calls = []
 
@@ -205,19 +206,20 @@ def test_unit_facts_from_systemctl_show():
         "unit_file_state": "enabled",
         "need_daemon_reload": False,
         "n_restarts": 2,
+        "fragment_path": "/etc/systemd/system/demo.service",
     }
     assert calls == [
         [
             "systemctl",
             "show",
-            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,NRestarts",
+            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,NRestarts,FragmentPath",
             "--",
             "demo.service",
         ]
     ]
     missing = "LoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nNeedDaemonReload=no\n"
     facts = f.unit_facts(lambda argv: (0, missing, ""), "gone.service")
-    assert facts["load_state"] == "not-found" and facts["unit_file_state"] is None
+    assert facts["load_state"] == "not-found" and facts["unit_file_state"] is None and facts["fragment_path"] is None
     # systemd older than 235 has no NRestarts
     assert facts["n_restarts"] is None
     assert f.unit_facts(lambda argv: (1, "", "Failed to connect to bus"), "demo.service") is None

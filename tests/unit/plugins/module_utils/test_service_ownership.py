@@ -1,0 +1,240 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What of a service's layout the go_service role wrote: service_facts' ownership and the claims rule.
+
+Real trees in a temporary directory: the release tree installed by go_release's own code, the files
+carrying the header the role's templates write, and a foreign service's files (an ``ssh``-like
+package: its configuration directory, a directory under the base dir, a unit loaded from /lib).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.gosvc.hardening.plugins.filter.service_ownership import service_ownership
+from ansible_collections.gosvc.hardening.plugins.module_utils import _service_facts as f
+from ansible_collections.gosvc.hardening.plugins.module_utils._release import install_release
+
+ROLE = Path(__file__).resolve().parents[4] / "roles" / "go_service"
+MARKER = "by gosvc.hardening.go_service"
+
+
+def _layout(root: Path, name: str) -> dict:
+    systemd = root / "etc" / "systemd" / "system"
+    return {
+        "unit_name": f"{name}.service",
+        "unit": str(systemd / f"{name}.service"),
+        "dropin_dir": str(systemd / f"{name}.service.d"),
+        "dropin": str(systemd / f"{name}.service.d" / "50-gosvc-overrides.conf"),
+        "env_dir": str(root / "etc" / name),
+        "env_file": str(root / "etc" / name / f"{name}.env"),
+        "release_root": str(root / "opt" / name),
+        "health_service": str(systemd / f"{name}-health.service"),
+        "health_timer": str(systemd / f"{name}-health.timer"),
+        "state_dir": str(root / "var" / "lib" / name),
+    }
+
+
+def _read(layout, fragment=None):
+    """``gather`` as the role calls it, with systemctl answering for the unit."""
+    out = "LoadState=not-found\nActiveState=inactive\n"
+    if fragment:
+        out = f"LoadState=loaded\nActiveState=active\nFragmentPath={fragment}\n"
+    paths = [v for k, v in layout.items() if k != "unit_name"]
+    return f.gather(
+        lambda argv: (0, out, ""),
+        release_root=layout["release_root"],
+        paths=paths,
+        files=paths,
+        unit=layout["unit_name"],
+        marker=MARKER,
+    )
+
+
+def _write(path, text, mode=0o644):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text)
+    os.chmod(path, mode)
+
+
+def _install(layout, tmp_path, dropin=True, watchdog=False):
+    """What go_service leaves on a host: go_release's tree and the role's files with their header."""
+    staged = tmp_path / "staged"
+    staged.write_bytes(b"binary")
+    install_release(
+        {
+            "root": layout["release_root"],
+            "version": "1.0.0",
+            "src": str(staged),
+            "checksum": hashlib.sha256(b"binary").hexdigest(),
+            "binary_name": "app",
+            "owner": str(os.getuid()),
+            "group": str(os.getgid()),
+            "mode": "0755",
+            "keep": 3,
+            "switch": True,
+            "lock_timeout": 5,
+        },
+        check_mode=False,
+    )
+    _write(layout["unit"], f"# Ansible managed\n# app 1.0.0\n# rendered for systemd 252 {MARKER}.\n[Service]\n")
+    _write(layout["env_file"], f'# Ansible managed\n# Environment of app 1.0.0, written {MARKER}.\nA="1"\n', 0o640)
+    if dropin:
+        _write(layout["dropin"], f"# Ansible managed\n# Drop-in of app.service, written {MARKER}.\n[Service]\n")
+    if watchdog:
+        _write(layout["health_timer"], f"# Health watchdog timer of app.service, written {MARKER}.\n[Timer]\n")
+        _write(layout["health_service"], f"# Health watchdog probe unit, written {MARKER}.\n[Service]\n")
+    Path(layout["state_dir"]).mkdir(parents=True)
+
+
+def test_every_template_the_role_writes_to_a_host_carries_the_marker():
+    templates = sorted((ROLE / "templates").glob("*.j2"))
+    assert {t.name for t in templates} >= {
+        "unit.service.j2",
+        "env.j2",
+        "override.conf.j2",
+        "health-watchdog.service.j2",
+        "health-watchdog.timer.j2",
+    }
+    for template in templates:
+        head = "\n".join(template.read_text().splitlines()[:4])
+        assert MARKER in head, f"{template.name} does not carry the install marker in its header"
+    role_vars = (ROLE / "vars" / "main.yml").read_text()
+    assert f"__go_service_marker: {MARKER}\n" in role_vars
+
+
+def test_ownership_reads_the_marker_only_in_regular_files_and_lists_directories(tmp_path):
+    marked = tmp_path / "marked"
+    marked.write_text(f"# {MARKER}\n")
+    late = tmp_path / "late"
+    late.write_text("x" * f.MARKER_BYTES + MARKER)
+    link = tmp_path / "link"
+    link.symlink_to(marked)
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    (folder / "b").write_text("")
+    (folder / "a").write_text("")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    paths = [str(p) for p in (marked, late, link, folder, fifo, tmp_path / "missing")]
+    seen = f.ownership(paths, MARKER)
+    assert seen["marked"] == {
+        str(marked): True,
+        str(late): False,  # beyond the header
+        str(link): False,  # a link is not followed
+        str(folder): False,
+        str(fifo): False,  # not opened for reading
+        str(tmp_path / "missing"): False,
+    }
+    assert seen["entries"][str(folder)] == ["a", "b"]
+    assert seen["entries"][str(marked)] is None and seen["entries"][str(tmp_path / "missing")] is None
+
+
+def test_a_fresh_host_has_nothing_in_the_way_and_nothing_to_remove(tmp_path):
+    layout = _layout(tmp_path, "app")
+    claim = f.claims(_read(layout), layout)
+    assert claim == {"foreign": [], "remove": [], "left": [], "unit_ours": False}
+
+
+def test_another_package_s_files_are_in_the_way_and_never_removed(tmp_path):
+    """go_service_name=ssh: /etc/ssh, /opt/ssh and a unit from /lib are someone else's."""
+    layout = _layout(tmp_path, "ssh")
+    _write(Path(layout["env_dir"]) / "sshd_config", "PermitRootLogin no\n")
+    _write(Path(layout["release_root"]) / "bin" / "tool", "#!/bin/sh\n")
+    Path(layout["state_dir"]).mkdir(parents=True)
+    facts = _read(layout, fragment="/lib/systemd/system/ssh.service")
+    claim = f.claims(facts, layout, purge_data=True)
+    assert claim["foreign"] == [
+        f"{layout['release_root']} (no release record .releases.json: go_release did not install it)",
+        f"{layout['env_dir']} (it holds no environment file the role wrote)",
+        "ssh.service (a unit of this host already, loaded from /lib/systemd/system/ssh.service)",
+    ]
+    assert claim["remove"] == [] and claim["unit_ours"] is False
+    assert claim["left"] == [
+        f"{layout['env_dir']} (it holds files the role did not write: sshd_config)",
+        f"{layout['release_root']} (no release record .releases.json: go_release did not install it)",
+        f"{layout['state_dir']} (go_service_purge_data removes it only with the service's own unit)",
+    ]
+
+
+def test_a_unit_file_without_the_marker_is_in_the_way_and_left(tmp_path):
+    layout = _layout(tmp_path, "app")
+    _write(layout["unit"], "[Unit]\nDescription=hand-written\n")
+    _write(layout["dropin"], "[Service]\nNice=5\n")
+    claim = f.claims(_read(layout, fragment=layout["unit"]), layout)
+    assert claim["foreign"] == [
+        f"{layout['unit']} (not written by gosvc.hardening.go_service)",
+        f"{layout['dropin']} (not written by gosvc.hardening.go_service)",
+    ]
+    assert claim["remove"] == []
+    assert f"{layout['dropin_dir']} (it holds no file the role wrote)" in claim["left"]
+
+
+def test_the_role_s_own_install_is_removed_whole(tmp_path):
+    layout = _layout(tmp_path, "app")
+    _install(layout, tmp_path, watchdog=True)
+    claim = f.claims(_read(layout, fragment=layout["unit"]), layout, health_watchdog=True, purge_data=True)
+    assert claim["foreign"] == [] and claim["left"] == [] and claim["unit_ours"] is True
+    assert claim["remove"] == [
+        layout["unit"],
+        layout["dropin"],
+        layout["health_service"],
+        layout["health_timer"],
+        layout["env_file"],
+        layout["dropin_dir"],
+        layout["env_dir"],
+        layout["release_root"],
+        layout["state_dir"],
+    ]
+
+
+def test_a_file_the_user_put_beside_the_environment_file_keeps_its_directory(tmp_path):
+    layout = _layout(tmp_path, "app")
+    _install(layout, tmp_path, dropin=False)
+    _write(Path(layout["env_dir"]) / "config.yml", "listen: :8080\n")
+    claim = f.claims(_read(layout, fragment=layout["unit"]), layout)
+    assert claim["foreign"] == []
+    assert layout["env_file"] in claim["remove"] and layout["env_dir"] not in claim["remove"]
+    assert claim["left"] == [f"{layout['env_dir']} (it holds files the role did not write: config.yml)"]
+    # without purge_data the state directory is not even looked at
+    assert layout["state_dir"] not in claim["remove"]
+
+
+def test_an_environment_file_written_before_the_marker_is_the_role_s_beside_its_unit(tmp_path):
+    layout = _layout(tmp_path, "app")
+    _install(layout, tmp_path, dropin=False)
+    _write(layout["env_file"], '# Ansible managed\n# Environment of app 1.0.0.\nA="1"\n', 0o640)
+    claim = f.claims(_read(layout, fragment=layout["unit"]), layout)
+    assert claim["foreign"] == []
+    assert [layout["env_file"], layout["env_dir"]] == [p for p in claim["remove"] if p.startswith(layout["env_dir"])]
+    # without the role's unit beside it, the same file is someone else's
+    os.unlink(layout["unit"])
+    claim = f.claims(_read(layout), layout)
+    assert f"{layout['env_dir']} (it holds no environment file the role wrote)" in claim["foreign"]
+    assert layout["env_file"] not in claim["remove"]
+
+
+def test_health_watchdog_units_count_only_when_the_watchdog_is_wanted(tmp_path):
+    layout = _layout(tmp_path, "app")
+    _write(layout["health_timer"], "[Timer]\nOnCalendar=daily\n")
+    assert f.claims(_read(layout), layout)["foreign"] == []
+    assert f.claims(_read(layout), layout, health_watchdog=True)["foreign"] == [
+        f"{layout['health_timer']} (not written by gosvc.hardening.go_service)"
+    ]
+    assert layout["health_timer"] not in f.claims(_read(layout), layout)["remove"]
+
+
+def test_the_filter_refuses_facts_read_without_the_marker_and_an_incomplete_layout(tmp_path):
+    from ansible.errors import AnsibleFilterError
+
+    layout = _layout(tmp_path, "app")
+    facts = _read(layout)
+    assert service_ownership(facts, layout)["foreign"] == []
+    with pytest.raises(AnsibleFilterError, match="read the host with marker set"):
+        service_ownership({**facts, "ownership": None}, layout)
+    with pytest.raises(AnsibleFilterError, match="the layout lacks state_dir"):
+        service_ownership(facts, {k: v for k, v in layout.items() if k != "state_dir"})
