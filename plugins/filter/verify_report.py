@@ -381,7 +381,7 @@ def _check_logs(raw):
     for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             bad.append(f"line {number} is not JSON: {line[:60]!r}")
             continue
         if not isinstance(record, dict):

@@ -25,6 +25,12 @@ options:
 notes:
   - A file that exists but holds no usable key (fewer than 32 characters) fails the lookup; delete it and a new
     key is made. A directory that cannot be written fails it as well.
+  - An existing key is only used when nobody else could have read or chosen it. The lookup fails, naming the file
+    and the fix, when the key file is a symbolic link (it is not followed), is not a regular file, does not belong
+    to the user running Ansible (fix with C(chown) or delete it), or grants group or others any access (fix with
+    C(chmod 600 <file>)); and when its directory belongs to another user than that user or root, or is writable by
+    group or others (fix with C(chmod 700 <directory>)). The go_service role calls the lookup with
+    C(errors='ignore'), so such a refusal makes it compare the configuration files on the hosts instead.
 """
 
 EXAMPLES = r"""
@@ -43,8 +49,10 @@ _raw:
 """
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 import tempfile
 
 from ansible.errors import AnsibleLookupError
@@ -52,11 +60,72 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 
 MIN_LENGTH = 32
+#: Larger than any key this lookup writes; a bigger file is not read.
+MAX_LENGTH = 4096
+
+
+def _check_directory(directory):
+    """Refuse a key directory that someone other than the user (or root) could write into or own.
+
+    Another user who can write there could swap the key file (rename and replace need only the
+    directory's write permission, whatever the file's own mode).
+    """
+    info = os.stat(directory)
+    uid = os.geteuid()
+    if info.st_uid not in (uid, 0):
+        raise AnsibleLookupError(
+            f"hmac_key: the directory {directory} of the key file belongs to uid {info.st_uid}, not to the user "
+            f"running Ansible (uid {uid}) or root; keep the key in a directory of your own (the role uses the "
+            "artifact cache, mode 0700)"
+        )
+    if info.st_mode & 0o022:
+        raise AnsibleLookupError(
+            f"hmac_key: the directory {directory} of the key file is writable by group or others (mode "
+            f"{stat.S_IMODE(info.st_mode):04o}), so another user could replace the key; run chmod 700 {directory}"
+        )
 
 
 def _read(path):
-    with open(path, encoding="ascii") as handle:
-        key = handle.read().strip()
+    """The key in ``path``, which must be a regular file of the user's own, readable by nobody else."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise AnsibleLookupError(
+                f"hmac_key: the key file {path} is a symbolic link, which is not followed (whoever can change the "
+                "link chooses the key); replace it with the file itself, or delete it and a new key is made"
+            ) from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        uid = os.geteuid()
+        if not stat.S_ISREG(info.st_mode):
+            raise AnsibleLookupError(
+                f"hmac_key: the key file {path} is not a regular file; delete it and a new key is made"
+            )
+        if info.st_uid != uid:
+            raise AnsibleLookupError(
+                f"hmac_key: the key file {path} belongs to uid {info.st_uid}, not to the user running Ansible "
+                f"(uid {uid}); the owner must be the controller user: run chown {uid} {path}, or delete it and a "
+                "new key is made"
+            )
+        if info.st_mode & 0o077:
+            raise AnsibleLookupError(
+                f"hmac_key: the key file {path} is accessible by group or others (mode "
+                f"{stat.S_IMODE(info.st_mode):04o}); run chmod 600 {path} (and delete it, so that a new key is made, "
+                "if others may have read it)"
+            )
+        data = handle.read(MAX_LENGTH + 1)
+    if len(data) > MAX_LENGTH:
+        raise AnsibleLookupError(
+            f"hmac_key: {path} is larger than {MAX_LENGTH} bytes, so it is not a key this lookup wrote; delete it "
+            "and a new one is made"
+        )
+    try:
+        key = data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        key = ""
     if len(key) < MIN_LENGTH:
         raise AnsibleLookupError(
             f"hmac_key: {path} holds no usable key ({len(key)} characters, {MIN_LENGTH} or more wanted); "
@@ -67,12 +136,14 @@ def _read(path):
 
 def read_or_create(path):
     """The key in ``path``; created first (atomically, never overwritten) when the file does not exist."""
+    directory = os.path.dirname(path) or "."
     try:
+        _check_directory(directory)
         return _read(path)
     except FileNotFoundError:
         pass
-    directory = os.path.dirname(path) or "."
     os.makedirs(directory, mode=0o700, exist_ok=True)
+    _check_directory(directory)
     fd, tmp = tempfile.mkstemp(prefix=".hmac-key.", dir=directory)  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:

@@ -56,11 +56,14 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     read_checksums_bytes,
     verify_file,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import url_secrets
 
 #: Largest checksums file read from a URL or a path.
 MAX_CHECKSUMS_BYTES = 1024 * 1024
 #: Largest binary extracted from an archive.
 MAX_BINARY_BYTES = 2 * 1024 * 1024 * 1024
+#: Default largest artifact downloaded from url or copied from src (option max_artifact_bytes).
+MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024
 #: Most members an archive may have (the listing is held in memory).
 MAX_MEMBERS = 100000
 #: How many candidate executables a "no such member" error lists.
@@ -92,13 +95,15 @@ class ArtifactError(Exception):
 
 
 class Member(NamedTuple):
-    """One archive member: normalised and raw name, kind, size and permission bits."""
+    """One archive member: normalised and raw name, kind, size, permission bits, and the archive's own
+    entry (``tarfile.TarInfo`` or ``zipfile.ZipInfo``), which is what is opened: never a lookup by name."""
 
     name: str
     raw_name: str
     kind: str  # file, dir, symlink, hardlink, device, other
     size: int
     mode: int
+    entry: object = None
 
     @property
     def executable(self):
@@ -281,7 +286,7 @@ def list_members(archive, fmt, name):
         for info in archive:
             if len(members) >= MAX_MEMBERS:
                 raise ArtifactError(f"artifact {name} has more than {MAX_MEMBERS} members; it is not a release archive")
-            members.append(Member(_clean(info.name), info.name, _tar_kind(info), info.size, info.mode))
+            members.append(Member(_clean(info.name), info.name, _tar_kind(info), info.size, info.mode, info))
     else:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -292,7 +297,7 @@ def list_members(archive, fmt, name):
                     f"artifact {name}: member {info.filename!r} is encrypted; encrypted zips are refused"
                 )
             kind, mode = _zip_kind(info)
-            members.append(Member(_clean(info.filename), info.filename, kind, info.file_size, mode))
+            members.append(Member(_clean(info.filename), info.filename, kind, info.file_size, mode, info))
     return members
 
 
@@ -315,7 +320,7 @@ def check_member_names(members, name):
 
 def executable_candidates(members):
     """Regular files that look like executables: an execute bit, else no extension and not a doc file."""
-    files = [m for m in members if m.kind == "file"]
+    files = [m for m in members if m.kind == "file" and m.name and not m.raw_name.endswith("/")]
     found = [m.name for m in files if m.executable]
     if not found:
         docs = ("license", "licence", "readme", "changelog", "notice", "copying", "authors")
@@ -354,6 +359,13 @@ def select_member(members, wanted, name):
             "and is refused"
         )
     member = matches[0]
+    if member.kind == "file" and member.raw_name.endswith("/"):
+        raise ArtifactError(
+            f"artifact {name}: member {member.raw_name!r} is a regular file whose name ends in '/', which "
+            "extraction tools treat as a directory; it is not extracted. The archive is malformed: ask the "
+            "publisher for one that names the binary without a trailing '/', or use the bare binary with url or src",
+            details={"candidates": candidates[:MAX_CANDIDATES]},
+        )
     if member.kind != "file":
         kinds = {"dir": "a directory", "symlink": "a symbolic link", "hardlink": "a hard link", "device": "a device"}
         raise ArtifactError(
@@ -365,12 +377,14 @@ def select_member(members, wanted, name):
 
 
 def _member_stream(archive, fmt, member):
+    # The entry itself, not its name: a name lookup strips a trailing '/' (tarfile) or finds another
+    # member of the same name.
     if fmt == FORMAT_TAR_GZ:
-        stream = archive.extractfile(member.raw_name)
+        stream = archive.extractfile(member.entry)
         if stream is None:  # pragma: no cover - select_member allows regular files only
             raise ArtifactError(f"member {member.raw_name!r} has no data")
         return stream
-    return archive.open(member.raw_name)
+    return archive.open(member.entry)
 
 
 # --------------------------------------------------------------------------
@@ -426,7 +440,7 @@ class _Temp:
         _fsync_dir(os.path.dirname(final))
 
 
-def _copy_stream(source, out, limit, what):
+def _copy_stream(source, out, limit, what, fix="it is not a release binary"):
     """Copy ``source`` into ``out`` (at most ``limit`` bytes); return (sha256 hex, size)."""
     hasher = hashlib.sha256()
     size = 0
@@ -436,7 +450,7 @@ def _copy_stream(source, out, limit, what):
             break
         size += len(chunk)
         if limit is not None and size > limit:
-            raise ArtifactError(f"{what} is larger than the {limit} byte limit; it is not a release binary")
+            raise ArtifactError(f"{what} is larger than the {limit} byte limit; {fix}")
         hasher.update(chunk)
         out.write(chunk)
     return hasher.hexdigest(), size
@@ -529,6 +543,13 @@ def prepare_cache_dir(cache_dir):
 # --------------------------------------------------------------------------
 
 
+def _scrub(text, url):
+    """``text`` (an exception's message) without the user:password part or the query string of ``url``."""
+    for secret in url_secrets(url, query=True):
+        text = text.replace(secret, "//********@" if secret.startswith("//") else "?********")
+    return text
+
+
 def _open(url, option, headers, timeout, validate_certs):
     shown = mask_url(url)
     try:
@@ -548,24 +569,32 @@ def _open(url, option, headers, timeout, validate_certs):
     except urllib.error.HTTPError as exc:
         hint = "check the URL and url_headers" if exc.code in (401, 403, 404) else "try again later"
         raise ArtifactError(
-            f"downloading {option} {shown} failed: HTTP status {exc.code}: {exc.reason}; {hint}",
+            f"downloading {option} {shown} failed: HTTP status {exc.code}: {_scrub(str(exc.reason), url)}; {hint}",
             details={"status": exc.code},
         ) from None
     except urllib.error.URLError as exc:
         raise ArtifactError(
-            f"downloading {option} {shown} failed: {exc.reason}; check the host name, the network or proxy "
-            "settings (validate_certs for a private CA)"
+            f"downloading {option} {shown} failed: {_scrub(str(exc.reason), url)}; check the host name, the network "
+            "or proxy settings (validate_certs for a private CA)"
         ) from None
     except (UrlsConnectionError, http.client.HTTPException, OSError, ValueError) as exc:
-        raise ArtifactError(f"downloading {option} {shown} failed: {exc}") from None
+        raise ArtifactError(f"downloading {option} {shown} failed: {_scrub(str(exc), url)}") from None
 
 
-def _read_response(response, out, option, url, limit):
-    """Stream ``response`` into ``out``; check Content-Length; return the number of bytes."""
+def _read_response(response, out, option, url, limit, fix):
+    """Stream ``response`` into ``out``; stop past ``limit`` bytes; check Content-Length; return the byte count.
+
+    ``fix`` ends the message when the response is larger than ``limit``.
+    """
     shown = mask_url(url)
     declared = response.headers.get("Content-Length") if getattr(response, "headers", None) else None
     total = 0
     try:
+        if limit is not None and declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            raise ArtifactError(
+                f"{option} {shown} is larger than the {limit} byte limit (Content-Length {int(declared)}); nothing "
+                f"was downloaded; {fix}"
+            )
         while True:
             chunk = response.read(_CHUNK)
             if not chunk:
@@ -573,11 +602,14 @@ def _read_response(response, out, option, url, limit):
             total += len(chunk)
             if limit is not None and total > limit:
                 raise ArtifactError(
-                    f"{option} {shown} is larger than the {limit} byte limit; check that it is a checksums file"
+                    f"{option} {shown} is larger than the {limit} byte limit; the download stopped there and what "
+                    f"arrived was discarded; {fix}"
                 )
             out.write(chunk)
     except (http.client.HTTPException, OSError) as exc:
-        raise ArtifactError(f"downloading {option} {shown} failed after {total} bytes: {exc}") from None
+        raise ArtifactError(
+            f"downloading {option} {shown} failed after {total} bytes: {_scrub(str(exc), url)}"
+        ) from None
     finally:
         response.close()
     if declared is not None and declared.strip().isdigit() and int(declared) != total:
@@ -591,16 +623,26 @@ def fetch_bytes(url, option, headers, timeout, validate_certs, limit):
     """Download a small document (a checksums file) and return its bytes."""
     sink = io.BytesIO()
     response = _open(url, option, headers, timeout, validate_certs)
-    _read_response(response, sink, option, url, limit)
+    _read_response(response, sink, option, url, limit, "check that it is a checksums file")
     return sink.getvalue()
 
 
-def fetch_to_temp(url, directory, headers, timeout, validate_certs):
-    """Download ``url`` into a temporary file in ``directory``; the caller verifies and installs it."""
+def fetch_to_temp(url, directory, headers, timeout, validate_certs, limit=MAX_ARTIFACT_BYTES):
+    """Download ``url`` into a temporary file in ``directory``; the caller verifies and installs it.
+
+    More than ``limit`` bytes fail the download, and the partial file is removed.
+    """
     temp = _Temp(directory)
     try:
         response = _open(url, "url", headers, timeout, validate_certs)
-        _read_response(response, temp.handle, "url", url, None)
+        _read_response(
+            response,
+            temp.handle,
+            "url",
+            url,
+            limit,
+            "if the release file really is that large, raise max_artifact_bytes",
+        )
         temp.finish(0o644)
     except BaseException:
         temp.__exit__(None, None, None)
@@ -608,15 +650,22 @@ def fetch_to_temp(url, directory, headers, timeout, validate_certs):
     return temp
 
 
-def copy_to_temp(src, directory):
-    """Copy the controller file ``src`` into a temporary file in ``directory``."""
+def copy_to_temp(src, directory, limit=MAX_ARTIFACT_BYTES):
+    """Copy the controller file ``src`` into a temporary file in ``directory`` (at most ``limit`` bytes)."""
     temp = _Temp(directory)
     try:
         try:
             with open(src, "rb") as source:
                 if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
                     raise ArtifactError(f"src {src} is not a regular file; give the path of the release file")
-                _copy_stream(source, temp.handle, None, f"src {src}")
+                _copy_stream(
+                    source,
+                    temp.handle,
+                    limit,
+                    f"src {src}",
+                    "the partial copy was discarded; if the release file really is that large, raise "
+                    "max_artifact_bytes",
+                )
         except IsADirectoryError:
             raise ArtifactError(f"src {src} is a directory; give the path of the release file") from None
         except FileNotFoundError:
@@ -774,10 +823,13 @@ def _obtain_artifact(params, layout, expected, name, source):
             f"offline is true and artifact {name} is not in the cache ({layout.artifact}); run once with network "
             "access, or use src"
         )
+    limit = _max_artifact_bytes(params)
     if url is not None:
-        temp = fetch_to_temp(url, layout.artifact_dir, _headers(params), params["timeout"], params["validate_certs"])
+        temp = fetch_to_temp(
+            url, layout.artifact_dir, _headers(params), params["timeout"], params["validate_certs"], limit
+        )
     else:
-        temp = copy_to_temp(params["src"], layout.artifact_dir)
+        temp = copy_to_temp(params["src"], layout.artifact_dir, limit)
     with temp:
         try:
             verify_file(temp.path, expected.digest)
@@ -795,6 +847,11 @@ def _obtain_artifact(params, layout, expected, name, source):
                 details={"expected": str(expected.digest), "actual": actual, "size": exc.details.get("size")},
             ) from None
         temp.install(layout.artifact)
+
+
+def _max_artifact_bytes(params):
+    limit = params.get("max_artifact_bytes")
+    return MAX_ARTIFACT_BYTES if limit is None else limit
 
 
 def _produce_binary(layout, fmt, name, wanted, member_option, artifact_sha256, max_binary_bytes):
@@ -852,6 +909,11 @@ def resolve_artifact(params, max_binary_bytes=MAX_BINARY_BYTES):
     wanted = normalize_member(member_option) if member_option is not None else None
     if params.get("timeout") is not None and params["timeout"] <= 0:
         raise ArtifactError(f"timeout must be a positive number of seconds, got {params['timeout']}")
+    if _max_artifact_bytes(params) <= 0:
+        raise ArtifactError(
+            f"max_artifact_bytes must be a positive number of bytes, got {params['max_artifact_bytes']}; "
+            f"the default is {MAX_ARTIFACT_BYTES} (2 GiB)"
+        )
     if url is not None:
         name = url_file_name(url, "url")
         source = mask_url(url)
@@ -930,6 +992,7 @@ __all__: List[str] = [
     "FORMAT_NONE",
     "FORMAT_TAR_GZ",
     "FORMAT_ZIP",
+    "MAX_ARTIFACT_BYTES",
     "MAX_BINARY_BYTES",
     "MAX_CHECKSUMS_BYTES",
     "ArtifactError",
@@ -954,20 +1017,24 @@ __all__: List[str] = [
 SOURCES = ["url", "src"]
 DIGESTS = ["checksum", "checksums_url", "checksums_src"]
 ARGUMENT_SPEC = dict(
-    url=dict(type="str"),
+    url=dict(type="str", no_log=True),
     src=dict(type="path"),
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="int", default=60),
     url_headers=dict(type="dict", no_log=True),
     offline=dict(type="bool", default=False),
     checksum=dict(type="str"),
-    checksums_url=dict(type="str"),
+    checksums_url=dict(type="str", no_log=True),
     checksums_src=dict(type="path"),
     checksums_entry=dict(type="str"),
     archive_member=dict(type="str"),
     binary_name=dict(type="str", required=True),
     cache_dir=dict(type="path", required=True),
+    max_artifact_bytes=dict(type="int", default=MAX_ARTIFACT_BYTES),
 )
+#: Options that are URLs: declared no_log above so that a failure inside AnsibleModule shows none of
+#: them; the module then masks only their user:password part and query string (_http.hide_url_secrets).
+URL_OPTIONS = ("url", "checksums_url")
 
 
 def run(params):

@@ -470,7 +470,7 @@ def _open_regular(path):
         raise
 
 
-def _readinto_digests(handle, algorithms, chunk_size):
+def readinto_digests(handle, algorithms, chunk_size):
     """``({algorithm: hex}, size)``: one ``readinto`` pass over one reused buffer, every hasher fed."""
     hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
     buffer = bytearray(chunk_size)
@@ -504,7 +504,7 @@ def file_digest(path, algorithm="sha256", chunk_size=CHUNK_SIZE, use_hashlib_fil
                 digest = hashlib.file_digest(handle, algorithm).hexdigest()
                 size = handle.tell()
             else:
-                digests, size = _readinto_digests(handle, [algorithm], chunk_size)
+                digests, size = readinto_digests(handle, [algorithm], chunk_size)
                 digest = digests[algorithm]
     except OSError as exc:
         raise DigestError(f"reading file to verify {path} failed: {exc.strerror or exc}") from None
@@ -522,7 +522,7 @@ def file_digests(path, algorithms, chunk_size=CHUNK_SIZE):
     handle = _open_regular(path)
     try:
         with handle:
-            return _readinto_digests(handle, algorithms, chunk_size)
+            return readinto_digests(handle, algorithms, chunk_size)
     except OSError as exc:
         raise DigestError(f"reading file to verify {path} failed: {exc.strerror or exc}") from None
 
@@ -573,6 +573,7 @@ __all__: List[str] = [
     "read_capped",
     "read_checksums_bytes",
     "read_checksums_path",
+    "readinto_digests",
     "verify_file",
 ]
 

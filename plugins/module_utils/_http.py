@@ -43,6 +43,11 @@ STOP_DEADLINE = "deadline"
 USER_AGENT = "gosvc.hardening-health_check"
 _READ_CHUNK = 65536
 _SNIPPET = 120
+#: Deepest nesting of arrays and objects a response body may have. A health document is a few
+#: levels deep; a deeper body fails the attempt and its document is not put in the result
+#: (Python's json module and Ansible's result handling recurse once per level).
+MAX_JSON_DEPTH = 100
+_TOO_DEEP = "nested too deeply"
 
 
 class HealthCheckError(ValueError):
@@ -113,6 +118,74 @@ def parse_url(url):
     return Target(url, scheme, host, port, None, request_path)
 
 
+def url_secrets(url, query=False):
+    """The parts of ``url`` that may be credentials: ``//<user:password>@`` and, with ``query``, ``?<query>``.
+
+    Written with their delimiters, so that masking them hides only those parts of the URL (a short
+    user name alone would mask every occurrence of those letters in a result).
+    """
+    if not isinstance(url, str):
+        return []
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return []
+    found = []
+    userinfo, at, _host = parts.netloc.rpartition("@")
+    if at:
+        found.append(f"//{userinfo}@")
+    if query and parts.query:
+        found.append(f"?{parts.query}")
+    return found
+
+
+#: Request headers whose values are never credentials; the values of all other headers are secret.
+PUBLIC_HEADERS = frozenset(
+    (
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "cache-control",
+        "connection",
+        "host",
+        "user-agent",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+    )
+)
+
+
+def show_public_headers(module, headers):
+    """Unmask the values of PUBLIC_HEADERS in what ``module`` returns; every other header value stays masked.
+
+    The headers option is declared ``no_log``, so AnsibleModule masks all its values, wherever they
+    occur in the result. A Host value such as ``localhost`` would then be starred out of every URL
+    and message; it carries no credential, so it is shown. A value that another header also has
+    stays masked.
+    """
+    headers = headers or {}
+    secret = {str(value) for name, value in headers.items() if str(name).lower() not in PUBLIC_HEADERS}
+    for name, value in headers.items():
+        if str(name).lower() in PUBLIC_HEADERS and str(value) not in secret:
+            module.no_log_values.discard(str(value))
+
+
+def hide_url_secrets(module, urls, query=False, declared_no_log=True):
+    """Mask only the credential parts of ``urls`` in everything ``module`` returns.
+
+    A URL option declared ``no_log`` is masked whole by AnsibleModule, so that a failure inside
+    AnsibleModule (before this runs) shows none of it. Once the module runs, the whole URL is
+    unmasked again (``declared_no_log``) and only its user:password part (and, with ``query``, its
+    query string) stays masked, in the ``invocation`` echo and in any message that quotes the URL.
+    """
+    for url in urls:
+        if not isinstance(url, str) or not url:
+            continue
+        if declared_no_log:
+            module.no_log_values.discard(url)
+        module.no_log_values.update(url_secrets(url, query))
+
+
 # --------------------------------------------------------------------------
 # Expected status codes
 # --------------------------------------------------------------------------
@@ -179,6 +252,42 @@ def _show(value, limit=200):
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def json_depth(document):
+    """The deepest nesting of arrays and objects in a parsed JSON document (a scalar is 0), without recursion."""
+    deepest = 0
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_json_body(body, max_depth=MAX_JSON_DEPTH):
+    """``(document, None)`` for a JSON body, or ``(None, problem)`` when it does not parse.
+
+    ``problem`` is text. A body nested deeper than ``max_depth`` is refused whatever its syntax
+    (Python's parser raises RecursionError on it, not ValueError); the text then starts with
+    ``_TOO_DEEP``.
+    """
+    too_deep = f"{_TOO_DEEP} (more than {max_depth} levels of arrays and objects)"
+    try:
+        document = json.loads(body)
+    except RecursionError:
+        return None, too_deep
+    except ValueError as exc:  # includes UnicodeDecodeError
+        return None, str(exc)
+    if json_depth(document) > max_depth:
+        return None, too_deep
+    return document, None
 
 
 def json_equal(actual, expected):
@@ -926,12 +1035,16 @@ def evaluate(config, response):
             )
     document = json_error = None
     if not response.truncated:
-        try:
-            document = json.loads(response.body)
-        except ValueError as exc:  # includes UnicodeDecodeError
-            json_error = exc
+        document, json_error = parse_json_body(response.body)
     body_checks = config.body_regex is not None or config.json_assertions
-    if body_checks and response.truncated:
+    if json_error is not None and json_error.startswith(_TOO_DEEP):
+        # Fails with or without json_assertions: such a body is hostile or broken, never a health answer.
+        failures.append(
+            f"body: the response body is not JSON the probe can read ({json_error}), starting "
+            f"{_snippet(response.body)!r}; make the endpoint answer with a document at most {MAX_JSON_DEPTH} "
+            "levels deep"
+        )
+    elif body_checks and response.truncated:
         failures.append(
             f"body: larger than max_body_bytes={config.max_body_bytes}, so body_regex/json_assertions "
             "cannot be checked; raise max_body_bytes"

@@ -46,10 +46,12 @@ from datetime import datetime, timezone
 from typing import Dict, List, NamedTuple, Optional
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
+    CHUNK_SIZE,
     DigestError,
     digests_equal,
     file_digest,
     parse_expected,
+    readinto_digests,
     verify_file,
 )
 
@@ -333,7 +335,7 @@ def read_state(layout, binary_hint=None):
         raise ReleaseError(f"the state file {path} is larger than {STATE_MAX_BYTES} bytes; {fix}")
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ReleaseError(f"the state file {path} is not valid JSON ({exc}); {fix}") from None
 
     def bad(why):
@@ -519,11 +521,20 @@ def _remove(path):
 
 
 def make_dir(path, uid=None, gid=None):
-    """Create a directory with mode 0755 (not subject to the umask) and the given owner."""
+    """Create a directory with mode 0755 (not subject to the umask) and the given owner.
+
+    Owner and mode are set through a descriptor of the directory just made (opened without
+    following a symbolic link), never by path.
+    """
     os.mkdir(path, DIR_MODE)
-    os.chmod(path, DIR_MODE)
-    if uid is not None:
-        os.chown(path, uid, gid)
+    fd = _open_no_follow(path, directory=True)
+    try:
+        _check_kind(path, os.fstat(fd), directory=True)
+        os.fchmod(fd, DIR_MODE)
+        if uid is not None:
+            os.fchown(fd, uid, gid)
+    finally:
+        os.close(fd)
 
 
 def _make_root(root):
@@ -556,7 +567,7 @@ def write_state(layout, state):
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+            os.fchmod(handle.fileno(), 0o644)
         os.rename(temp, layout.state)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -567,7 +578,15 @@ def write_state(layout, state):
 
 def place_binary(src, release_dir, binary_name, expected, uid, gid, mode):
     """Put ``src`` at ``release_dir/binary_name``: hard link (or copy) to a temporary name, verify the
-    linked file, set owner and mode, rename. Returns ``hardlink`` or ``copy``."""
+    linked file, set owner and mode, rename. Returns ``hardlink`` or ``copy``.
+
+    With an owner other than root, that user can rename, replace or remove entries of the release
+    directory while this runs. So the temporary file is opened once without following a symbolic
+    link, its content is hashed through that descriptor, owner and mode are set through the same
+    descriptor (fchown/fchmod: they reach exactly the file that was verified, never the target of a
+    link planted meanwhile), and the name must still be that file (device and inode) just before
+    and just after the rename; otherwise the task fails.
+    """
     temp = _temp_name(release_dir, "bin")
     final = os.path.join(release_dir, binary_name)
     method = "hardlink"
@@ -579,22 +598,95 @@ def place_binary(src, release_dir, binary_name, expected, uid, gid, mode):
         method = "copy"
         _copy_file(src, temp)
     try:
+        # The file that becomes the release is hashed in place: src may not change in between.
+        fd = _open_verified(
+            temp,
+            expected.digest,
+            f"the staged binary {src} changed while it was being installed; run the task again",
+        )
         try:
-            # The file that becomes the release is hashed in place: src may not change in between.
-            verify_file(temp, expected)
-        except DigestError as exc:
-            raise ReleaseError(
-                f"the staged binary {src} changed while it was being installed ({exc}); run the task again"
-            ) from None
-        os.chown(temp, uid, gid)
-        os.chmod(temp, mode)
-        os.rename(temp, final)
+            verified = os.fstat(fd)
+            os.fchown(fd, uid, gid)
+            os.fchmod(fd, mode)
+            _check_still(temp, verified, release_dir)
+            os.rename(temp, final)
+            _check_still(final, verified, release_dir)
+        finally:
+            os.close(fd)
     finally:
         # rename() of a hard link over the same file leaves the source name: remove it in any case.
         with contextlib.suppress(OSError):
             os.unlink(temp)
     fsync_dir(release_dir)
     return method
+
+
+def _open_no_follow(path, directory=False):
+    """A read-only descriptor of ``path`` itself: a symbolic link is refused (ELOOP), a FIFO does not block."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_DIRECTORY", 0) if directory else getattr(os, "O_NONBLOCK", 0)
+    try:
+        return os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ReleaseError(
+                f"{path} is a symbolic link, so its owner and mode are not changed (that would change the file it "
+                f"points to); something else writes to {os.path.dirname(path)}: keep owner root (the default) so "
+                "that no other user can, remove the link and run again"
+            ) from None
+        if exc.errno == errno.ENOTDIR and directory:
+            raise ReleaseError(f"{path} is not a directory; remove it and run again") from None
+        raise ReleaseError(f"opening {path} to set its owner and mode failed: {exc.strerror or exc}") from None
+
+
+def _check_kind(path, info, directory):
+    wanted = stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)
+    if not wanted:
+        raise ReleaseError(
+            f"{path} is a {_kind(info.st_mode)}, not the {'directory' if directory else 'regular file'} this module "
+            "made; its owner and mode are not changed: remove it and run again"
+        )
+
+
+def _fd_sha256(fd):
+    """The sha256 hex digest of the file open at ``fd``, read from its start (the digests module's loop)."""
+    with os.fdopen(os.dup(fd), "rb") as handle:
+        handle.seek(0)
+        digests, _size = readinto_digests(handle, ("sha256",), CHUNK_SIZE)
+    return digests["sha256"]
+
+
+def _open_verified(path, sha256, changed):
+    """A descriptor of the regular file at ``path`` (not followed if it is a link) whose content has
+    the sha256 ``sha256``. ``changed`` is the message when the content differs."""
+    fd = _open_no_follow(path)
+    try:
+        info = os.fstat(fd)
+        _check_kind(path, info, directory=False)
+        try:
+            os.set_blocking(fd, True)
+            actual = _fd_sha256(fd)
+        except OSError as exc:
+            raise ReleaseError(f"reading {path} failed: {exc.strerror or exc}") from None
+        if not digests_equal(actual, sha256):
+            raise ReleaseError(
+                f"{changed} ({path} has sha256 {actual}, expected {sha256}); its owner and mode were not changed",
+                {"path": path, "expected": sha256, "actual": actual},
+            )
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _check_still(path, verified, release_dir):
+    """Fail unless ``path`` still names the file ``verified`` describes (same device and inode)."""
+    info = _lstat(path)
+    if info is None or (info.st_dev, info.st_ino) != (verified.st_dev, verified.st_ino):
+        raise ReleaseError(
+            f"{path} was replaced while it was being installed (it is no longer the verified file); something else "
+            f"writes to {release_dir}: keep owner root (the default) so that no other user can, and run again"
+        )
 
 
 def _copy_file(src, dest):
@@ -740,9 +832,23 @@ def _attributes_differ(path, uid, gid, mode):
     return (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) != (uid, gid, mode)
 
 
-def _set_attributes(path, uid, gid, mode):
-    os.chown(path, uid, gid)
-    os.chmod(path, mode)
+def _set_attributes(path, uid, gid, mode, sha256=None):
+    """Set owner, group and mode of a release directory, or (with ``sha256``) of a release binary.
+
+    Through a descriptor opened without following a symbolic link; a binary must have the content
+    ``sha256`` names, so a link or another file put in its place is never changed.
+    """
+    if sha256 is None:
+        fd = _open_no_follow(path, directory=True)
+    else:
+        fd = _open_verified(path, sha256, f"the release binary {path} is not the installed release")
+    try:
+        if sha256 is None:
+            _check_kind(path, os.fstat(fd), directory=True)
+        os.fchown(fd, uid, gid)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def _diff(layout, before, after):
@@ -901,6 +1007,7 @@ def install_release(params, check_mode=False):
                     uid,
                     gid,
                     mode,
+                    actual,
                 )
 
         canonical = f"{RELEASES_DIR}/{version}"

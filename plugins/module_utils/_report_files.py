@@ -24,7 +24,7 @@ ARGUMENT_SPEC = {
 }
 
 #: A report file name: no directory part, no hidden file.
-NAME_RE = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$")
+NAME_RE = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*\Z")
 
 
 def write_atomically(path: str, data: bytes, mode: int) -> bool:

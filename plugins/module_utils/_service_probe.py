@@ -249,7 +249,10 @@ def recorded_digest(record_text, version):
         return ""
     try:
         releases = json.loads(record_text).get("releases") or []
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
+        # Not JSON, not an object, or nested too deeply for the parser: no record to compare with.
+        return ""
+    if not isinstance(releases, list):
         return ""
     for release in releases:
         if isinstance(release, dict) and release.get("version") == version and release.get("sha256"):

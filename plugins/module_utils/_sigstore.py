@@ -259,7 +259,7 @@ def load_json(document: Any, source: str) -> Dict[str, Any]:
         raise MaterialError(f"{source} must be JSON text or a mapping, got {type(document).__name__}")
     try:
         value = json.loads(document)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise MaterialError(f"{source} is not valid JSON: {exc}") from None
     return _object(value, source)
 
@@ -514,7 +514,7 @@ def _legacy_cert_field(pem: bytes, source: str) -> tuple:
 def _body_kind(body: bytes) -> tuple:
     try:
         doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MaterialError(f"transparency log entry body is not JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise MaterialError("transparency log entry body is not a JSON object")
@@ -525,7 +525,7 @@ def parse_hashedrekord(body: bytes) -> HashedRekord:
     """The artifact digest, signature and verifier a hashedrekord 0.0.1 entry records."""
     try:
         doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MaterialError(f"transparency log entry body is not JSON: {exc}") from None
     doc = _object(doc, "transparency log entry body")
     if doc.get("kind") != "hashedrekord" or doc.get("apiVersion") != "0.0.1":

@@ -54,7 +54,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;:?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _OVERALL = re.compile(r"Overall exposure level for (?P<unit>\S+?): (?P<exposure>\d+\.\d) (?P<level>[A-Z]+)\b")
 _VERSION = re.compile(r"^systemd (\d+)\b")
 _DIRECTIVE = re.compile(r"([A-Za-z][A-Za-z0-9]*)=")
-_EXPOSURE_CELL = re.compile(r"^\d+\.\d$")
+_EXPOSURE_CELL = re.compile(r"^\d+\.\d\Z")
 _PASS_MARKS = ("✓", "+")
 _FAIL_MARKS = ("✗", "-")
 _UNIT_SUFFIXES = (
@@ -71,7 +71,7 @@ _UNIT_SUFFIXES = (
     "scope",
 )
 # A service unit systemd can load and analyze: plain or a template instance, not a bare template.
-_SERVICE_NAME = re.compile(r"^[A-Za-z0-9:_.\\-]+(?:@[A-Za-z0-9:_.\\-]+)?\.service$")
+_SERVICE_NAME = re.compile(r"^[A-Za-z0-9:_.\\-]+(?:@[A-Za-z0-9:_.\\-]+)?\.service\Z")
 
 
 class AnalyzeError(ValueError):
@@ -218,7 +218,7 @@ def parse_security_json(text: str) -> dict:
     """
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise AnalyzeError(f"security JSON does not parse: {exc}") from None
     if not isinstance(data, list) or not data:
         raise AnalyzeError("security JSON is not a non-empty list of checks")

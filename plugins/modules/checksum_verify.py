@@ -49,6 +49,8 @@ options:
       - The http:// or https:// URL of a checksums file (for example a goreleaser C(checksums.txt) release asset).
         The target fetches it with the Ansible URL helpers, so proxy environment variables apply.
       - At most O(checksums_max_bytes) bytes are downloaded; a larger response fails the task.
+      - A C(user:password@) part (sent as HTTP basic authentication) and the query string are masked in the
+        result, C(invocation) and messages included, and the option is not logged on the target.
     type: str
   entry:
     description:
@@ -201,6 +203,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     read_checksums_path,
     verify_file,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_url_secrets
 
 SOURCES = ["checksum", "checksums_content", "checksums_path", "checksums_url"]
 
@@ -246,7 +249,7 @@ def main():
             checksum=dict(type="str"),
             checksums_content=dict(type="str"),
             checksums_path=dict(type="path"),
-            checksums_url=dict(type="str"),
+            checksums_url=dict(type="str", no_log=True),
             entry=dict(type="str"),
             algorithm=dict(type="str", choices=["sha256", "sha384", "sha512"]),
             checksums_max_bytes=dict(type="int", default=1048576),
@@ -258,6 +261,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    # checksums_url is no_log for AnsibleModule's own failures; from here on only its user:password part and its
+    # query string (which can hold a signature or token) are masked.
+    hide_url_secrets(module, [params["checksums_url"]], query=True)
     path = params["path"]
     result = dict(changed=False, path=path)
 

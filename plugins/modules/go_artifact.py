@@ -35,7 +35,8 @@ description:
   - Archives are read with the Python C(tarfile) and C(zipfile) modules. Only O(archive_member) is extracted,
     and only if it is a regular file of at most 2 GiB that starts like an ELF executable. An archive with any
     member that has an absolute name or a C(..) component is refused as a whole; symbolic links, hard links and
-    devices are never extracted.
+    devices are never extracted, and neither is a regular file whose name ends in C(/) (which extraction tools
+    treat as a directory). Members whose name is empty or C(.) are never candidates.
 options:
   url:
     description:
@@ -43,6 +44,9 @@ options:
         followed. The file name at the end of the URL path names the cached file and is the default
         O(checksums_entry).
       - Exactly one of O(url) and O(src) is required.
+      - A C(user:password@) part and the query string (which can hold a signature or a token) are masked in the
+        result, C(invocation) and messages included, and the option is not logged on the host that runs it.
+      - At most O(max_artifact_bytes) bytes are downloaded.
     type: str
   src:
     description:
@@ -84,6 +88,7 @@ options:
     description:
       - The http:// or https:// URL of a checksums file with an entry for the artifact, such as goreleaser's
         C(checksums.txt) (C(<hex>  <file name>) lines). At most 1 MiB is read.
+      - Its C(user:password@) part and query string are masked as those of O(url) are.
     type: str
   checksums_src:
     description:
@@ -118,6 +123,15 @@ options:
         users could otherwise replace verified files.
     type: path
     required: true
+  max_artifact_bytes:
+    description:
+      - The largest artifact, in bytes, downloaded from O(url) or copied from O(src). A response whose
+        C(Content-Length) is larger is not read at all; a download or copy that grows past it is stopped there,
+        the partial file is removed from the cache and the task fails, naming the URL or path, the limit and
+        this option.
+      - The default is 2 GiB (2147483648), the size limit of the binary extracted from an archive.
+    type: int
+    default: 2147483648
 attributes:
   check_mode:
     description:
@@ -322,8 +336,10 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import (
     ARGUMENT_SPEC,
     DIGESTS,
     SOURCES,
+    URL_OPTIONS,
     run,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_url_secrets
 
 
 def main():
@@ -333,6 +349,7 @@ def main():
         required_one_of=[SOURCES, DIGESTS],
         supports_check_mode=True,
     )
+    hide_url_secrets(module, [module.params[name] for name in URL_OPTIONS], query=True)
     result = run(module.params)
     for warning in result.pop("warnings", []):
         module.warn(warning)

@@ -22,6 +22,12 @@ description:
   - The binary is hard-linked from O(src) to a temporary name in the release directory, verified again, given
     O(owner), O(group) and O(mode), and renamed into place. When a hard link is impossible (for example O(src)
     is on another file system) the file is copied and fsynced instead.
+  - Owner, group and mode are set through a file descriptor, never by path. The temporary file is opened without
+    following a symbolic link, hashed through that descriptor, and given O(owner), O(group) and O(mode) through
+    the same descriptor; it must still be the same file (device and inode) just before and just after the rename.
+    An installed binary whose attributes are corrected must be a regular file, not a symbolic link, with the
+    recorded digest. Otherwise the task fails and changes nothing outside the release, so a user that can write
+    to the release directory cannot redirect the change to another file.
   - Releases are immutable. Installing a version that is already installed with the same digest changes
     nothing; with a different digest the task fails and the release is not touched.
   - C(current) is switched by creating a temporary symbolic link in O(root) and renaming it over C(current), so
@@ -91,6 +97,9 @@ options:
     description:
       - The owner (user name or numeric uid) of the release directory and the binary. Keep V(root) so that the
         service user cannot change its own binary.
+      - Any other owner can rename and replace files in the release directory. The module then never changes the
+        owner or mode of a symbolic link's target or of a file it did not verify, and fails when the binary is
+        replaced while it is installed.
     type: str
     default: root
   group:

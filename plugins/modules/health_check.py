@@ -15,6 +15,8 @@ description:
     host; the body matches O(body_regex); the JSON body satisfies every O(json_assertions) item; for
     HTTPS the peer certificate is valid for at least O(min_cert_days) days. An attempt succeeds only
     when all of them pass."
+  - A body that nests arrays and objects more than 100 levels deep fails the attempt, with or without
+    O(json_assertions), as a response body that is not JSON the probe can read (nested too deeply).
   - Attempts are retried with exponential backoff, bounded by O(retries) and the overall O(deadline).
     O(success_threshold) consecutive successful attempts are needed; O(failure_threshold) consecutive
     failures stop early. Redirects are never followed.
@@ -29,7 +31,8 @@ options:
         absolute socket path percent-encoded (every C(/) written as C(%2F)), for example
         V(http+unix://%2Frun%2Fapp%2Fhttp.sock/healthz) for C(/run/app/http.sock). The request carries
         C(Host: localhost) unless O(headers) sets another Host."
-      - Credentials in the URL are rejected; send an C(Authorization) header through O(headers).
+      - Credentials in the URL are rejected; send an C(Authorization) header through O(headers). A
+        C(user:password@) part is masked in the result, the error message included.
     type: str
     required: true
   method:
@@ -43,6 +46,11 @@ options:
     description:
       - Extra request headers. A C(Host) header here also becomes the host name that redirects are
         compared with.
+      - The values are treated as secrets (C(no_log)); they are not logged, and wherever a value occurs in the
+        result it is masked, C(invocation) included. The values of C(Accept), C(Accept-Encoding),
+        C(Accept-Language), C(Cache-Control), C(Connection), C(Host), C(User-Agent), C(X-Forwarded-Host) and
+        C(X-Forwarded-Proto), which carry no credentials, are shown. Masking replaces the value wherever it
+        occurs, so a short value in another header (such as V(1)) also hides that text elsewhere in the result.
     type: dict
   status_codes:
     description:
@@ -305,7 +313,9 @@ body_truncated:
   type: bool
   sample: false
 json:
-  description: The last body parsed as JSON, or null when it is not JSON or was larger than O(max_body_bytes).
+  description:
+    - The last body parsed as JSON, or null when it is not JSON, was larger than O(max_body_bytes) or nests
+      arrays and objects more than 100 levels deep.
   returned: always
   type: raw
   sample: {"status": "ok", "checks": {"db": {"status": "ok"}}}
@@ -395,13 +405,15 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
     HealthCheckError,
     build_config,
+    hide_url_secrets,
     run_health_check,
+    show_public_headers,
 )
 
 ARGUMENT_SPEC = dict(
-    url=dict(type="str", required=True),
+    url=dict(type="str", required=True, no_log=True),
     method=dict(type="str", choices=["GET", "HEAD"], default="GET"),
-    headers=dict(type="dict"),
+    headers=dict(type="dict", no_log=True),
     status_codes=dict(type="list", elements="str", default=["200-399"]),
     allow_redirect_to_other_host=dict(type="bool", default=False),
     body_regex=dict(type="str"),
@@ -439,6 +451,9 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    # url and headers are no_log for AnsibleModule's own failures; from here on only credentials are masked.
+    hide_url_secrets(module, [module.params["url"]])
+    show_public_headers(module, module.params["headers"])
     try:
         config = build_config(module.params)
     except HealthCheckError as exc:

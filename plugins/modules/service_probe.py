@@ -94,7 +94,10 @@ options:
         is failed. Unset, the exposure is only measured.
     type: float
   health_url:
-    description: Liveness URL (C(http://), C(https://) or C(http+unix://)). Empty skips the probe.
+    description:
+      - Liveness URL (C(http://), C(https://) or C(http+unix://)). Empty skips the probe.
+      - Credentials in the URL are refused, as gosvc.hardening.health_check refuses them; a C(user:password@)
+        part of this, O(ready_url) or a O(forbidden_urls) string is masked in the result.
     type: str
     default: ""
   ready_url:
@@ -120,7 +123,14 @@ options:
     type: dict
     suboptions:
       headers:
-        description: Request headers.
+        description:
+          - Request headers.
+          - The values are treated as secrets (C(no_log)), as gosvc.hardening.health_check treats its
+            C(headers); they are masked wherever they occur in the result, C(invocation) included, except the
+            values of C(Accept), C(Accept-Encoding), C(Accept-Language), C(Cache-Control), C(Connection),
+            C(Host), C(User-Agent), C(X-Forwarded-Host) and C(X-Forwarded-Proto). Masking replaces the value
+            wherever it occurs, so a short value in another header (such as V(1)) also hides that text elsewhere
+            in the result, digests included.
         type: dict
       status_codes:
         description: Accepted status codes and ranges (default C(200-399)).
@@ -408,6 +418,7 @@ journal:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_url_secrets, show_public_headers
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_probe import (
     ProbeInputError,
     System,
@@ -416,7 +427,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._service_probe imp
 )
 
 _PROBE_OPTIONS = dict(
-    headers=dict(type="dict"),
+    headers=dict(type="dict", no_log=True),
     status_codes=dict(type="list", elements="str"),
     validate_certs=dict(type="bool"),
     check_hostname=dict(type="bool"),
@@ -444,8 +455,8 @@ ARGUMENT_SPEC = dict(
         ),
     ),
     max_exposure=dict(type="float"),
-    health_url=dict(type="str", default=""),
-    ready_url=dict(type="str", default=""),
+    health_url=dict(type="str", default="", no_log=True),
+    ready_url=dict(type="str", default="", no_log=True),
     health_timeout=dict(type="float", default=10),
     ready_success_threshold=dict(type="int", default=2),
     probe_options=dict(type="dict", options=_PROBE_OPTIONS),
@@ -459,6 +470,11 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    # The URLs and headers are no_log for AnsibleModule's own failures; from here on only credentials are masked.
+    params = module.params
+    hide_url_secrets(module, [params["health_url"], params["ready_url"]])
+    hide_url_secrets(module, params["forbidden_urls"], declared_no_log=False)
+    show_public_headers(module, (params["probe_options"] or {}).get("headers"))
     try:
         settings = validate(module.params)
     except ProbeInputError as exc:

@@ -218,6 +218,15 @@ def test_a_journal_line_that_is_not_json_fails_structured_logs():
     assert "is not JSON: 'panic: runtime error" in by_name["structured_logs"]["detail"]
 
 
+def test_a_journal_line_nested_too_deeply_fails_structured_logs_without_an_exception():
+    capture = load("pass-debian13")
+    journal = copy.deepcopy(capture["raw"]["journal_result"])
+    journal["stdout_lines"].append("[" * 100000)
+    by_name = checks(report_mod.verify_report(dict(capture["raw"], journal_result=journal), DEFAULTS))
+    assert by_name["structured_logs"]["status"] == "failed"
+    assert "is not JSON: '[[[[" in by_name["structured_logs"]["detail"]
+
+
 @pytest.mark.parametrize(
     ("severities", "message"),
     [

@@ -77,3 +77,50 @@ def test_the_options_are_validated_like_the_modules(resolve, binary, tmp_path):
             binary_name="myapp",
             cache_dir=str(tmp_path / "c"),
         )
+
+
+PASSWORD = "act-pa55-2f6b"
+SIGNATURE = "sig=act-sig-70aa"
+TOKEN = "act-token-c3d9"
+
+
+@pytest.fixture
+def refusing_server(monkeypatch):
+    """A 127.0.0.1 server that answers 404 to everything: the download fails after the request was made."""
+    import http.server
+    import threading
+
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("failing", ["url", "checksums_url"])
+def test_the_action_result_carries_no_credential(resolve, refusing_server, tmp_path, failing):
+    secret_url = f"http://deploy:{PASSWORD}@{refusing_server}/myapp?{SIGNATURE}"
+    args = {"url": secret_url, "binary_name": "myapp", "cache_dir": str(tmp_path / "c")}
+    if failing == "url":
+        args["checksum"] = "sha256:" + "0" * 64
+    else:
+        args["checksums_url"] = secret_url.replace("/myapp?", "/checksums.txt?")
+    args["url_headers"] = {"Authorization": f"token {TOKEN}"}
+    result = resolve(**args)
+    assert result["failed"] is True and "HTTP status 404" in result["msg"]
+    text = repr(result)
+    for secret in (PASSWORD, "act-sig-70aa", TOKEN):
+        assert secret not in text, secret

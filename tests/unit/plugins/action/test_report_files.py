@@ -63,7 +63,7 @@ def test_check_mode_writes_too(write, tmp_path):
     assert not result.get("skipped") and (tmp_path / "a.json").read_text() == "x"
 
 
-@pytest.mark.parametrize("name", ["../escape.json", "sub/x.json", ".hidden", ""])
+@pytest.mark.parametrize("name", ["../escape.json", "sub/x.json", ".hidden", "", "web-1.json\n"])
 def test_a_name_with_a_directory_or_a_dot_is_refused(write, tmp_path, name):
     result = write(dir=str(tmp_path), files=[{"name": name, "content": "x"}])
     assert result["failed"] and "must not contain a directory or start with a dot" in result["msg"]

@@ -25,6 +25,7 @@ from collections import Counter
 import pytest
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import (
+    ARGUMENT_SPEC,
     ArtifactError,
     archive_format_from_name,
     cache_key,
@@ -520,3 +521,179 @@ def test_lock_file_is_per_key(release, tmp_path):
     digest = sha256sum(artifact)
     resolve_artifact(params(tmp_path / "cache", src=str(artifact), checksum=digest))
     assert sorted(os.listdir(tmp_path / "cache")) == [f".lock-{digest}", digest]
+
+
+# --------------------------------------------------------------------------
+# Download size cap (max_artifact_bytes)
+# --------------------------------------------------------------------------
+
+
+class Streamer:
+    """A real HTTP server on 127.0.0.1 that streams ``total`` bytes, with or without Content-Length.
+
+    Without it the response is HTTP/1.0, delimited by closing the connection: the client cannot know
+    the size in advance. ``sent`` counts the bytes the server managed to write before the client hung up.
+    """
+
+    def __init__(self, total, declare_length):
+        self.sent = 0
+        streamer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.send_response(200)
+                if declare_length:
+                    self.send_header("Content-Length", str(total))
+                self.end_headers()
+                chunk = b"\x7fELF" + b"\0" * (64 * 1024 - 4)
+                try:
+                    while streamer.sent < total:
+                        self.wfile.write(chunk)
+                        streamer.sent += len(chunk)
+                except OSError:  # the client stopped reading and closed the connection
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def streamer(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    started = []
+
+    def _start(total, declare_length=False):
+        started.append(Streamer(total, declare_length))
+        return started[-1]
+
+    yield _start
+    for item in started:
+        item.close()
+
+
+MIB = 1024 * 1024
+
+
+def test_a_download_without_content_length_stops_at_max_artifact_bytes(tmp_path, streamer):
+    server = streamer(64 * MIB)
+    url = f"{server.base}/myapp_linux_amd64?X-Amz-Signature=abc123"
+    args = params(tmp_path / "cache", url=url, checksum="0" * 64, max_artifact_bytes=MIB)
+    with pytest.raises(ArtifactError) as caught:
+        resolve_artifact(args)
+    message = str(caught.value)
+    assert message.startswith(f"url {server.base}/myapp_linux_amd64?******** is larger than the {MIB} byte limit")
+    assert message.endswith(
+        "the download stopped there and what arrived was discarded; if the release file really is that large, "
+        "raise max_artifact_bytes"
+    )
+    assert os.listdir(tmp_path / "cache" / ("0" * 64) / "artifact") == []  # no partial file left
+    server.close()
+    assert server.sent < 32 * MIB  # the client stopped reading long before the end
+
+
+def test_a_declared_content_length_over_max_artifact_bytes_is_not_read(tmp_path, streamer):
+    server = streamer(8 * MIB, declare_length=True)
+    args = params(tmp_path / "cache", url=f"{server.base}/myapp", checksum="0" * 64, max_artifact_bytes=MIB)
+    with pytest.raises(
+        ArtifactError,
+        match=rf"is larger than the {MIB} byte limit \(Content-Length {8 * MIB}\); nothing was downloaded; if the",
+    ):
+        resolve_artifact(args)
+    assert os.listdir(tmp_path / "cache" / ("0" * 64) / "artifact") == []
+
+
+def test_the_default_cap_is_2_gib_and_a_response_within_it_is_read(tmp_path, streamer):
+    assert ARGUMENT_SPEC["max_artifact_bytes"] == {"type": "int", "default": 2 * 1024 * MIB}
+    server = streamer(MIB)
+    args = params(tmp_path / "cache", url=f"{server.base}/myapp", checksum="0" * 64)
+    with pytest.raises(ArtifactError, match=r"does not match the expected digest.*\(1048576 bytes\)"):
+        resolve_artifact(args)  # read in full (no cap reached); then the digest decides
+
+
+def test_a_src_copy_over_max_artifact_bytes_is_refused(release, tmp_path):
+    artifact = release / "myapp_1.2.3_linux_riscv64"
+    size = artifact.stat().st_size
+    args = params(tmp_path / "cache", src=str(artifact), checksum=sha256sum(artifact), max_artifact_bytes=size - 1)
+    with pytest.raises(
+        ArtifactError,
+        match=rf"src {artifact} is larger than the {size - 1} byte limit; the partial copy was discarded; ",
+    ):
+        resolve_artifact(args)
+    assert os.listdir(tmp_path / "cache" / sha256sum(artifact) / "artifact") == []
+    assert resolve_artifact(dict(args, max_artifact_bytes=size))["artifact_size"] == size
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_max_artifact_bytes_must_be_positive(tmp_path, limit):
+    with pytest.raises(ArtifactError, match=rf"max_artifact_bytes must be a positive number of bytes, got {limit}"):
+        resolve_artifact(params(tmp_path / "cache", src="/bin/true", checksum="0" * 64, max_artifact_bytes=limit))
+
+
+# --------------------------------------------------------------------------
+# Odd member names
+# --------------------------------------------------------------------------
+
+
+def _checksummed(path):
+    (path.parent / "checksums.txt").write_text(f"{sha256sum(path)}  {path.name}\n")
+    return str(path.parent / "checksums.txt")
+
+
+def test_a_tar_regular_file_named_with_a_trailing_slash_is_refused_clearly(tmp_path, elf_bytes):
+    path = tmp_path / "slash.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        add_file(archive, "app/", elf_bytes, 0o755)  # a regular file (type '0') whose name ends in '/'
+        add_file(archive, "tool", elf_bytes, 0o755)
+    args = params(tmp_path / "cache", src=str(path), checksums_src=_checksummed(path), archive_member="app/")
+    with pytest.raises(ArtifactError) as caught:
+        resolve_artifact(args)
+    assert str(caught.value).startswith(
+        "artifact slash.tar.gz: member 'app/' is a regular file whose name ends in '/', which extraction tools "
+        "treat as a directory; it is not extracted."
+    )
+    assert caught.value.details["candidates"] == ["tool"]
+    with pytest.raises(ArtifactError, match=r"member 'app/' is a regular file whose name ends in '/'"):
+        resolve_artifact(dict(args, archive_member="app"))
+    assert resolve_artifact(dict(args, archive_member="tool"))["binary_sha256"] == sha256sum(ELF)
+
+
+def test_a_zip_regular_file_named_with_a_trailing_slash_is_refused_clearly(tmp_path, elf_bytes):
+    path = tmp_path / "slash.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("app/")
+        info.create_system = 3
+        info.external_attr = 0o100755 << 16  # a regular file in its Unix mode, a directory by its name
+        archive.writestr(info, elf_bytes)
+    args = params(tmp_path / "cache", src=str(path), checksums_src=_checksummed(path), archive_member="app")
+    with pytest.raises(ArtifactError, match=r"member 'app/' is a regular file whose name ends in '/'"):
+        resolve_artifact(args)
+
+
+@pytest.mark.parametrize("odd", ["", ".", "./"])
+def test_a_member_named_empty_or_dot_is_never_a_candidate(tmp_path, elf_bytes, odd):
+    path = tmp_path / "odd.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        add_file(archive, odd, elf_bytes, 0o755)
+        add_file(archive, "bin/myapp", elf_bytes, 0o755)
+    with open_archive(path, "tar.gz", path.name) as handle:
+        members = list_members(handle, "tar.gz", path.name)
+    assert executable_candidates(members) == ["bin/myapp"]
+    args = params(tmp_path / "cache", src=str(path), checksums_src=_checksummed(path), archive_member="myapp")
+    with pytest.raises(ArtifactError, match=r"did you mean 'bin/myapp'\? \(executables in it: 'bin/myapp'\)"):
+        resolve_artifact(args)
+    with pytest.raises(ArtifactError, match=r"archive_member '\.' names no file"):
+        resolve_artifact(dict(args, archive_member="."))
+    assert resolve_artifact(dict(args, archive_member="bin/myapp"))["binary_sha256"] == sha256sum(ELF)

@@ -382,6 +382,58 @@ def test_evaluate_body_that_is_not_json(body, failure):
     assert evaluate(config, _response(200, body)) == ([failure], None)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100000, b'{"a":' * 100000, b"[" * 101 + b"]" * 101, b'{"a":' * 101 + b"1" + b"}" * 101],
+    ids=["unterminated-arrays", "unterminated-objects", "arrays-101-deep", "objects-101-deep"],
+)
+@pytest.mark.parametrize("with_assertions", [False, True])
+def test_evaluate_a_body_nested_too_deeply_fails_without_an_exception(body, with_assertions):
+    """Python's json raises RecursionError (not ValueError) on the unterminated ones: no traceback, a failure."""
+    assertions = [{"path": "status", "exists": True}] if with_assertions else None
+    config = build_config(_params(json_assertions=assertions))
+    failures, document = evaluate(config, _response(200, body))
+    assert document is None
+    assert len(failures) == 1
+    assert failures[0].startswith(
+        "body: the response body is not JSON the probe can read (nested too deeply (more than 100 levels of arrays "
+        "and objects)), starting "
+    )
+
+
+def test_parse_json_body_and_depth():
+    assert _http.parse_json_body(b'{"status": "ok"}') == ({"status": "ok"}, None)
+    assert _http.parse_json_body(b"[" * 100 + b"]" * 100)[1] is None
+    assert _http.parse_json_body(b"[" * 101 + b"]" * 101) == (
+        None,
+        "nested too deeply (more than 100 levels of arrays and objects)",
+    )
+    assert _http.parse_json_body(b"[[1]]", max_depth=1)[1].startswith("nested too deeply")
+    document, problem = _http.parse_json_body(b"not json")
+    assert document is None and problem.startswith("Expecting value")
+    assert [_http.json_depth(value) for value in (1, "x", [], {}, [[]], {"a": [1, {"b": None}]})] == [0, 0, 1, 1, 2, 3]
+
+
+def test_evaluate_a_plain_text_body_without_assertions_still_passes():
+    assert evaluate(build_config(_params()), _response(200, b"ok")) == ([], None)
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "secrets"),
+    [
+        ("https://user:pa55@example.com/a?sig=1", False, ["//user:pa55@"]),
+        ("https://user:pa55@example.com/a?sig=1", True, ["//user:pa55@", "?sig=1"]),
+        ("https://token@example.com/a", True, ["//token@"]),
+        ("https://a@b:c@example.com/", False, ["//a@b:c@"]),
+        ("https://example.com/a", True, []),
+        ("http://127.0.0.1:8080/healthz", False, []),
+        (None, True, []),
+    ],
+)
+def test_url_secrets(url, query, secrets):
+    assert _http.url_secrets(url, query) == secrets
+
+
 def test_evaluate_connection_error_only():
     response = _response(None)
     response.error = "connect to 127.0.0.1:1 failed: [Errno 111] Connection refused"

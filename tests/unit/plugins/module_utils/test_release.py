@@ -176,6 +176,7 @@ def test_read_state_missing_is_empty(root):
     ("content", "message"),
     [
         ("{not json", "is not valid JSON"),
+        ("[" * 100000, "is not valid JSON"),
         ('{"format": 2, "releases": []}', "format 1"),
         ('{"format": 1, "releases": {}}', "'releases' must be a list"),
         ('{"format": 1, "releases": [{"version": "../x", "sha256": "' + "a" * 64 + '"}]}', "not a release name"),

@@ -285,6 +285,41 @@ def test_recorded_digest_of_the_current_release(release_root):
     assert sp.current_version({"islnk": False}) == ""
 
 
+@pytest.mark.parametrize(
+    "record",
+    ["[" * 100000, '{"releases": ' + "[" * 100000, '{"releases": 5}', '{"releases": "1.0.0"}', "[]", "null"],
+    ids=["nested-too-deeply", "releases-nested-too-deeply", "number", "string", "array", "null"],
+)
+def test_recorded_digest_of_a_record_it_cannot_read_is_empty(record):
+    assert sp.recorded_digest(record, "1.0.0") == ""
+
+
+def test_probe_of_a_deeply_nested_health_body_fails_the_probe(release_root):
+    """One attempt whose body Python's json cannot parse (RecursionError): the probe fails, nothing raises."""
+
+    class Deep(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"[" * 60000
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Deep)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/healthz"
+        result = sp.probe_result(sp._probe_config("health_url", url, {}, 0.5, 1))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result["failed"] is True and result["json"] is None
+    assert "response body is not JSON the probe can read (nested too deeply" in result["msg"]
+
+
 def test_binary_digests_for_a_signature_check(release_root, monkeypatch):
     binary = release_root["binary"]
     data = Path(binary).read_bytes()

@@ -593,3 +593,8 @@ def test_argument_spec_matches_module_documentation():
         assert doc.get("choices") == option.get("choices"), name
         assert doc.get("elements") == option.get("elements"), name
         assert bool(doc.get("required")) == bool(option.get("required")), name
+
+
+def test_a_bundle_nested_too_deeply_is_a_material_error_not_a_recursion_error():
+    with pytest.raises(s.MaterialError, match="is not valid JSON"):
+        s.load_json("[" * 100000, "bundle_path /tmp/deep.json")

@@ -419,8 +419,10 @@ def test_service_names_accepted(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["demo", "demo.socket", "worker@.service", "../demo.service", "demo service", "", "a" * 250 + ".service"]
-)
+    "name",
+    ["demo", "demo.socket", "worker@.service", "../demo.service", "demo service", "", "a" * 250 + ".service",
+     "demo.service\n"],
+)  # fmt: skip
 def test_service_names_rejected(name):
     assert not is_service_name(name)
 
@@ -593,3 +595,8 @@ def test_verify_message_lists_lines_verbatim_with_the_path():
         "/etc/systemd/system/us-wrongsection.service:3: Unknown key 'Restart' in section [Unit], ignoring.; "
         "/etc/systemd/system/us-wrongsection.service:7: Unknown key 'After' in section [Service], ignoring."
     )
+
+
+def test_security_json_nested_too_deeply_is_an_analyze_error():
+    with pytest.raises(AnalyzeError, match="security JSON does not parse"):
+        parse_security_json("[" * 100000)

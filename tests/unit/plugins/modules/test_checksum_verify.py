@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import socket
@@ -297,3 +298,29 @@ def test_mask_url_hides_credentials_and_keeps_the_rest():
     masked = checksum_verify.mask_url("https://user:s3cret@example.org:8443/a/checksums.txt?token=abc")
     assert masked == "https://********@example.org:8443/a/checksums.txt?********"
     assert checksum_verify.mask_url("http://example.org/c.txt") == "http://example.org/c.txt"
+
+
+PASSWORD = "cv-pa55-51d0"
+TOKEN = "X-Amz-Signature=cv-sig-0c4e"
+
+
+@pytest.mark.parametrize("name", ["checksums.txt", "missing.txt"], ids=["found", "not-found"])
+def test_checksums_url_credentials_and_query_are_not_in_the_result(run_module, release, http_root, name):
+    root, base = http_root
+    shutil.copy(release / "checksums.txt", root / "checksums.txt")
+    target = release / "myservice_1.4.2_linux_amd64.tar.gz"
+    url = f"{base.replace('http://', f'http://deploy:{PASSWORD}@')}/{name}?{TOKEN}"
+    result = run_module(checksum_verify, {"path": str(target), "checksums_url": url})
+    assert result.get("failed", False) is (name == "missing.txt"), result
+    text = json.dumps(result)
+    assert PASSWORD not in text and "cv-sig-0c4e" not in text
+    shown = result["invocation"]["module_args"]["checksums_url"]
+    assert shown == f"http:********{base[len('http://') :]}/{name}********"
+
+
+def test_checksums_url_is_masked_whole_when_ansible_module_itself_fails(run_module, release):
+    url = f"https://deploy:{PASSWORD}@127.0.0.1:1/checksums.txt?{TOKEN}"
+    target = release / "myservice_1.4.2_linux_amd64.tar.gz"
+    result = run_module(checksum_verify, {"path": str(target), "checksums_url": url, "checksums_max_bytes": "lots"})
+    assert result["failed"] is True
+    assert PASSWORD not in json.dumps(result) and "cv-sig-0c4e" not in json.dumps(result)

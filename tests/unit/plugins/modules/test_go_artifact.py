@@ -629,3 +629,69 @@ def test_cache_dir_of_another_user_is_refused(run_module, release, cache):
     )
     assert result["failed"] is True
     assert f"cache_dir {cache} belongs to uid 65534, not to the user running the task (uid 0)" in result["msg"]
+
+
+PASSWORD = "ga-pa55-93e7"
+SIGNATURE = "X-Amz-Signature=ga-sig-5d2a"
+TOKEN = "ga-token-118f"
+
+
+def _with_credentials(base, path):
+    return f"{base.replace('http://', f'http://deploy:{PASSWORD}@')}/{path}?{SIGNATURE}"
+
+
+@pytest.mark.parametrize("good", [True, False], ids=["resolved", "digest-mismatch"])
+def test_url_credentials_query_and_headers_are_not_in_the_result(run_module, release, server, cache, good):
+    if not good:
+        (release / BARE).write_bytes(b"\x7fELF tampered on the release host\n")  # checksums.txt keeps the old digest
+    args = {
+        "url": _with_credentials(server.base, BARE),
+        "checksums_url": _with_credentials(server.base, "checksums.txt"),
+        "url_headers": {"PRIVATE-TOKEN": TOKEN},
+        "binary_name": "myapp",
+        "cache_dir": str(cache),
+    }
+    result = run_module(go_artifact, args)
+    assert result.get("failed", False) is (not good), result
+    assert server.hits[f"/{BARE}?{SIGNATURE}"] == 1
+    sent = [{name.lower(): value for name, value in seen.items()} for _path, seen in server.seen_headers]
+    assert [headers.get("private-token") for headers in sent] == [TOKEN, TOKEN]
+    text = json.dumps(result)
+    for secret in (PASSWORD, "ga-sig-5d2a", TOKEN):
+        assert secret not in text, secret
+    shown = result["invocation"]["module_args"]
+    assert shown["url"] == f"http:********{server.base[len('http://') :]}/{BARE}********"
+    assert shown["url_headers"] == {"PRIVATE-TOKEN": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}
+
+
+def test_urls_are_masked_whole_when_ansible_module_itself_fails(run_module, server, cache):
+    args = {
+        "url": _with_credentials(server.base, BARE),
+        "checksum": "0" * 64,
+        "binary_name": "myapp",
+        "cache_dir": str(cache),
+        "timeout": "soon",
+    }
+    result = run_module(go_artifact, args)
+    assert result["failed"] is True
+    assert PASSWORD not in json.dumps(result) and "ga-sig-5d2a" not in json.dumps(result)
+
+
+def test_max_artifact_bytes_stops_the_download(run_module, release, server, cache):
+    size = (release / BARE).stat().st_size
+    args = {
+        "url": f"{server.base}/{BARE}",
+        "checksums_url": f"{server.base}/checksums.txt",
+        "binary_name": "myapp",
+        "cache_dir": str(cache),
+        "max_artifact_bytes": size - 1,
+    }
+    result = run_module(go_artifact, args)
+    assert result["failed"] is True
+    assert f"url {server.base}/{BARE} is larger than the {size - 1} byte limit" in result["msg"]
+    assert "raise max_artifact_bytes" in result["msg"]
+    assert os.listdir(cache / sha256sum(release / BARE) / "artifact") == []
+    assert ok(run_module(go_artifact, dict(args, max_artifact_bytes=size)))["artifact_size"] == size
+    assert run_module(go_artifact, dict(args, max_artifact_bytes=0))["msg"].endswith(
+        "max_artifact_bytes must be a positive number of bytes, got 0; the default is 2147483648 (2 GiB)"
+    )

@@ -507,6 +507,107 @@ def test_owner_group_and_mode_are_applied(tree):
     assert tree.present("1.0.0")["changed"] is False
 
 
+class Planter:
+    """Plays the non-root owner of a release directory: swaps a name in it for a link to a root-owned file.
+
+    ``victim`` is a root-owned 0600 file outside the release; the swap puts a symbolic link to it (or
+    a hard link of it) where the module is about to change owner and mode.
+    """
+
+    def __init__(self, tree, kind):
+        self.kind = kind
+        self.victim = tree.base / "victim"
+        self.victim.write_bytes(b"root's own file\n")
+        os.chown(self.victim, 0, 0)
+        os.chmod(self.victim, 0o600)
+        self.planted = []
+
+    def plant(self, path):
+        os.unlink(path)
+        if self.kind == "symlink":
+            os.symlink(self.victim, path)
+        else:
+            os.link(self.victim, path)
+        self.planted.append(str(path))
+
+    def victim_attributes(self):
+        info = os.lstat(self.victim)
+        return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)
+
+    def before_owner_change(self, monkeypatch, find):
+        """Call ``find()`` before every chown/fchown; plant at the first name it returns."""
+        for name in ("chown", "fchown"):
+            real = getattr(os, name)
+
+            def hooked(target, uid, gid, *args, _real=real, **kwargs):
+                found = find()
+                if found and not self.planted:
+                    self.plant(found)
+                return _real(target, uid, gid, *args, **kwargs)
+
+            monkeypatch.setattr(os, name, hooked)
+
+
+@needs_root
+@pytest.mark.parametrize("kind", ["symlink", "hardlink"])
+def test_a_link_planted_at_the_temporary_binary_before_chown_changes_nothing_outside(tree, monkeypatch, kind):
+    planter = Planter(tree, kind)
+    release_dir = tree.root / "releases" / "1.0.0"
+
+    def temporary_binary():
+        if not release_dir.is_dir():
+            return None
+        names = [name for name in os.listdir(release_dir) if name.startswith(".go_release.bin.")]
+        return release_dir / names[0] if names else None
+
+    planter.before_owner_change(monkeypatch, temporary_binary)
+    result = tree.present("1.0.0", owner="nobody", group="nogroup", mode="0755")
+    assert planter.planted, "the temporary binary was never seen before an owner change"
+    assert planter.victim_attributes() == (0, 0, 0o600)
+    assert result["failed"] is True
+    assert "was replaced while it was being installed" in result["msg"]
+    assert "keep owner root" in result["msg"]
+    assert not (release_dir / "demo").exists()
+
+
+@needs_root
+@pytest.mark.parametrize("kind", ["symlink", "hardlink"])
+def test_a_link_planted_at_the_release_binary_before_its_owner_is_fixed_changes_nothing_outside(
+    tree, monkeypatch, kind
+):
+    assert tree.present("1.0.0")["changed"] is True
+    planter = Planter(tree, kind)
+    binary = tree.root / "releases" / "1.0.0" / "demo"
+
+    def release_binary():
+        return binary if stat.S_ISREG(os.lstat(binary).st_mode) else None
+
+    planter.before_owner_change(monkeypatch, release_binary)
+    result = tree.present("1.0.0", owner="nobody", group="nogroup", mode="0755")
+    assert planter.planted == [str(binary)]
+    assert planter.victim_attributes() == (0, 0, 0o600)
+    assert result["failed"] is True
+    wanted = "is a symbolic link, so its owner and mode are not changed" if kind == "symlink" else "not the installed"
+    assert wanted in result["msg"]
+
+
+@needs_root
+def test_a_symbolic_link_planted_right_after_the_hard_link_is_refused(tree, monkeypatch):
+    planter = Planter(tree, "symlink")
+    real_link = os.link
+
+    def link(src, dest, *args, **kwargs):
+        real_link(src, dest, *args, **kwargs)
+        if os.path.basename(dest).startswith(".go_release.bin."):
+            planter.plant(dest)
+
+    monkeypatch.setattr(os, "link", link)
+    result = tree.present("1.0.0", owner="nobody", group="nogroup")
+    assert planter.planted and planter.victim_attributes() == (0, 0, 0o600)
+    assert result["failed"] is True
+    assert not (tree.root / "releases" / "1.0.0" / "demo").exists()
+
+
 # --- bad input: one test each ---------------------------------------------------------------------------
 
 

@@ -690,3 +690,80 @@ def test_unreadable_ca_path(run_module, tmp_path):
     result = run_module(health_check, {"url": "https://127.0.0.1:1/", "ca_path": str(tmp_path / "missing.pem")})
     assert result["failed"] is True
     assert result["msg"].startswith(f"validate health_check arguments: ca_path '{tmp_path / 'missing.pem'}'")
+
+
+# --------------------------------------------------------------------------
+# Bodies the probe cannot read, and secrets in the options
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "assertions"),
+    [
+        ("[" * 100000, None),  # the parser raises RecursionError, not ValueError
+        ("[" * 100000, [{"path": "status", "equals": "ok"}]),
+        ("[" * 150 + "]" * 150, None),  # parses, but deeper than anything the result should carry
+    ],
+    ids=["unterminated", "unterminated-with-assertions", "valid-but-150-deep"],
+)
+def test_a_deeply_nested_body_fails_the_check_without_a_traceback(run_module, server, body, assertions):
+    server.routes.table["/healthz"] = Reply(200, body, {"Content-Type": "application/json"})
+    args = {"url": server.url("/healthz"), "max_body_bytes": 200000}
+    if assertions:
+        args["json_assertions"] = assertions
+    result = run_module(health_check, args)
+    assert result["failed"] is True
+    assert result["json"] is None
+    assert result["stop_reason"] == "retries_exhausted"
+    assert len(result["failures"]) == 1
+    assert result["failures"][0].startswith(
+        "body: the response body is not JSON the probe can read (nested too deeply (more than 100 levels"
+    )
+    assert "response body is not JSON the probe can read (nested too deeply" in result["msg"]
+
+
+def test_a_body_100_levels_deep_is_still_read(run_module, server):
+    body = "[" * 99 + '{"status": "ok"}' + "]" * 99
+    server.routes.table["/healthz"] = Reply(200, body, {"Content-Type": "application/json"})
+    result = run_module(health_check, {"url": server.url("/healthz")})
+    assert not result.get("failed"), result["msg"]
+    assert json.dumps(result["json"]) == json.dumps(json.loads(body))
+
+
+def test_header_values_are_not_in_the_result_but_a_host_header_is(run_module, server):
+    secret = "Bearer hc-secret-9f2c71"
+    api_key = "k3y-6a1e0d"
+    server.routes.table["/healthz"] = json_reply({"status": "ok"})
+    args = {
+        "url": server.url("/healthz"),
+        "headers": {"Authorization": secret, "X-Api-Key": api_key, "Host": "health.internal"},
+    }
+    result = run_module(health_check, args)
+    assert not result.get("failed"), result
+    text = json.dumps(result)
+    assert secret not in text and api_key not in text
+    assert "hc-secret" not in text
+    headers = result["invocation"]["module_args"]["headers"]
+    assert headers["Authorization"] == headers["X-Api-Key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert headers["Host"] == "health.internal"
+    assert result["invocation"]["module_args"]["url"] == server.url("/healthz")
+    # a failed check too
+    server.routes.table["/healthz"] = Reply(503, f"down, you sent {secret}")
+    failed = run_module(health_check, args)
+    assert failed["failed"] is True
+    assert secret not in json.dumps(failed) and api_key not in json.dumps(failed)
+
+
+def test_credentials_in_the_url_are_refused_and_not_in_the_result(run_module):
+    result = run_module(health_check, {"url": "http://probe:hc-pa55-4e1b@127.0.0.1:1/healthz"})
+    assert result["failed"] is True
+    assert "credentials in the URL are not supported" in result["msg"]
+    assert "hc-pa55-4e1b" not in json.dumps(result)
+    assert result["invocation"]["module_args"]["url"] == "http:********127.0.0.1:1/healthz"
+
+
+def test_a_url_is_masked_whole_when_ansible_module_itself_fails(run_module):
+    """A failure inside AnsibleModule (a bad type of another option) happens before the module can mask parts."""
+    result = run_module(health_check, {"url": "http://probe:hc-pa55-4e1b@127.0.0.1:1/", "retries": "many"})
+    assert result["failed"] is True
+    assert "hc-pa55-4e1b" not in json.dumps(result)

@@ -172,3 +172,76 @@ def test_no_systemctl_fails_the_task(run_module, host, monkeypatch):
     assert result["msg"] == (
         "Probing demo.service: systemctl not found on the host: service_probe verifies systemd services"
     )
+
+
+@pytest.fixture
+def deep_json_server():
+    """Answers /healthz with 60000 "[" (under max_body_bytes; Python's json raises RecursionError on it)."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(dict(self.headers))
+            body = b"[" * 60000 if self.path == "/healthz" else b'{"status": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_deeply_nested_health_body_reports_the_service_unhealthy(run_module, host, deep_json_server):
+    base, _seen = deep_json_server
+    args = dict(host["args"], health_url=base + "/healthz", health_timeout=1, probe_options={})
+    result = run_module(service_probe, args)
+    assert not result.get("failed"), result.get("msg")  # a failed probe is a result, not a failed task
+    liveness = result["liveness"]
+    assert liveness["failed"] is True and liveness["json"] is None
+    assert "response body is not JSON the probe can read (nested too deeply" in liveness["msg"]
+    assert result["readiness"]["skipped"] is True  # liveness failed
+
+
+SECRET = "Bearer probe-secret-3b9d"
+
+
+def test_probe_header_values_are_not_in_the_result(run_module, host, deep_json_server):
+    base, seen = deep_json_server
+    args = dict(
+        host["args"],
+        ready_url=base + "/readyz",
+        ready_success_threshold=1,
+        probe_options={"headers": {"Authorization": SECRET, "Host": "demo.internal"}},
+    )
+    result = run_module(service_probe, args)
+    assert not result.get("failed"), result.get("msg")
+    assert result["readiness"]["failed"] is False
+    assert seen and seen[-1]["Authorization"] == SECRET  # it was sent
+    assert SECRET not in json.dumps(result) and "probe-secret" not in json.dumps(result)
+    headers = result["invocation"]["module_args"]["probe_options"]["headers"]
+    assert headers == {"Authorization": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", "Host": "demo.internal"}
+
+
+def test_probe_header_values_are_not_in_a_failed_task(run_module, host):
+    result = run_module(
+        service_probe, dict(host["args"], unit="demo", probe_options={"headers": {"Authorization": SECRET}})
+    )
+    assert result["failed"] is True and "unit is 'demo'" in result["msg"]
+    assert "probe-secret" not in json.dumps(result)
+
+
+@pytest.mark.parametrize("option", ["health_url", "ready_url", "forbidden_urls"])
+def test_credentials_in_a_probe_url_are_refused_and_not_in_the_result(run_module, host, option):
+    url = "http://probe:sp-pa55-77c1@127.0.0.1:1/healthz"
+    result = run_module(service_probe, dict(host["args"], **{option: [url] if option == "forbidden_urls" else url}))
+    assert result["failed"] is True
+    assert "credentials in the URL are not supported" in result["msg"]
+    assert "sp-pa55-77c1" not in json.dumps(result)
