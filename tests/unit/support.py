@@ -95,3 +95,33 @@ class RoleVars:
             trust_as_template = str
         templar = Templar(loader=self.loader, variables={**self.variables, **variables})
         return templar.template(trust_as_template(text), escape_backslashes=escape_backslashes)
+
+
+# -- a release tree as gosvc.hardening.go_release installs it ---------------------------------------
+
+
+def install_release_tree(root, version, content, tmp_path, binary_name="demo"):
+    """Install ``content`` as release ``version`` under ``root`` with go_release's own code; its sha256 hex."""
+    import hashlib
+    import os
+
+    from ansible_collections.gosvc.hardening.plugins.module_utils._release import install_release
+
+    src = tmp_path / f"staged-{version}"
+    src.write_bytes(content)
+    digest = hashlib.sha256(content).hexdigest()
+    params = {
+        "root": str(root),
+        "version": version,
+        "src": str(src),
+        "checksum": "sha256:" + digest,
+        "binary_name": binary_name,
+        "owner": str(os.getuid()),
+        "group": str(os.getgid()),
+        "mode": "0755",
+        "keep": 3,
+        "switch": True,
+        "lock_timeout": 5,
+    }
+    install_release(params, check_mode=False)
+    return digest

@@ -91,7 +91,23 @@ def release(tmp_path, elf_bytes):
     return dist
 
 
-class Server:
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread: ``serve(handler)`` starts it, ``close()`` stops it."""
+
+    def serve(self, handler, daemon_threads=False):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = daemon_threads
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+class Server(LocalServer):
     """A real HTTP server on 127.0.0.1 serving a directory; counts GETs per path, can delay paths."""
 
     def __init__(self, root):
@@ -127,15 +143,7 @@ class Server:
                     return
                 super().do_GET()
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        self.serve(functools.partial(Handler, directory=str(root)))
 
 
 @pytest.fixture
@@ -528,7 +536,7 @@ def test_lock_file_is_per_key(release, tmp_path):
 # --------------------------------------------------------------------------
 
 
-class Streamer:
+class Streamer(LocalServer):
     """A real HTTP server on 127.0.0.1 that streams ``total`` bytes, with or without Content-Length.
 
     Without it the response is HTTP/1.0, delimited by closing the connection: the client cannot know
@@ -556,16 +564,7 @@ class Streamer:
                 except OSError:  # the client stopped reading and closed the connection
                     pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        self.serve(Handler, daemon_threads=True)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import json
 import os
 
 import pytest
+from support import install_release_tree
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _service_facts as f
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
@@ -19,23 +20,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
 
 
 def _install(root, version, content, tmp_path):
-    src = tmp_path / f"staged-{version}"
-    src.write_bytes(content)
-    params = {
-        "root": str(root),
-        "version": version,
-        "src": str(src),
-        "checksum": "sha256:" + hashlib.sha256(content).hexdigest(),
-        "binary_name": "demo",
-        "owner": str(os.getuid()),
-        "group": str(os.getgid()),
-        "mode": "0755",
-        "keep": 3,
-        "switch": True,
-        "lock_timeout": 5,
-    }
-    install_release(params, check_mode=False)
-    return params["checksum"][len("sha256:") :]
+    return install_release_tree(root, version, content, tmp_path)
 
 
 def test_release_facts_of_a_missing_root(tmp_path):

@@ -9,15 +9,14 @@ package: its configuration directory, a directory under the base dir, a unit loa
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import pytest
+from support import install_release_tree
 
 from ansible_collections.gosvc.hardening.plugins.filter.service_ownership import service_ownership
 from ansible_collections.gosvc.hardening.plugins.module_utils import _service_facts as f
-from ansible_collections.gosvc.hardening.plugins.module_utils._release import install_release
 
 ROLE = Path(__file__).resolve().parents[4] / "roles" / "go_service"
 MARKER = "by gosvc.hardening.go_service"
@@ -63,24 +62,7 @@ def _write(path, text, mode=0o644):
 
 def _install(layout, tmp_path, dropin=True, watchdog=False):
     """What go_service leaves on a host: go_release's tree and the role's files with their header."""
-    staged = tmp_path / "staged"
-    staged.write_bytes(b"binary")
-    install_release(
-        {
-            "root": layout["release_root"],
-            "version": "1.0.0",
-            "src": str(staged),
-            "checksum": hashlib.sha256(b"binary").hexdigest(),
-            "binary_name": "app",
-            "owner": str(os.getuid()),
-            "group": str(os.getgid()),
-            "mode": "0755",
-            "keep": 3,
-            "switch": True,
-            "lock_timeout": 5,
-        },
-        check_mode=False,
-    )
+    install_release_tree(layout["release_root"], "1.0.0", b"binary", tmp_path, binary_name="app")
     _write(layout["unit"], f"# Ansible managed\n# app 1.0.0\n# rendered for systemd 252 {MARKER}.\n[Service]\n")
     _write(layout["env_file"], f'# Ansible managed\n# Environment of app 1.0.0, written {MARKER}.\nA="1"\n', 0o640)
     if dropin:
@@ -149,14 +131,14 @@ def test_another_package_s_files_are_in_the_way_and_never_removed(tmp_path):
     facts = _read(layout, fragment="/lib/systemd/system/ssh.service")
     claim = f.claims(facts, layout, purge_data=True)
     assert claim["foreign"] == [
-        f"{layout['release_root']} (no release record .releases.json: go_release did not install it)",
+        f"{layout['release_root']} (it holds other files than go_release's and no release record .releases.json)",
         f"{layout['env_dir']} (it holds no environment file the role wrote)",
         "ssh.service (a unit of this host already, loaded from /lib/systemd/system/ssh.service)",
     ]
     assert claim["remove"] == [] and claim["unit_ours"] is False
     assert claim["left"] == [
         f"{layout['env_dir']} (it holds files the role did not write: sshd_config)",
-        f"{layout['release_root']} (no release record .releases.json: go_release did not install it)",
+        f"{layout['release_root']} (it holds other files than go_release's and no release record .releases.json)",
         f"{layout['state_dir']} (go_service_purge_data removes it only with the service's own unit)",
     ]
 
@@ -238,3 +220,26 @@ def test_the_filter_refuses_facts_read_without_the_marker_and_an_incomplete_layo
         service_ownership({**facts, "ownership": None}, layout)
     with pytest.raises(AnsibleFilterError, match="the layout lacks state_dir"):
         service_ownership(facts, {k: v for k, v in layout.items() if k != "state_dir"})
+
+
+def test_a_release_root_left_by_a_failed_first_install_is_the_role_s(tmp_path):
+    """The role creates the root and its staging area before go_release refuses a bad binary."""
+    layout = _layout(tmp_path, "app")
+    staging = Path(layout["release_root"]) / ".staging"
+    staging.mkdir(parents=True)
+    (Path(layout["release_root"]) / ".lock").write_text("")
+    (staging / ("0" * 64)).write_bytes(b"not the binary")
+    claim = f.claims(_read(layout), layout)
+    assert claim["foreign"] == [] and claim["remove"] == [layout["release_root"]]
+    # an empty root holds nothing to protect either; one with anything else is someone else's
+    (Path(layout["release_root"]) / "data").mkdir()
+    assert f.claims(_read(layout), layout)["foreign"] == [
+        f"{layout['release_root']} (it holds other files than go_release's and no release record .releases.json)"
+    ]
+
+
+def test_the_marker_of_a_path_given_only_in_paths_is_read(tmp_path):
+    layout = _layout(tmp_path, "app")
+    _write(layout["health_timer"], f"# {MARKER}\n[Timer]\n")
+    facts = f.gather(lambda argv: (0, "", ""), paths=[layout["health_timer"]], marker=MARKER)
+    assert facts["ownership"]["marked"] == {layout["health_timer"]: True}
