@@ -347,7 +347,7 @@ def _secret_start(line: str, secret_keys) -> tuple | None:
     even stray characters before it are allowed), counting a key only where a name's characters do
     not continue it on the left.
     """
-    head, equals, _ = line.partition("=")
+    head, equals, _rest = line.partition("=")
     if not equals:
         return None
     name = head.rstrip().rstrip("\"'").rstrip()
@@ -401,10 +401,10 @@ def _secret_regions(text: str, secret_keys) -> list:
         while current <= last:
             # Once the run reaches the end of the text, nothing can extend it: no more reading.
             if current in starts:
-                key, _, at = starts[current]
+                key, _commented, at = starts[current]
                 keys.append(key)
                 if last < len(lines) - 1:
-                    _, end = read_value(text, offsets[current] + at)
+                    _value, end = read_value(text, offsets[current] + at)
                     # The line holding the value's last character (the line end that closes it).
                     last = max(last, bisect.bisect_right(offsets, end - 1) - 1)
                     while last + 1 < len(lines) and _stray(lines[last + 1]):
@@ -419,7 +419,7 @@ def _secret_texts(text: str, secret_keys) -> dict:
     """``{key: [text of each run that holds it]}``, to tell whether a secret changed."""
     lines = text.splitlines(keepends=True)
     texts = {}
-    for keys, _, first, last in _secret_regions(text, secret_keys):
+    for keys, _commented, first, last in _secret_regions(text, secret_keys):
         for key in keys:
             texts.setdefault(key, []).append("".join(lines[first : last + 1]))
     return texts

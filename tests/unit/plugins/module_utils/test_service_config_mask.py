@@ -75,10 +75,10 @@ def _random_env(seed, count=40):
     env, secret = {}, {}
     for number in range(count):
         if rng.random() < 0.5:
-            pieces = [rng.choice(["q", "z", "qz"]) + rng.choice(SPECIALS) for _ in range(rng.randint(0, 12))]
+            pieces = [rng.choice(["q", "z", "qz"]) + rng.choice(SPECIALS) for _piece in range(rng.randint(0, 12))]
             secret[f"K{number:02d}"] = "".join(pieces)
         else:
-            env[f"K{number:02d}"] = "".join(rng.choice(PLAIN) for _ in range(rng.randint(0, 8)))
+            env[f"K{number:02d}"] = "".join(rng.choice(PLAIN) for _char in range(rng.randint(0, 8)))
     return env, secret
 
 
