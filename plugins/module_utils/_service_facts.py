@@ -24,6 +24,12 @@ import pwd
 import stat
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
+    CURRENT_LINK,
+    LOCK_FILE,
+    RELEASES_DIR,
+    STAGING_DIR,
+    STATE_FILE,
+    TEMP_PREFIX,
     Layout,
     ReleaseError,
     read_current,
@@ -253,7 +259,7 @@ def gather(
     marker="",
 ):
     return {
-        "ownership": ownership(files, marker) if marker else None,
+        "ownership": ownership(list(dict.fromkeys([*files, *paths])), marker) if marker else None,
         "service_manager": service_manager(proc_root),
         "systemd_version": systemd_version(run),
         "release": release_facts(release_root) if release_root else None,
@@ -263,6 +269,9 @@ def gather(
         "files": {path: observe(path, digest_key) for path in files},
     }
 
+
+#: What go_release and the role put in a release root (besides TEMP_PREFIX names).
+_RELEASE_TREE_NAMES = frozenset((RELEASES_DIR, STAGING_DIR, CURRENT_LINK, STATE_FILE, LOCK_FILE))
 
 #: The keys of the layout ``claims`` reads: the paths (and unit name) of one service of the go_service role.
 LAYOUT_KEYS = (
@@ -313,6 +322,13 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
         return bool(marked.get(layout[key]))
 
     recorded = bool(release.get("recorded"))
+    # A release root holding nothing but what go_release and the role's staging create (an install that
+    # failed before go_release recorded anything) is the role's too.
+    root_names = entries.get(layout["release_root"])
+    root_ours = recorded or (
+        root_names is not None
+        and all(name in _RELEASE_TREE_NAMES or name.startswith(TEMP_PREFIX) for name in root_names)
+    )
     unit_ours = is_marked("unit")
     # The role's unit names the environment file in EnvironmentFile=: beside that unit, the file is the
     # role's even when written before the file itself carried the marker.
@@ -320,8 +336,9 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
     foreign, remove, left = [], [], []
 
     not_written = "not written by gosvc.hardening.go_service"
-    if present("release_root") and not recorded:
-        foreign.append(f"{layout['release_root']} (no release record .releases.json: go_release did not install it)")
+    no_record = "it holds other files than go_release's and no release record .releases.json"
+    if present("release_root") and not root_ours:
+        foreign.append(f"{layout['release_root']} ({no_record})")
     if present("env_dir") and not env_ours:
         foreign.append(f"{layout['env_dir']} (it holds no environment file the role wrote)")
     files = ["unit", "dropin"] + (["health_service", "health_timer"] if health_watchdog else [])
@@ -347,14 +364,14 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
         if others:
             shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
             left.append(f"{layout[dir_key]} (it holds files the role did not write: {shown})")
-        elif ours[file_key] or (not names and (unit_ours or recorded)):
+        elif ours[file_key] or (not names and (unit_ours or root_ours)):
             remove.append(layout[dir_key])
         else:
             left.append(f"{layout[dir_key]} (it holds no file the role wrote)")
-    if recorded:
+    if root_ours and present("release_root"):
         remove.append(layout["release_root"])
     elif present("release_root"):
-        left.append(f"{layout['release_root']} (no release record .releases.json: go_release did not install it)")
+        left.append(f"{layout['release_root']} ({no_record})")
     if purge_data:
         if unit_ours or recorded:
             remove.append(layout["state_dir"])
