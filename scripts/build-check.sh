@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prove the collection tarball is complete: build it, install the tarball into
+# Prove the collection tarball is complete and holds nothing else (see build_ignore
+# in galaxy.yml): build it, check its entries, install the tarball into
 # an empty path, and render every module, filter, lookup and role with ansible-doc from there.
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,10 +11,27 @@ trap 'rm -rf "$work"' EXIT
 ansible-galaxy collection build --output-path "$work/dist" .
 tarballs=("$work"/dist/gosvc-hardening-*.tar.gz)
 tarball="${tarballs[0]}"
-echo "tarball: $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), $(tar -tzf "$tarball" | wc -l) entries"
-if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.cache|tests/unit|molecule|__pycache__|\.git)(/|$)'; then
-  die "the tarball contains development files (see build_ignore in galaxy.yml)"
-fi
+entries="$(tar -tzf "$tarball")"
+echo "tarball: $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), $(wc -l <<< "$entries") entries"
+# What users need and nothing else: no virtualenvs, caches, reports, changelog
+# fragments (antsibull-changelog input; ansible-lint would read them as
+# playbooks), test beds or scripts that only work from the checkout.
+dev_files="$(grep -E '(^|/)(\.venv|\.cache|\.git|\.github|\.pytest_cache|\.ruff_cache|\.mypy_cache|\.tox|\.ansible|__pycache__|molecule)(/|$)|^(reports|scripts|benchmarks|demo|build|changelogs/fragments)(/|$)|\.pyc$|\.tar\.gz$|(^|/)importer_result\.json$' <<< "$entries" || true)"
+[ -z "$dev_files" ] || die "the tarball contains development files (see build_ignore in galaxy.yml):
+$dev_files"
+# Under tests/ only what ansible-test runs from the installed path: sanity ignore files.
+stray_tests="$(grep -E '^tests/' <<< "$entries" | grep -vxE 'tests/|tests/sanity/|tests/sanity/ignore-[0-9.]+\.txt' || true)"
+[ -z "$stray_tests" ] || die "the tarball contains tests that cannot run from the installed collection (see build_ignore in galaxy.yml):
+$stray_tests"
+# What Galaxy shows and galaxy-importer requires: the collection and role READMEs.
+required=(README.md COPYING meta/runtime.yml changelogs/changelog.yaml)
+for r in $(find "$GOSVC_ROOT/roles" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort); do
+  required+=("roles/$r/README.md")
+done
+for f in "${required[@]}"; do
+  grep -qxF "$f" <<< "$entries" || die "the tarball lacks $f"
+done
+echo "tarball contents: no development files; has ${required[*]}"
 # Only the installed copy may be visible: not the checkout link, not a copy
 # that ansible-lint or a user put in ~/.ansible/collections.
 export ANSIBLE_COLLECTIONS_PATH="$work/installed"

@@ -3,7 +3,7 @@
 #   scripts/test.sh                 every stage
 #   scripts/test.sh lint unit       only these stages
 #   MOLECULE_SCENARIOS="default" scripts/test.sh molecule
-# Stages: setup lint unit sanity build molecule compat
+# Stages: setup lint unit sanity build importer molecule compat
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GOSVC_ROOT"
@@ -31,6 +31,9 @@ stage_sanity() { step "ansible-test sanity" scripts/sanity.sh; }
 
 stage_build() { step "collection build, install and ansible-doc" scripts/build-check.sh; }
 
+# What Galaxy and Automation Hub run on an upload; any error or warning fails.
+stage_importer() { step "galaxy-importer on the built tarball" scripts/importer.sh; }
+
 stage_molecule() {
   local scenarios s
   scenarios="${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do echo "${d%/molecule.yml}"; done)}"
@@ -48,9 +51,9 @@ stage_compat() {
 
 main() {
   local stages=("$@") s start=$SECONDS
-  [ ${#stages[@]} -gt 0 ] || stages=(setup lint unit sanity build molecule compat)
+  [ ${#stages[@]} -gt 0 ] || stages=(setup lint unit sanity build importer molecule compat)
   for s in "${stages[@]}"; do
-    declare -F "stage_$s" >/dev/null || die "unknown stage '$s' (stages: setup lint unit sanity build molecule compat)"
+    declare -F "stage_$s" >/dev/null || die "unknown stage '$s' (stages: setup lint unit sanity build importer molecule compat)"
     "stage_$s"
   done
   log "all stages passed (${stages[*]}) in $((SECONDS - start))s"
