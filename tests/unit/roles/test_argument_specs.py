@@ -62,13 +62,38 @@ def test_every_option_has_a_type_and_description(role):
         assert opt.get("description"), f"roles/{role}: {name} has no description"
 
 
+def _hardening_matrix():
+    """The rows of the hardening matrix in docs/go_service.md: (directive, value, note, min systemd, profiles)."""
+    doc = (ROOT / "docs" / "go_service.md").read_text()
+    section = doc.split("\n## Hardening matrix\n", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+            assert len(cells) == 5, f"docs/go_service.md: a matrix row without 5 cells: {line}"
+            rows.append((cells[0].strip("`"), cells[1].strip("`"), cells[2], cells[3], cells[4]))
+    return rows
+
+
 def test_hardening_matrix_in_docs_lists_every_directive():
     rows = yaml.safe_load((ROOT / "roles" / "go_service" / "vars" / "main.yml").read_text())["__go_service_hardening"]
-    doc = (ROOT / "docs" / "go_service.md").read_text()
-    for row in rows:
-        line = next((ln for ln in doc.splitlines() if ln.startswith(f"| `{row['key']}` |")), None)
-        assert line, f"docs/go_service.md: no matrix row for {row['key']}"
-        assert f"| {row['min_systemd']} |" in line, f"docs/go_service.md: {row['key']} lacks its min systemd version"
+    table = [
+        (
+            row["key"],
+            "computed (see note)" if "{{" in str(row["value"]) else str(row["value"]),
+            row["note"],
+            str(row["min_systemd"]),
+            ", ".join(row["profiles"]),
+        )
+        for row in rows
+    ]
+    documented = _hardening_matrix()
+    # Both ways: every row of the table is in the docs, and every row of the docs is in the table.
+    missing = [row for row in table if row not in documented]
+    assert not missing, f"docs/go_service.md: the hardening matrix lacks (or misstates) {missing}"
+    stale = [row for row in documented if row not in table]
+    assert not stale, f"docs/go_service.md: the hardening matrix lists rows the role does not write: {stale}"
+    assert documented == table, "docs/go_service.md: the hardening matrix is not in the table's order"
 
 
 def test_hardening_rows_are_well_formed():
