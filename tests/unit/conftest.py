@@ -91,6 +91,10 @@ def run_module(monkeypatch, capsys):
         payload["_ansible_check_mode"] = check_mode
         payload.setdefault("_ansible_remote_tmp", tempfile.gettempdir())
         payload.setdefault("_ansible_keep_remote_files", False)
+        from ansible.module_utils.common.parameters import PASS_VARS
+
+        if "inject_invocation" in PASS_VARS:  # ansible-core 2.21+ returns `invocation` only when asked
+            payload.setdefault("_ansible_inject_invocation", True)
         monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
         monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
         capsys.readouterr()

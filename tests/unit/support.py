@@ -69,7 +69,7 @@ def inclusion_path(m, leaves):
 class RoleVars:
     """A role's defaults and vars loaded as Ansible loads them; ``render`` templates text with them.
 
-    Works on ansible-core 2.17 to 2.19: 2.19 templates only strings trusted as templates, so the
+    Works on ansible-core 2.19 to 2.21 (and older): 2.19 templates only strings trusted as templates, so the
     role files are loaded trusted (as Ansible loads a role's own files) and so is the rendered text.
     """
 
