@@ -8,7 +8,9 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-APT_PACKAGES=(docker.io debootstrap golang-go git openssh-client)
+# musl-tools and gcc-multilib: the unit tests build a musl-linked and a 32-bit
+# binary and run the 32-bit loader (they skip, saying so, without them).
+APT_PACKAGES=(docker.io debootstrap golang-go git openssh-client musl-tools gcc-multilib)
 
 is_debian_root() { [ "$(id -u)" = 0 ] && [ -r /etc/debian_version ] && command -v apt-get >/dev/null; }
 

@@ -28,10 +28,18 @@ The blob lives at the start of the ``.go.buildinfo`` section, aligned to 16
 bytes; when section headers are missing it is found by scanning the start of
 the writable, non-executable ``PT_LOAD`` segments. The modinfo string carries a
 16-byte sentinel at each end, which is removed before parsing.
+
+The same file also tells what a program needs from the host that runs it
+(:func:`read_dynamic`, :func:`binary_requirements`, :func:`read_requirements`):
+the program interpreter (``PT_INTERP``), the shared libraries (``DT_NEEDED``),
+the symbol versions needed from each (``DT_VERNEED``) and, for a shared
+library, the versions it defines (``DT_VERDEF``). _runnable compares these
+with a host.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -65,6 +73,8 @@ SHT_NOBITS = 8
 SHN_XINDEX = 0xFFFF
 PN_XNUM = 0xFFFF
 PT_LOAD = 1
+PT_DYNAMIC = 2
+PT_INTERP = 3
 PT_NOTE = 4
 PF_X = 0x1
 PF_W = 0x2
@@ -83,6 +93,61 @@ ELF_MACHINES = {
     183: "EM_AARCH64",
     243: "EM_RISCV",
     258: "EM_LOONGARCH",
+}
+
+# Dynamic section tags (ELF gABI and the GNU symbol versioning extension).
+DT_NULL = 0
+DT_NEEDED = 1
+DT_STRTAB = 5
+DT_STRSZ = 10
+DT_SONAME = 14
+DT_RPATH = 15
+DT_RUNPATH = 29
+DT_VERDEF = 0x6FFFFFFC
+DT_VERDEFNUM = 0x6FFFFFFD
+DT_VERNEED = 0x6FFFFFFE
+DT_VERNEEDNUM = 0x6FFFFFFF
+# Elf_Verdef.vd_flags / Elf_Vernaux.vna_flags
+VER_FLG_BASE = 0x1
+VER_FLG_WEAK = 0x2
+# Bounds for the dynamic linking information (real files have tens of entries).
+MAX_INTERP_BYTES = 4096
+MAX_DYNAMIC_ENTRIES = 65536
+MAX_VERSION_ENTRIES = 65536
+# How much of a C library is scanned for its release string.
+MAX_RELEASE_SCAN_BYTES = 8 * 1024 * 1024
+
+# The architecture names ``uname -m`` uses (and Debian's multiarch tuples
+# start with), by ELF machine; see elf_arch for class/endianness variants.
+_ARCH_NAMES = {
+    2: "sparc",
+    3: "i386",
+    8: "mips",
+    20: "ppc",
+    21: "ppc64",
+    22: "s390",
+    40: "arm",
+    43: "sparc64",
+    62: "x86_64",
+    183: "aarch64",
+    243: "riscv",
+    258: "loongarch64",
+}
+# GOARCH for each architecture name, for messages that tell how to rebuild.
+GOARCH_BY_ARCH = {
+    "x86_64": "amd64",
+    "i386": "386",
+    "aarch64": "arm64",
+    "arm": "arm",
+    "riscv64": "riscv64",
+    "ppc64le": "ppc64le",
+    "ppc64": "ppc64",
+    "s390x": "s390x",
+    "mips": "mips",
+    "mipsel": "mipsle",
+    "mips64": "mips64",
+    "mips64el": "mips64le",
+    "loongarch64": "loong64",
 }
 
 # Sections that only the Go linker writes. A file with some of these but no
@@ -313,6 +378,11 @@ class ELFFile:
     def file_type(self):
         return ELF_TYPES.get(self.e_type, str(self.e_type))
 
+    @property
+    def arch(self):
+        """The architecture as ``uname -m`` names it (x86_64, aarch64, i386, arm, riscv64, ppc64le, ...)."""
+        return elf_arch(self.e_machine, self.is64, self.little)
+
     def describe(self):
         return {
             "class": self.elf_class,
@@ -333,6 +403,17 @@ class ELFFile:
 
     def load_segments(self):
         return [seg for seg in self.segments if seg.type == PT_LOAD]
+
+    def vaddr_offset(self, addr, length, what):
+        """File offset of ``length`` bytes at virtual address ``addr`` (inside one PT_LOAD segment), or raise."""
+        for seg in self.load_segments():
+            if seg.filesz and seg.vaddr <= addr < seg.vaddr + seg.filesz:
+                if length < 0 or addr + length > seg.vaddr + seg.filesz:
+                    raise CorruptError(
+                        f"corrupt ELF file: {what} at 0x{addr:x} ({length} bytes) runs past the end of its segment"
+                    )
+                return seg.offset + (addr - seg.vaddr)
+        raise CorruptError(f"corrupt ELF file: {what} at address 0x{addr:x} is not in any loaded part of the file")
 
     def read_vaddr(self, addr, length, what):
         """Read ``length`` bytes at virtual address ``addr`` via the PT_LOAD segments."""
@@ -371,6 +452,370 @@ class ELFFile:
                 return True
             pos += 12 + ((namesz + 3) & ~3) + ((descsz + 3) & ~3)
         return False
+
+
+# -- dynamic linking ----------------------------------------------------------------
+#
+# What the program loader needs before the program's first instruction runs:
+# the program interpreter named by PT_INTERP (ld-linux-x86-64.so.2 for glibc,
+# ld-musl-x86_64.so.1 for musl), the shared libraries named by DT_NEEDED in the
+# PT_DYNAMIC segment, and the symbol versions that each of those must define
+# (DT_VERNEED, the .gnu.version_r section). A shared library's own version
+# definitions (DT_VERDEF, .gnu.version_d) say what it provides: glibc's
+# libc.so.6 defines GLIBC_2.2.5 ... GLIBC_2.36 on Debian 12. Everything is read
+# through the program headers, as the loader reads it, so files without section
+# headers work too.
+
+_VERSION_NAME = re.compile(r"^(.+?)_(\d{1,9}(?:\.\d{1,9}){0,5})$")
+_GLIBC_VERSION = re.compile(r"^GLIBC_(\d{1,9}(?:\.\d{1,9}){1,5})$")
+# glibc's banner, "GNU C Library (Debian GLIBC 2.31-13+deb11u11) stable release version 2.31."
+_GLIBC_RELEASE = re.compile(rb"GNU C Library [^\x00\n]{0,200}? release version (\d{1,4}\.\d{1,4}(?:\.\d{1,4})?)")
+_GLIBC_INTERPRETERS = ("ld-linux", "ld64.so.", "ld.so.")
+
+
+def elf_arch(machine, is64, little):
+    """The architecture name ``uname -m`` would print for code of this ELF machine, class and byte order."""
+    name = _ARCH_NAMES.get(machine)
+    if name is None:
+        return f"EM_{machine}"
+    if name == "x86_64" and not is64:
+        return "x32"
+    if name == "riscv":
+        return "riscv64" if is64 else "riscv32"
+    if name in ("ppc64", "ppc"):
+        return name + ("le" if little else "")
+    if name == "s390":
+        return "s390x" if is64 else "s390"
+    if name == "mips":
+        name = "mips64" if is64 else "mips"
+        return name + ("el" if little else "")
+    if name in ("aarch64", "arm") and not little:
+        return "aarch64_be" if name == "aarch64" else "armeb"
+    return name
+
+
+def version_sort_key(name):
+    """Order symbol version names the way their numbers go: GLIBC_2.2.5 < GLIBC_2.3 < GLIBC_2.34 < GLIBC_PRIVATE."""
+    m = _VERSION_NAME.match(name)
+    if m:
+        return (m.group(1), 0, tuple(int(part) for part in m.group(2).split(".")), name)
+    return (name, 1, (), name)
+
+
+def glibc_version_of(names):
+    """The highest ``GLIBC_x.y[.z]`` among version names, as "x.y[.z]"; None when there is none."""
+    numbers = [m.group(1) for m in (_GLIBC_VERSION.match(n) for n in names) if m]
+    if not numbers:
+        return None
+    return max(numbers, key=lambda v: tuple(int(part) for part in v.split(".")))
+
+
+class _StringTable:
+    """The dynamic string table (DT_STRTAB, DT_STRSZ)."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def get(self, offset, what):
+        if self.data is None:
+            raise CorruptError(f"corrupt ELF file: {what} names a string but the file has no dynamic string table")
+        if offset >= len(self.data):
+            raise CorruptError(
+                f"corrupt ELF file: {what}: string offset {offset} is outside the dynamic string table "
+                f"({len(self.data)} bytes)"
+            )
+        end = self.data.find(b"\x00", offset)
+        if end < 0:
+            raise CorruptError(f"corrupt ELF file: {what}: unterminated string in the dynamic string table")
+        return self.data[offset:end].decode("utf-8", "replace")
+
+
+def read_interpreter(elf):
+    """The program interpreter path from PT_INTERP, or None when the file names none."""
+    for seg in elf.segments:
+        if seg.type != PT_INTERP:
+            continue
+        if not 0 < seg.filesz <= MAX_INTERP_BYTES:
+            raise CorruptError(f"corrupt ELF file: program interpreter (PT_INTERP) of {seg.filesz} bytes")
+        raw = elf.read_at(seg.offset, seg.filesz, "program interpreter (PT_INTERP)")
+        path = raw.split(b"\x00", 1)[0]
+        if not path:
+            raise CorruptError("corrupt ELF file: the program interpreter path (PT_INTERP) is empty")
+        return path.decode("utf-8", "replace")
+    return None
+
+
+def _dynamic_entries(elf):
+    """(tag, value) pairs of the PT_DYNAMIC segment up to DT_NULL; None when there is no such segment."""
+    for seg in elf.segments:
+        if seg.type != PT_DYNAMIC:
+            continue
+        entry = struct.Struct(elf.endian + ("qQ" if elf.is64 else "iI"))
+        count = min(seg.filesz // entry.size, MAX_DYNAMIC_ENTRIES)
+        data = elf.read_at(seg.offset, count * entry.size, "dynamic section (PT_DYNAMIC)")
+        entries = []
+        for i in range(count):
+            tag, value = entry.unpack_from(data, i * entry.size)
+            if tag == DT_NULL:
+                break
+            entries.append((tag, value))
+        return entries
+    return None
+
+
+def _read_version_needs(elf, addr, count, strings):
+    """Walk the Elf_Verneed chain: [(file, [(version name, flags)])]."""
+    verneed = struct.Struct(elf.endian + "HHIII")  # vn_version, vn_cnt, vn_file, vn_aux, vn_next
+    vernaux = struct.Struct(elf.endian + "IHHII")  # vna_hash, vna_flags, vna_other, vna_name, vna_next
+    what = "version needs (DT_VERNEED)"
+    needs = []
+    seen = 0
+    pos = addr
+    for _index in range(min(count, MAX_VERSION_ENTRIES) if count else MAX_VERSION_ENTRIES):
+        raw = elf.read_at(elf.vaddr_offset(pos, verneed.size, what), verneed.size, what)
+        revision, cnt, file_name, aux, next_ = verneed.unpack(raw)
+        if revision != 1:
+            raise CorruptError(f"corrupt ELF file: {what} entry at 0x{pos:x} has unknown revision {revision}")
+        names = []
+        apos = pos + aux
+        for _aux_index in range(cnt):
+            seen += 1
+            if seen > MAX_VERSION_ENTRIES:
+                raise CorruptError(f"corrupt ELF file: {what} has more than {MAX_VERSION_ENTRIES} entries")
+            raw = elf.read_at(elf.vaddr_offset(apos, vernaux.size, what), vernaux.size, what)
+            _hash, flags, _other, name, anext = vernaux.unpack(raw)
+            names.append((strings.get(name, what), flags))
+            if not anext:
+                break
+            apos += anext
+        needs.append((strings.get(file_name, what), names))
+        if not next_:
+            break
+        pos += next_
+    return needs
+
+
+def _read_version_defs(elf, addr, count, strings):
+    """Walk the Elf_Verdef chain: (base name or None, [version names]) -- the first Verdaux names each version."""
+    verdef = struct.Struct(elf.endian + "HHHHIII")  # vd_version, vd_flags, vd_ndx, vd_cnt, vd_hash, vd_aux, vd_next
+    verdaux = struct.Struct(elf.endian + "II")  # vda_name, vda_next
+    what = "version definitions (DT_VERDEF)"
+    base = None
+    names = []
+    pos = addr
+    for _index in range(min(count, MAX_VERSION_ENTRIES) if count else MAX_VERSION_ENTRIES):
+        raw = elf.read_at(elf.vaddr_offset(pos, verdef.size, what), verdef.size, what)
+        revision, flags, _ndx, cnt, _hash, aux, next_ = verdef.unpack(raw)
+        if revision != 1:
+            raise CorruptError(f"corrupt ELF file: {what} entry at 0x{pos:x} has unknown revision {revision}")
+        if cnt:
+            apos = pos + aux
+            raw = elf.read_at(elf.vaddr_offset(apos, verdaux.size, what), verdaux.size, what)
+            name = strings.get(verdaux.unpack(raw)[0], what)
+            if flags & VER_FLG_BASE:
+                base = name
+            elif name not in names:
+                names.append(name)
+        if not next_:
+            break
+        pos += next_
+    return base, names
+
+
+def read_dynamic(elf):
+    """Dynamic linking facts of an ELF file, read as the program loader reads them.
+
+    Returns a dict:
+
+    - ``interpreter``: the PT_INTERP path, or None;
+    - ``has_dynamic``: whether there is a PT_DYNAMIC segment;
+    - ``needed``: DT_NEEDED names, in load order;
+    - ``soname``: DT_SONAME (shared libraries), or None;
+    - ``rpath``, ``runpath``: the DT_RPATH and DT_RUNPATH directories;
+    - ``version_needs``: {file: [version names]} from DT_VERNEED, each list sorted by version
+      (``{"libc.so.6": ["GLIBC_2.2.5", "GLIBC_2.32", "GLIBC_2.34"]}``), weak references left out;
+    - ``weak_version_needs``: the same for weak references, which the loader does not insist on;
+    - ``version_defs``: the version names defined by DT_VERDEF (what a shared library provides),
+      sorted by version, without the base entry (the library's own name).
+
+    Raises CorruptError when these structures are damaged.
+    """
+    result = {
+        "interpreter": read_interpreter(elf),
+        "has_dynamic": False,
+        "needed": [],
+        "soname": None,
+        "rpath": [],
+        "runpath": [],
+        "version_needs": {},
+        "weak_version_needs": {},
+        "version_defs": [],
+    }
+    entries = _dynamic_entries(elf)
+    if entries is None:
+        return result
+    result["has_dynamic"] = True
+    tags = {}
+    for tag, value in entries:
+        tags.setdefault(tag, value)
+    strings = _StringTable(None)
+    if DT_STRTAB in tags:
+        size = tags.get(DT_STRSZ, 0)
+        if size > MAX_TABLE_BYTES:
+            raise CorruptError(f"corrupt ELF file: dynamic string table of {size} bytes is implausible")
+        what = "dynamic string table (DT_STRTAB)"
+        strings = _StringTable(elf.read_at(elf.vaddr_offset(tags[DT_STRTAB], size, what), size, what))
+    for tag, value in entries:
+        if tag == DT_NEEDED:
+            result["needed"].append(strings.get(value, "DT_NEEDED"))
+        elif tag == DT_SONAME and result["soname"] is None:
+            result["soname"] = strings.get(value, "DT_SONAME")
+        elif tag in (DT_RPATH, DT_RUNPATH):
+            key = "rpath" if tag == DT_RPATH else "runpath"
+            what = "DT_RPATH" if tag == DT_RPATH else "DT_RUNPATH"
+            result[key].extend(d for d in strings.get(value, what).split(":") if d)
+    if DT_VERNEED in tags:
+        for file_name, names in _read_version_needs(elf, tags[DT_VERNEED], tags.get(DT_VERNEEDNUM, 0), strings):
+            for name, flags in names:
+                key = "weak_version_needs" if flags & VER_FLG_WEAK else "version_needs"
+                versions = result[key].setdefault(file_name, [])
+                if name not in versions:
+                    versions.append(name)
+        for key in ("version_needs", "weak_version_needs"):
+            for versions in result[key].values():
+                versions.sort(key=version_sort_key)
+    if DT_VERDEF in tags:
+        _base, names = _read_version_defs(elf, tags[DT_VERDEF], tags.get(DT_VERDEFNUM, 0), strings)
+        result["version_defs"] = sorted(names, key=version_sort_key)
+    return result
+
+
+def read_glibc_release(elf):
+    """The release in glibc's banner ("... stable release version 2.31."), or None.
+
+    The version definitions of libc.so.6 only say which symbol versions exist:
+    glibc 2.31 adds none, so Debian 11's libc.so.6 defines up to GLIBC_2.30.
+    The banner in its read-only data gives the release. Reads the .rodata
+    section, or without section headers the read-only, non-executable PT_LOAD
+    segments, at most MAX_RELEASE_SCAN_BYTES in all.
+    """
+    regions = []
+    sec = elf.section(".rodata")
+    if sec is not None and sec.type != SHT_NOBITS:
+        regions.append((sec.offset, sec.size))
+    else:
+        regions.extend((seg.offset, seg.filesz) for seg in elf.load_segments() if not seg.flags & (PF_W | PF_X))
+    budget = MAX_RELEASE_SCAN_BYTES
+    for offset, size in regions:
+        length = min(size, budget)
+        if length <= 0:
+            break
+        budget -= length
+        m = _GLIBC_RELEASE.search(elf.read_at(offset, length, "read-only data"))
+        if m:
+            return m.group(1).decode("ascii")
+    return None
+
+
+def elf_platform(elf):
+    """Class, machine, architecture name and byte order of an ELF file."""
+    return {
+        "class": elf.elf_class,
+        "bits": 64 if elf.is64 else 32,
+        "machine": elf.machine,
+        "arch": elf.arch,
+        "endianness": elf.endianness,
+        "type": elf.file_type,
+    }
+
+
+def _go_platform(elf):
+    """The Go facts the runnability rule uses, or None for a file without Go build information."""
+    try:
+        version, modinfo, _details = read_raw_buildinfo(elf)
+        settings = dict(parse_modinfo(modinfo)["settings"])
+    except GoBinaryError:
+        return None
+    return go_platform(version, settings)
+
+
+def go_platform(go_version, settings):
+    """``{"version", "goos", "goarch", "cgo_enabled"}`` from a Go version and its build settings dict."""
+    return {
+        "version": go_version,
+        "goos": settings.get("GOOS"),
+        "goarch": settings.get("GOARCH"),
+        "cgo_enabled": {"1": True, "0": False}.get(settings.get("CGO_ENABLED")),
+    }
+
+
+REQUIREMENTS_SCHEMA = 1
+
+
+def binary_requirements(elf, go=None):
+    """What a program needs from the host that runs it: a dict of strings, lists and dicts (JSON as it is).
+
+    ``go`` is :func:`go_platform`'s dict when the caller already read the build
+    information; otherwise it is read here (None for a program that is not Go).
+    Keys: ``schema`` (REQUIREMENTS_SCHEMA), ``class``, ``bits``, ``machine``,
+    ``arch``, ``endianness``, ``type`` (see :func:`elf_platform`); ``static``
+    (no program interpreter and no DT_NEEDED: nothing is needed from the host
+    but a kernel for its architecture); ``interpreter``; ``libc`` ("glibc",
+    "musl" or None, from the interpreter's name and DT_NEEDED); ``needed``,
+    ``rpath``, ``runpath``, ``version_needs`` (see :func:`read_dynamic`);
+    ``needs_glibc``, the highest GLIBC_x.y needed ("2.34"), or None; ``go``.
+    Raises CorruptError when the dynamic linking information is damaged.
+    """
+    dynamic = read_dynamic(elf)
+    if go is None:
+        go = _go_platform(elf)
+    interpreter = dynamic["interpreter"]
+    libc = None
+    base = interpreter.rsplit("/", 1)[-1] if interpreter else ""
+    if base.startswith("ld-musl-"):
+        libc = "musl"
+    elif "libc.so.6" in dynamic["needed"] or base.startswith(_GLIBC_INTERPRETERS):
+        libc = "glibc"
+    needs_glibc = glibc_version_of([name for names in dynamic["version_needs"].values() for name in names])
+    requirements = {"schema": REQUIREMENTS_SCHEMA}
+    requirements.update(elf_platform(elf))
+    requirements.update(
+        {
+            "static": interpreter is None and not dynamic["needed"],
+            "interpreter": interpreter,
+            "libc": libc,
+            "needed": dynamic["needed"],
+            "rpath": dynamic["rpath"],
+            "runpath": dynamic["runpath"],
+            "version_needs": dynamic["version_needs"],
+            "needs_glibc": needs_glibc,
+            "go": go,
+        }
+    )
+    return requirements
+
+
+@contextlib.contextmanager
+def open_elf(path):
+    """``with open_elf(path) as elf:`` -- the file at ``path`` opened as an :class:`ELFFile`.
+
+    Raises OSError for I/O problems, NotELFError for a file that is not a regular ELF file,
+    CorruptError for a damaged one.
+    """
+    # A FIFO or a device would block or never end: refuse it before opening. (A directory fails to open.)
+    if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+        raise NotELFError("not a regular file")
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise NotELFError("not a regular file")
+        yield ELFFile(fh, st.st_size)
+
+
+def read_requirements(path):
+    """:func:`binary_requirements` of the file at ``path`` (raises OSError or GoBinaryError)."""
+    with open_elf(path) as elf:
+        return binary_requirements(elf)
 
 
 # -- build information ------------------------------------------------------
@@ -865,6 +1310,10 @@ def inspect_elf(elf, scan_paths=True, max_examples=5):
         "build_path_scan": None,
     }
     result.update(elf_facts(elf))
+    requirements = binary_requirements(elf, go=go_platform(version, settings))
+    result["requirements"] = requirements
+    result["static"] = requirements["static"]
+    result["needs_glibc"] = requirements["needs_glibc"]
     if scan_paths:
         paths, where, truncated = scan_build_paths(elf)
         result["build_paths_leaked"] = bool(paths)

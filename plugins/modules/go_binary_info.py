@@ -24,6 +24,10 @@ description:
     or C(.s), which is how the Go linker records source file names when the binary was not built with
     C(-trimpath). Paths in DWARF sections are not examined.
   - Only the ELF headers and the few regions needed are read, so large binaries are not loaded into memory.
+  - Also reports what the binary needs from the host that runs it (RV(requirements)), read from its ELF
+    program headers as the program loader reads them - architecture, program interpreter, needed shared
+    libraries and the symbol versions needed from each - and so whether it is static (RV(static)) and the
+    newest glibc it needs (RV(needs_glibc)). O(require_runnable) checks these against the target host.
   - With any of the policy options set, the module fails when the binary breaks the policy and lists every
     violation in RV(violations), not only the first.
 options:
@@ -67,6 +71,17 @@ options:
     description:
       - Violation when the binary records C(vcs.modified=true), that is it was built from a working tree
         with uncommitted changes. Binaries that record no VCS information pass.
+    type: bool
+    default: false
+  require_runnable:
+    description:
+      - Violation for each reason the target host's program loader would refuse the binary, in
+        RV(runnable_problems) too - another architecture (or a 32-bit binary without the 32-bit
+        interpreter), a missing program interpreter (for example musl's on a glibc host), a needed shared
+        library the host does not have, or a symbol version its library does not define (a binary built
+        against glibc 2.34 on a host with glibc 2.31).
+      - Libraries are looked up like the glibc loader does (run paths, C(/etc/ld.so.cache), C(/etc/ld.so.conf)
+        and the default and multiarch directories); only the binary's direct needs are checked.
     type: bool
     default: false
   scan_build_paths:
@@ -118,6 +133,11 @@ EXAMPLES = r"""
     require_stripped: true
     min_go_version: "1.21"
     forbid_vcs_modified: true
+
+- name: Refuse a binary this host cannot run (for example one that needs a newer glibc)
+  gosvc.hardening.go_binary_info:
+    path: /usr/local/bin/myservice
+    require_runnable: true
 
 - name: Inventory a directory of files, some of which may not be Go programs
   gosvc.hardening.go_binary_info:
@@ -292,6 +312,92 @@ go_markers:
   type: list
   elements: str
   sample: [".go.buildinfo", ".gopclntab", ".note.go.buildid"]
+static:
+  description: V(true) when the binary has no program interpreter and needs no shared library, so that it
+    runs on any Linux kernel of its architecture (a C(CGO_ENABLED=0) build).
+  returned: when RV(is_go) is true
+  type: bool
+  sample: false
+needs_glibc:
+  description: The newest glibc symbol version the binary needs, as C(x.y) from its C(GLIBC_x.y) version
+    needs; V(null) when it needs none (static, musl, or no versioned symbols).
+  returned: when RV(is_go) is true
+  type: str
+  sample: "2.34"
+requirements:
+  description: What the binary needs from the host, read from its ELF file. A dict of strings, lists and
+    dicts, so it can be passed to a target as it is.
+  returned: when RV(is_go) is true
+  type: dict
+  contains:
+    schema:
+      description: Version of this dict's layout (1).
+      type: int
+    class:
+      description: C(ELF32) or C(ELF64).
+      type: str
+    bits:
+      description: 32 or 64.
+      type: int
+    machine:
+      description: ELF machine as its C(EM_*) name.
+      type: str
+    arch:
+      description: The architecture as C(uname -m) names it, for example C(x86_64), C(aarch64), C(i386),
+        C(arm), C(riscv64), C(ppc64le), C(s390x).
+      type: str
+    endianness:
+      description: C(little) or C(big).
+      type: str
+    type:
+      description: ELF file type (C(EXEC) or C(DYN)).
+      type: str
+    static:
+      description: Same as RV(static).
+      type: bool
+    interpreter:
+      description: The program interpreter (C(PT_INTERP)), for example C(/lib64/ld-linux-x86-64.so.2) or
+        C(/lib/ld-musl-x86_64.so.1); V(null) when there is none.
+      type: str
+    libc:
+      description: C(glibc) or C(musl) when the interpreter or the needed libraries tell; else V(null).
+      type: str
+    needed:
+      description: The needed shared libraries (C(DT_NEEDED)), in load order.
+      type: list
+      elements: str
+    rpath:
+      description: C(DT_RPATH) directories.
+      type: list
+      elements: str
+    runpath:
+      description: C(DT_RUNPATH) directories.
+      type: list
+      elements: str
+    version_needs:
+      description: For each library, the symbol versions needed from it (C(.gnu.version_r)), oldest first;
+        weak references are left out.
+      type: dict
+    needs_glibc:
+      description: Same as RV(needs_glibc).
+      type: str
+    go:
+      description: C(version), C(goos), C(goarch) and C(cgo_enabled) from the build information.
+      type: dict
+  sample: {"schema": 1, "class": "ELF64", "bits": 64, "machine": "EM_X86_64", "arch": "x86_64",
+           "endianness": "little", "type": "EXEC", "static": false,
+           "interpreter": "/lib64/ld-linux-x86-64.so.2", "libc": "glibc", "needed": ["libc.so.6"],
+           "rpath": [], "runpath": [],
+           "version_needs": {"libc.so.6": ["GLIBC_2.2.5", "GLIBC_2.3.2", "GLIBC_2.32", "GLIBC_2.34"]},
+           "needs_glibc": "2.34",
+           "go": {"version": "go1.19.8", "goos": "linux", "goarch": "amd64", "cgo_enabled": true}}
+runnable_problems:
+  description: Every reason the target host cannot run the binary; empty when it can.
+  returned: when O(require_runnable=true)
+  type: list
+  elements: str
+  sample: ["/usr/local/bin/myservice needs GLIBC_2.32 and GLIBC_2.34; this host has glibc 2.31: build it with
+           CGO_ENABLED=0 or for an older glibc (glibc 2.31 or older)"]
 violations:
   description: Every policy violation; empty when the binary complies or no policy option is set.
   returned: always
@@ -299,6 +405,8 @@ violations:
   elements: str
   sample: ["require_trimpath: built without -trimpath (no '-trimpath=true' build setting)"]
 """
+
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -310,6 +418,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
     inspect_file,
     parse_min_go_version,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._runnable import read_host_runtime, runnable_problems
 
 
 def main():
@@ -322,6 +431,7 @@ def main():
             require_stripped=dict(type="bool", default=False),
             min_go_version=dict(type="str"),
             forbid_vcs_modified=dict(type="bool", default=False),
+            require_runnable=dict(type="bool", default=False),
             scan_build_paths=dict(type="bool", default=True),
             max_build_path_examples=dict(type="int", default=5),
         ),
@@ -363,6 +473,10 @@ def main():
         min_go_version=params["min_go_version"],
         forbid_vcs_modified=params["forbid_vcs_modified"],
     )
+    if params["require_runnable"]:
+        host = read_host_runtime(info["requirements"], origin=os.path.dirname(os.path.abspath(path)))
+        info["runnable_problems"] = runnable_problems(info["requirements"], host, name=path)
+        info["violations"] += [f"require_runnable: {problem}" for problem in info["runnable_problems"]]
     if info["violations"]:
         count = len(info["violations"])
         module.fail_json(
