@@ -27,9 +27,10 @@ base="gosvc-systemd:debian13"
 image="gosvc-controller:debian13"
 # python3-venv: the compat virtualenv and ansible-test's; git: scripts/sanity.sh;
 # docker-cli: the demo's docker connection; the rest: tools the unit tests
-# use where present (go, readelf, zip, ip, capsh), so the same tests run here
+# use where present (go, readelf, zip, ip, capsh; gcc, gcc-multilib and
+# musl-tools for the CGO, 32-bit and musl binaries), so the same tests run here
 # as on this machine.
-packages=(python3-venv git docker-cli golang-go binutils zip iproute2 libcap2-bin)
+packages=(python3-venv git docker-cli golang-go binutils zip iproute2 libcap2-bin gcc gcc-multilib musl-tools)
 home="$GOSVC_CACHE/compat-home/debian13"
 
 # Only a Docker engine behind a unix socket can be handed to the container.

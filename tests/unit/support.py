@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -76,6 +77,7 @@ class RoleVars:
     def __init__(self, role_dir):
         from ansible.parsing.dataloader import DataLoader
 
+        self.role_dir = role_dir
         self.loader = DataLoader()
         self.variables = {}
         for name in ("defaults", "vars"):
@@ -125,3 +127,60 @@ def install_release_tree(root, version, content, tmp_path, binary_name="demo"):
     }
     install_release(params, check_mode=False)
     return digest
+
+
+def render_env_file(role_vars, env, secret, group="demo"):
+    """The environment file go_service's env.j2 writes for ``env`` and ``secret`` (service demo 1.0.0).
+
+    ``role_vars`` is a RoleVars of roles/go_service; rendered as the template lookup renders a template
+    file (backslashes not escaped), with ``ansible_managed`` set to ``managed``.
+    """
+    return role_vars.render(
+        (role_vars.role_dir / "templates" / "env.j2").read_text(),
+        escape_backslashes=False,
+        ansible_managed="managed",
+        go_service_name="demo",
+        go_service_version="1.0.0",
+        go_service_group=group,
+        go_service_env=env,
+        go_service_env_secret=secret,
+    )
+
+
+# -- an HTTP server on 127.0.0.1 that answers the status code its path ends in ---------------------
+
+
+@contextlib.contextmanager
+def status_code_server():
+    """Yield the base URL of a server on 127.0.0.1 where ``GET .../<code>`` answers ``<code>``.
+
+    A 204 has no body; other codes carry a small JSON body with its Content-Length.
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            code = int(self.path.rsplit("/", 1)[-1])
+            self.send_response(code)
+            if code == 204:
+                self.end_headers()
+                return
+            body = b'{"status":"ok"}' if code < 400 else b'{"status":"down"}'
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

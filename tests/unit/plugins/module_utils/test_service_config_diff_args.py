@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import RoleVars
+from support import RoleVars, render_env_file
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
     MASK,
@@ -34,16 +34,7 @@ def env_file():
     role_vars = RoleVars(ROLE)
 
     def render(env, secret):
-        return role_vars.render(
-            (ROLE / "templates" / "env.j2").read_text(),
-            escape_backslashes=False,
-            ansible_managed="managed",
-            go_service_name="demo",
-            go_service_version="1.0.0",
-            go_service_group="demo",
-            go_service_env=env,
-            go_service_env_secret=secret,
-        )
+        return render_env_file(role_vars, env, secret)
 
     return render
 

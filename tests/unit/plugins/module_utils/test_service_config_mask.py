@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 
 import pytest
-from support import RoleVars
+from support import RoleVars, render_env_file
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
     MASK,
@@ -41,16 +41,7 @@ def role_vars():
 @pytest.fixture
 def render(role_vars):
     def env_file(env, secret):
-        return role_vars.render(
-            (ROLE / "templates" / "env.j2").read_text(),
-            escape_backslashes=False,
-            ansible_managed="managed",
-            go_service_name="demo",
-            go_service_version="1.0.0",
-            go_service_group="demo",
-            go_service_env=env,
-            go_service_env_secret=secret,
-        )
+        return render_env_file(role_vars, env, secret)
 
     env_file.header = env_file({}, {})  # the comment lines the template writes before the variables
     return env_file

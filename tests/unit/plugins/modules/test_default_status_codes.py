@@ -13,11 +13,10 @@ test_service_probe_fail_closed.py.
 from __future__ import annotations
 
 import importlib.util
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support import status_code_server
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _service_wait as sw
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import build_config, run_health_check
@@ -39,31 +38,9 @@ def direct(monkeypatch):
 
 @pytest.fixture(scope="module")
 def base():
-    """A server whose /<code> answers <code> (no body for 204); yields its base URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            code = int(self.path.strip("/"))
-            self.send_response(code)
-            if code == 204:
-                self.end_headers()
-                return
-            body = b'{"status":"ok"}' if code < 400 else b'{"status":"down"}'
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    """The base URL of a server on 127.0.0.1 whose path .../<code> answers <code> (support.status_code_server)."""
+    with status_code_server() as url:
+        yield url
 
 
 # --- the health_check module ----------------------------------------------------------------------

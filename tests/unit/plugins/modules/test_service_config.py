@@ -18,7 +18,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from support import RoleVars
+from support import RoleVars, render_env_file
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import MASK, unified
 from ansible_collections.gosvc.hardening.plugins.modules import service_config
@@ -91,16 +91,7 @@ def env_file_text(role_vars):
     """``env_file_text(env, secret)``: the environment file as the go_service role renders it (env.j2)."""
 
     def render(env, secret):
-        return role_vars.render(
-            (ROLE / "templates" / "env.j2").read_text(),
-            escape_backslashes=False,  # as the template lookup renders a template file
-            ansible_managed="managed",
-            go_service_name="demo",
-            go_service_version="1.0.0",
-            go_service_group=GROUP,
-            go_service_env=env,
-            go_service_env_secret=secret,
-        )
+        return render_env_file(role_vars, env, secret, group=GROUP)
 
     return render
 

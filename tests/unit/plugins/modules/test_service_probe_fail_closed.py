@@ -15,12 +15,11 @@ import json
 import os
 import shutil
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from ansible.module_utils import basic
+from support import status_code_server
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _service_probe
 from ansible_collections.gosvc.hardening.plugins.modules import service_probe
@@ -136,26 +135,9 @@ def test_a_recorded_digest_one_digit_off_fails_the_checksum_check(run_module, ho
 
 @pytest.fixture
 def answering():
-    """A server on 127.0.0.1 whose /status/<code> answers <code>; yields its base URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            code = int(self.path.rsplit("/", 1)[-1])
-            body = b"" if code == 204 else b'{"status": "x"}'
-            self.send_response(code)
-            if code != 204:
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """The base URL of a server on 127.0.0.1 whose path .../<code> answers <code> (support.status_code_server)."""
+    with status_code_server() as url:
+        yield url
 
 
 @pytest.mark.parametrize("code", [500, 503])
