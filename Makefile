@@ -1,5 +1,5 @@
 # Convenience aliases for the README commands.
-.PHONY: demo test bench
+.PHONY: demo test bench mutate
 demo:
 	scripts/demo.sh
 test:
@@ -9,3 +9,7 @@ test:
 bench:
 	scripts/bootstrap.sh
 	.venv/bin/python benchmarks/run.py $(BENCH_ARGS)
+# Mutation testing of the safety-critical Python (docs/reliability.md);
+# MUTATE_ARGS passes options and target words, e.g. MUTATE_ARGS=_digests.
+mutate:
+	scripts/mutate.sh $(MUTATE_ARGS)
