@@ -38,3 +38,23 @@ for v in "${versions[@]}"; do
   echo "$key" > "$out/.key"
   echo "demo $v built: $(grep "  gosvc-demo$" "$out/checksums.txt" | cut -d' ' -f1)"
 done
+
+# Two builds of the exporter that not every test host can run, for the checks
+# that refuse such a binary before the host is touched (molecule/edges): a
+# CGO build, dynamically linked against this machine's glibc (built on Debian
+# 12 it needs GLIBC_2.34, which Debian 11's glibc 2.31 lacks), and a build for
+# linux/arm64.
+out="$dist/runnable"
+if [ "$(cat "$out/.key" 2>/dev/null)" = "$key" ] && [ -x "$out/thirdparty-exporter-cgo" ]; then
+  echo "runnable-check builds are up to date"
+else
+  mkdir -p "$out"
+  (cd "$third" && CGO_ENABLED=1 GOFLAGS='' go build -trimpath -buildvcs=false \
+    -ldflags "-s -w -buildid= -X main.version=cgo" -o "$out/thirdparty-exporter-cgo" .)
+  (cd "$third" && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 GOFLAGS='' go build -trimpath -buildvcs=false \
+    -ldflags "-s -w -buildid= -X main.version=arm64" -o "$out/thirdparty-exporter-arm64" .)
+  (cd "$out" && sha256sum thirdparty-exporter-cgo thirdparty-exporter-arm64 > .checksums.txt.tmp \
+    && mv -f .checksums.txt.tmp checksums.txt)
+  echo "$key" > "$out/.key"
+  echo "runnable-check builds: $(tr '\n' ' ' < "$out/checksums.txt")"
+fi

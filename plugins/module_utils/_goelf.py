@@ -818,6 +818,30 @@ def read_requirements(path):
         return binary_requirements(elf)
 
 
+def requirements_or_error(path):
+    """``(requirements, None)`` for a readable ELF file, ``(None, why)`` for anything else (never raises).
+
+    For a result that must carry either: go_artifact reports both for the binary it resolved.
+    """
+    try:
+        return read_requirements(path), None
+    except NotELFError as exc:
+        return None, f"it is {exc}"
+    except GoBinaryError as exc:
+        return None, f"its ELF headers cannot be read ({exc})"
+    except OSError as exc:
+        return None, f"it cannot be read ({exc.strerror or exc})"
+
+
+def add_binary_requirements(result):
+    """Add ``binary_requirements`` and ``binary_requirements_error`` to a go_artifact result that has a binary."""
+    if not result.get("failed") and result.get("binary_path"):
+        result["binary_requirements"], result["binary_requirements_error"] = requirements_or_error(
+            result["binary_path"]
+        )
+    return result
+
+
 # -- build information ------------------------------------------------------
 
 

@@ -45,6 +45,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
     read_dynamic,
     read_glibc_release,
     read_requirements,
+    requirements_or_error,
     version_sort_key,
 )
 
@@ -671,6 +672,25 @@ def runnable_problems(requirements, host, name="the binary"):
                 f"{name} needs {_join(missing)} of {lib}; this host's {found['path']} defines up to {newest}"
             )
     return problems
+
+
+def runnable_facts(requirements=None, error=None, path=None, name="the binary", origin=None, root="/"):
+    """What service_facts reports as ``runnable``: ``{"requirements", "host", "problems"}``.
+
+    The binary is described either by ``requirements`` read elsewhere (the controller reads the
+    artifact before anything is sent), with ``error`` saying why they could not be read, or by the
+    ``path`` of a file already on this host. ``problems`` is empty when this host can run it; a file
+    that is not a readable ELF executable is one problem, since no host can.
+    """
+    if path is not None:
+        requirements, error = requirements_or_error(path)
+        if origin is None:
+            origin = posixpath.dirname(path)
+    if requirements is None:
+        why = error or "nothing describes it (give its requirements or its path)"
+        return {"requirements": None, "host": None, "problems": [f"{name} cannot run on this host: {why}"]}
+    host = read_host_runtime(requirements, root=root, origin=origin)
+    return {"requirements": requirements, "host": host, "problems": runnable_problems(requirements, host, name=name)}
 
 
 def check_file(path, root="/", name=None, origin=None, **host_args):

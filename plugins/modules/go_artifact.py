@@ -280,6 +280,29 @@ binary_sha256:
   returned: success
   type: str
   sample: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
+binary_requirements:
+  description:
+    - What the binary needs from the host that runs it, read from its ELF headers on the controller, for
+      M(gosvc.hardening.service_facts) to check on each host before anything is sent (its
+      O(gosvc.hardening.service_facts#module:binary_requirements)).
+    - Architecture (C(class), C(bits), C(machine), C(arch), C(endianness), C(type) V(EXEC) or V(DYN)),
+      C(static), the program C(interpreter), the C(libc) it is linked against (V(glibc), V(musl) or null), the
+      C(needed) libraries, C(rpath), C(runpath), the symbol C(version_needs) per library, the highest glibc
+      release it C(needs_glibc) (from its symbol versions, V(2.34) for C(GLIBC_2.34); null when none), and
+      C(go) (C(version), C(goos), C(goarch), C(cgo_enabled) from its build information, or null).
+    - Null when the binary is not a readable ELF executable; RV(binary_requirements_error) then says why.
+  returned: success
+  type: dict
+  sample: {"schema": 1, "class": "ELF64", "bits": 64, "machine": "EM_X86_64", "arch": "x86_64",
+           "endianness": "little", "static": false, "interpreter": "/lib64/ld-linux-x86-64.so.2", "libc": "glibc",
+           "needed": ["libc.so.6"], "rpath": [], "runpath": [], "version_needs": {"libc.so.6": ["GLIBC_2.2.5",
+           "GLIBC_2.34"]}, "needs_glibc": "2.34", "go": {"version": "go1.22.2", "goos": "linux",
+           "goarch": "amd64", "cgo_enabled": true}}
+binary_requirements_error:
+  description: Why RV(binary_requirements) is null (for example V(it is not a regular file)); null otherwise.
+  returned: success
+  type: str
+  sample: null
 binary_size:
   description: The size of the binary in bytes.
   returned: success
@@ -339,6 +362,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import (
     URL_OPTIONS,
     run,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import add_binary_requirements
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_url_secrets
 
 
@@ -350,7 +374,7 @@ def main():
         supports_check_mode=True,
     )
     hide_url_secrets(module, [module.params[name] for name in URL_OPTIONS], query=True)
-    result = run(module.params)
+    result = add_binary_requirements(run(module.params))
     for warning in result.pop("warnings", []):
         module.warn(warning)
     if result.get("failed"):

@@ -72,6 +72,39 @@ options:
   unit:
     description: A unit whose state (C(systemctl show)) is reported in RV(unit).
     type: str
+  binary_requirements:
+    description:
+      - What a binary needs from the host, as M(gosvc.hardening.go_artifact) reads it on the controller
+        (its RV(gosvc.hardening.go_artifact#module:binary_requirements)). RV(runnable) then tells whether this host
+        can run that binary, before it is sent.
+      - Mutually exclusive with O(binary_path).
+    type: dict
+  binary_requirements_error:
+    description:
+      - Why the binary's requirements could not be read (go_artifact's
+        RV(gosvc.hardening.go_artifact#module:binary_requirements_error)). Given without O(binary_requirements),
+        RV(runnable) reports it as the problem, since no host runs a file that is not an ELF executable.
+    type: str
+  binary_path:
+    description:
+      - A binary already on this host (the go_service role's C(go_service_binary_remote_src)) whose ELF headers
+        RV(runnable) is read from.
+    type: path
+  binary_label:
+    description: How RV(runnable) problems name the binary, for example V(node_exporter 1.5.0).
+    type: str
+    default: the binary
+  binary_origin:
+    description:
+      - The directory the binary will be installed in, for C($ORIGIN) in its run paths. Defaults to the directory
+        of O(binary_path); without either, such run path entries are skipped.
+    type: path
+  require_runnable:
+    description:
+      - Fail, with every fact read, when RV(runnable) has problems. The message names each, with what the host
+        has and how to build a binary it can run.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -188,6 +221,21 @@ ownership:
   type: dict
   sample: {"marked": {"/etc/demo/demo.env": true, "/etc/demo": false},
            "entries": {"/etc/demo/demo.env": null, "/etc/demo": ["demo.env"]}}
+runnable:
+  description:
+    - Whether this host can run the binary O(binary_requirements) or O(binary_path) describes; null when neither
+      is given. Decided from ELF headers alone, as the program loader would decide (architecture and class, GOOS and
+      GOARCH from Go build information, the program interpreter, every needed library (run paths,
+      C(/etc/ld.so.cache), C(/etc/ld.so.conf), the default directories) and every versioned symbol requirement
+      (for example C(GLIBC_2.34)) against the versions the host's library defines).
+    - C(problems) is a list of sentences, empty when the host can run it; C(requirements) is what the binary needs
+      (as RV(gosvc.hardening.go_artifact#module:binary_requirements)); C(host) what this host offers it
+      (architecture, interpreter, the libraries found and the glibc release).
+  returned: always
+  type: dict
+  sample: {"problems": ["node_exporter 1.5.0 needs GLIBC_2.32 and GLIBC_2.34; this host has glibc 2.31: build it
+           with CGO_ENABLED=0 or for an older glibc (glibc 2.31 or older)"], "requirements": {"arch": "x86_64"},
+           "host": {"arch": "x86_64", "glibc": {"release": "2.31"}}}
 unit:
   description:
     - The state of O(unit); null when not given or when C(systemctl show) failed.
@@ -204,6 +252,7 @@ unit:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.gosvc.hardening.plugins.module_utils._runnable import RequirementsError, runnable_facts
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import gather, systemd_problem
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import COMMAND_ENV
 
@@ -220,7 +269,14 @@ def main():
             user=dict(type="str"),
             group=dict(type="str"),
             unit=dict(type="str"),
+            binary_requirements=dict(type="dict"),
+            binary_requirements_error=dict(type="str"),
+            binary_path=dict(type="path"),
+            binary_label=dict(type="str", default="the binary"),
+            binary_origin=dict(type="path"),
+            require_runnable=dict(type="bool", default=False),
         ),
+        mutually_exclusive=[["binary_requirements", "binary_path"], ["binary_requirements_error", "binary_path"]],
         supports_check_mode=True,
     )
 
@@ -239,9 +295,28 @@ def main():
         digest_key=params["digest_key"],
         marker=params["marker"],
     )
-    problem = systemd_problem(facts) if params["require_systemd"] else None
-    if problem:
-        module.fail_json(msg=f"service_facts: {problem}. Nothing on the host was changed.", changed=False, **facts)
+    binary = dict(
+        requirements=params["binary_requirements"],
+        error=params["binary_requirements_error"],
+        path=params["binary_path"],
+        origin=params["binary_origin"],
+        name=params["binary_label"],
+    )
+    facts["runnable"] = None
+    if binary["requirements"] is not None or binary["error"] or binary["path"]:
+        try:
+            facts["runnable"] = runnable_facts(**binary)
+        except RequirementsError as exc:
+            module.fail_json(
+                msg=f"service_facts: binary_requirements: {exc}. Nothing on the host was changed.", **facts
+            )
+    problems = [systemd_problem(facts)] if params["require_systemd"] else []
+    if params["require_runnable"] and facts["runnable"]:
+        problems += facts["runnable"]["problems"]
+    problems = [p for p in problems if p]
+    if problems:
+        msg = f"service_facts: {'; '.join(problems)}. Nothing on the host was changed."
+        module.fail_json(msg=msg, changed=False, **facts)
     module.exit_json(changed=False, **facts)
 
 

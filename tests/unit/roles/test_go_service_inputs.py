@@ -485,9 +485,9 @@ def test_settings_the_remote_src_path_never_reads_are_refused(problems, changes,
 
 
 def test_the_binary_digest_is_go_service_checksum_normalised_only_for_a_binary_on_the_host(render):
-    # preflight's record task: the remote binary's digest, lowercase hex without the algorithm; the
+    # the inputs phase record task: the remote binary's digest, lowercase hex without the algorithm; the
     # artifact phase publishes the controller's (for an archive, the extracted binary's) otherwise.
-    text = (ROLE / "tasks" / "preflight.yml").read_text()
+    text = (ROLE / "tasks" / "inputs.yml").read_text()
     expression = text.split("go_service_binary_sha256: >-\n", 1)[1].split("\n    __go_service_account", 1)[0]
     digest = "A" * 64
     remote = render(expression.strip(), **REMOTE, go_service_checksum=f"sha256:{digest}")
