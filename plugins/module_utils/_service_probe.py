@@ -42,6 +42,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
     check_policy,
     inspect_file,
     parse_min_go_version,
+    requirements_or_error,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
     HealthCheckError,
@@ -329,6 +330,19 @@ def go_build_result(path, policy):
             + "; ".join(info["violations"])
         )
     return info
+
+
+def runtime_result(path):
+    """What the binary at ``path`` needs from a host, in brief: for a fleet audit of who would break on an older host.
+
+    ``static``, the newest glibc it ``needs_glibc`` (null when none), the ``libc`` it is linked against, its
+    ``interpreter``, ``needed`` libraries and ``arch``; ``error`` instead when its ELF headers cannot be read.
+    """
+    requirements, error = requirements_or_error(path)
+    if requirements is None:
+        return {"error": error}
+    keys = ("static", "needs_glibc", "libc", "interpreter", "needed", "arch")
+    return {key: requirements[key] for key in keys}
 
 
 def exposure_result(system, unit, max_exposure):
@@ -629,6 +643,7 @@ def probe_service(settings, system):
         "checksum": checksum,
         "binary_digests": binary_digests(settings.binary_path, settings.digest_algorithms, checksum),
         "go_build": go_build,
+        "runtime": runtime_result(settings.binary_path),
         "exposure": exposure,
         "liveness": liveness,
         "readiness": readiness,

@@ -372,6 +372,18 @@ go_build:
   returned: always
   type: dict
   sample: {"failed": false, "go_version": "go1.22.5", "stripped": true, "violations": []}
+runtime:
+  description:
+    - What O(binary_path) needs from the host that runs it, read from its ELF headers (as
+      gosvc.hardening.go_binary_info's C(requirements), in brief), whatever O(go_build) says. A fleet audit finds
+      here the binaries that would not run on an older host.
+    - C(static) (no program interpreter, no shared library), C(needs_glibc) (the newest glibc release its symbol
+      versions ask for, for example V(2.34); null when none), C(libc) (V(glibc), V(musl) or null), C(interpreter),
+      C(needed) (the DT_NEEDED libraries) and C(arch); only C(error) when the file is not a readable ELF file.
+  returned: always
+  type: dict
+  sample: {"static": false, "needs_glibc": "2.34", "libc": "glibc", "interpreter": "/lib64/ld-linux-x86-64.so.2",
+           "needed": ["libc.so.6"], "arch": "x86_64"}
 exposure:
   description:
     - The result gosvc.hardening.unit_security would return (C(exposure), C(level), C(worst),
