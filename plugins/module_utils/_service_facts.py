@@ -303,7 +303,12 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
       the role's file is in it, the release tree when its record is there, and the state directory (with
       ``purge_data``) only while the service's own unit or release tree is still there;
     - ``left``: what an uninstall leaves, each ``path (why)``;
-    - ``unit_ours``: whether the unit file is the role's (an uninstall stops and disables only then).
+    - ``unit_ours``: whether the unit file is the role's (an uninstall stops and disables only then);
+    - ``remove_user`` and ``remove_group``: the service account an uninstall removes (None to keep it). With
+      ``layout["account"]`` (the user, group, comment, home and shell the role creates) and ``facts`` read with
+      that user and group: the user is removed when it is exactly the account the role creates (that comment,
+      home and shell, password locked), its group when it is that user's primary group. Any other account is
+      left, and named in ``left``.
     """
     missing = [key for key in LAYOUT_KEYS if not layout.get(key)]
     if missing:
@@ -377,4 +382,41 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
             remove.append(layout["state_dir"])
         elif present("state_dir"):
             left.append(f"{layout['state_dir']} (go_service_purge_data removes it only with the service's own unit)")
-    return {"foreign": foreign, "remove": remove, "left": left, "unit_ours": unit_ours}
+    remove_user, remove_group = _account_claims(facts.get("account") or {}, layout.get("account"), left)
+    return {
+        "foreign": foreign,
+        "remove": remove,
+        "left": left,
+        "unit_ours": unit_ours,
+        "remove_user": remove_user,
+        "remove_group": remove_group,
+    }
+
+
+def _account_claims(account, wanted, left):
+    """``(user or None, group or None)`` an uninstall removes; appends to ``left`` what it keeps, and why."""
+    if not wanted:
+        return None, None
+    user, group = account.get("user"), account.get("group")
+    remove_user = remove_group = None
+    if user:
+        signature = (user.get("comment"), user.get("home"), user.get("shell"), bool(user.get("password_locked")))
+        if signature == (wanted["comment"], wanted["home"], wanted["shell"], True):
+            remove_user = user["name"]
+        else:
+            left.append(
+                f"user {user['name']} (not the account go_service creates: comment {user.get('comment')!r},"
+                f" home {user.get('home')}, shell {user.get('shell')})"
+            )
+    if group:
+        if remove_user and group.get("gid") == user.get("gid"):
+            remove_group = group["name"]
+        else:
+            if remove_user:
+                why = f"not the primary group of user {remove_user}"
+            elif user:
+                why = f"the group of user {user['name']}, which go_service did not create"
+            else:
+                why = "without the service's user go_service cannot tell that it created it"
+            left.append(f"group {group['name']} ({why})")
+    return remove_user, remove_group

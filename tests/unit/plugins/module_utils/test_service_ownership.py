@@ -43,7 +43,7 @@ def _read(layout, fragment=None):
     out = "LoadState=not-found\nActiveState=inactive\n"
     if fragment:
         out = f"LoadState=loaded\nActiveState=active\nFragmentPath={fragment}\n"
-    paths = [v for k, v in layout.items() if k != "unit_name"]
+    paths = [v for k, v in layout.items() if k not in ("unit_name", "account")]
     return f.gather(
         lambda argv: (0, out, ""),
         release_root=layout["release_root"],
@@ -119,7 +119,14 @@ def test_ownership_reads_the_marker_only_in_regular_files_and_lists_directories(
 def test_a_fresh_host_has_nothing_in_the_way_and_nothing_to_remove(tmp_path):
     layout = _layout(tmp_path, "app")
     claim = f.claims(_read(layout), layout)
-    assert claim == {"foreign": [], "remove": [], "left": [], "unit_ours": False}
+    assert claim == {
+        "foreign": [],
+        "remove": [],
+        "left": [],
+        "unit_ours": False,
+        "remove_user": None,
+        "remove_group": None,
+    }
 
 
 def test_another_package_s_files_are_in_the_way_and_never_removed(tmp_path):
@@ -243,3 +250,78 @@ def test_the_marker_of_a_path_given_only_in_paths_is_read(tmp_path):
     _write(layout["health_timer"], f"# {MARKER}\n[Timer]\n")
     facts = f.gather(lambda argv: (0, "", ""), paths=[layout["health_timer"]], marker=MARKER)
     assert facts["ownership"]["marked"] == {layout["health_timer"]: True}
+
+
+# -- the service account ----------------------------------------------------------------------
+
+WANTED = {"comment": "demo service account", "home": "/nonexistent", "shell": "/usr/sbin/nologin"}
+ROLE_USER = {
+    "name": "demo",
+    "uid": 998,
+    "gid": 998,
+    "home": "/nonexistent",
+    "shell": "/usr/sbin/nologin",
+    "comment": "demo service account",
+    "password_locked": True,
+}
+
+
+def _with_account(tmp_path, user, group):
+    layout = dict(_layout(tmp_path, "demo"), account=WANTED)
+    facts = dict(_read(layout), account={"user": user, "group": group})
+    return f.claims(facts, layout)
+
+
+def test_the_account_the_role_creates_is_removed_user_then_group(tmp_path):
+    """Exactly the role's account (comment, no home, no login shell, locked) goes with the service."""
+    claims = _with_account(tmp_path, ROLE_USER, {"name": "demo", "gid": 998})
+    assert (claims["remove_user"], claims["remove_group"]) == ("demo", "demo")
+    assert not [entry for entry in claims["left"] if entry.startswith(("user ", "group "))]
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [
+        ({"comment": "Demo Operator"}, "comment 'Demo Operator'"),
+        ({"home": "/home/demo"}, "home /home/demo"),
+        ({"shell": "/bin/bash"}, "shell /bin/bash"),
+        ({"password_locked": False}, "not the account go_service creates"),
+    ],
+)
+def test_any_other_account_of_that_name_is_kept_and_named(tmp_path, change, shown):
+    """A person's or a package's account that shares the name is never removed, and the run says why."""
+    claims = _with_account(tmp_path, dict(ROLE_USER, **change), {"name": "demo", "gid": 998})
+    assert (claims["remove_user"], claims["remove_group"]) == (None, None)
+    user_left = [entry for entry in claims["left"] if entry.startswith("user demo (")]
+    assert len(user_left) == 1 and shown in user_left[0]
+    assert "group demo (the group of user demo, which go_service did not create)" in claims["left"]
+
+
+def test_a_group_that_is_not_the_user_s_primary_group_is_kept(tmp_path):
+    """go_service_group naming a shared group: the user goes, the group stays."""
+    claims = _with_account(tmp_path, ROLE_USER, {"name": "ops", "gid": 50})
+    assert (claims["remove_user"], claims["remove_group"]) == ("demo", None)
+    assert "group ops (not the primary group of user demo)" in claims["left"]
+
+
+def test_no_account_and_no_account_layout_remove_nothing(tmp_path):
+    """Nothing to remove when the account is gone; no account rule at all without layout['account']."""
+    assert _with_account(tmp_path, None, None)["remove_user"] is None
+    orphan = _with_account(tmp_path, None, {"name": "demo", "gid": 998})
+    assert orphan["remove_group"] is None
+    assert any(entry.startswith("group demo (without the service's user") for entry in orphan["left"])
+    layout = _layout(tmp_path, "demo")
+    facts = dict(_read(layout), account={"user": ROLE_USER, "group": {"name": "demo", "gid": 998}})
+    assert (f.claims(facts, layout)["remove_user"], f.claims(facts, layout)["remove_group"]) == (None, None)
+
+
+def test_the_role_s_layout_describes_the_account_it_creates():
+    """The layout the role hands the rule carries the account account.yml creates (one definition)."""
+    import yaml
+
+    variables = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
+    assert variables["__go_service_layout"]["account"] == "{{ __go_service_account_wanted }}"
+    assert set(variables["__go_service_account_wanted"]) == {"comment", "home", "shell"}
+    account_tasks = (ROLE / "tasks" / "account.yml").read_text()
+    for key in ("comment", "home", "shell"):
+        assert f'{key}: "{{{{ __go_service_account_wanted.{key} }}}}"' in account_tasks
