@@ -290,7 +290,18 @@ def _check_go_build(raw):
     facts.append("trimpath" if flags.get("trimpath") else "no trimpath")
     facts.append("CGO off" if flags.get("cgo_enabled") is False else "CGO on or unknown")
     facts.append("stripped" if result.get("stripped") else "symbols present")
+    runtime = _runtime(raw)
+    if runtime.get("static"):
+        facts.append("static")
+    elif runtime.get("needs_glibc"):
+        facts.append(f"needs glibc {runtime['needs_glibc']}")
     return _check("go_build", "passed", ", ".join(facts))
+
+
+def _runtime(raw):
+    """What the binary needs from a host (service_probe's ``runtime``); {} when unknown."""
+    runtime = raw.get("runtime")
+    return runtime if isinstance(runtime, dict) and "error" not in runtime else {}
 
 
 def _check_exposure(raw):
@@ -479,6 +490,7 @@ def verify_report(raw, severities):
         "status": "failed" if failed("blocking") else "passed",
         "version": version or None,
         "binary": raw.get("binary_path"),
+        "runtime": _runtime(raw) or None,
         "active_state": after.get("ActiveState") or "unknown",
         "main_pid": raw["main_pid"],
         "user": user,

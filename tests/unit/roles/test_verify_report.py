@@ -90,6 +90,33 @@ def test_every_report_matches_the_schema(name):
     assert not errors
 
 
+@needs_jsonschema
+@pytest.mark.parametrize(
+    "runtime",
+    [
+        {"static": True, "needs_glibc": None, "libc": None, "interpreter": None, "needed": [], "arch": "x86_64"},
+        {
+            "static": False,
+            "needs_glibc": "2.34",
+            "libc": "glibc",
+            "interpreter": "/lib64/ld-linux-x86-64.so.2",
+            "needed": ["libc.so.6"],
+            "arch": "x86_64",
+        },
+    ],
+)
+def test_a_report_with_runtime_facts_matches_the_schema(runtime):
+    capture = load(CAPTURES[0])
+    report = report_mod.verify_report(
+        dict(capture["raw"], runtime=runtime), {**DEFAULTS, **capture["severity_overrides"]}
+    )
+    assert report["runtime"] == runtime
+    errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(report)]
+    assert not errors
+    bad = dict(report, runtime=dict(runtime, libc="bionic"))
+    assert list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(bad))
+
+
 @pytest.mark.parametrize("name", [n for n in CAPTURES if n.startswith("pass-")])
 def test_a_healthy_host_passes_every_configured_check(name):
     capture, report = build(name)
