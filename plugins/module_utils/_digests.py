@@ -149,8 +149,8 @@ def _shorten(value, limit=80):
 def _hex_digest(value, where, algorithm=None):
     """Validate a hex digest; return (algorithm, lowercase hex). ``algorithm`` None: decide by length."""
     if not value:
-        expected = str(ALGORITHMS[algorithm]) if algorithm else "64, 96 or 128"
-        raise DigestError(f"{where}: the digest is empty; give {expected} hex digits")
+        # Only a prefixed or BSD digest can be empty, and those name their algorithm.
+        raise DigestError(f"{where}: the digest is empty; give {ALGORITHMS[algorithm]} hex digits")
     if not _HEX.match(value):
         bad = " ".join(repr(c) for c in sorted({c for c in value if c not in "0123456789abcdefABCDEF"}))
         raise DigestError(
@@ -378,7 +378,7 @@ def find_entry(entries, name, algorithm=None, source="checksums file"):
     """
     if algorithm is not None:
         _check_algorithm(algorithm)
-    wanted = normalize_name(name, "entry")
+    wanted = normalize_name(name)
     if not entries:
         raise DigestError(f"{source} has no entries; check that it is the right file")
     if len(entries) == 1 and entries[0].format == "bare":
@@ -437,8 +437,9 @@ def _open_regular(path):
     """Open ``path`` unbuffered for reading; refuse anything but a regular file.
 
     O_NONBLOCK keeps a FIFO from blocking the open; it is cleared again for the read.
+    os.open makes the descriptor non-inheritable (close-on-exec) itself.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
@@ -486,6 +487,11 @@ def readinto_digests(handle, algorithms, chunk_size):
     return {algorithm: hasher.hexdigest() for algorithm, hasher in hashers.items()}, size
 
 
+def _check_chunk_size(chunk_size):
+    if not isinstance(chunk_size, int) or chunk_size <= 0:
+        raise DigestError(f"chunk_size must be a positive number of bytes, got {chunk_size!r}")
+
+
 def file_digest(path, algorithm="sha256", chunk_size=CHUNK_SIZE, use_hashlib_file_digest=True):
     """Hash the regular file at ``path`` without loading it whole; return a :class:`FileDigest`.
 
@@ -495,8 +501,7 @@ def file_digest(path, algorithm="sha256", chunk_size=CHUNK_SIZE, use_hashlib_fil
     bytes hashed.
     """
     _check_algorithm(algorithm)
-    if not isinstance(chunk_size, int) or chunk_size <= 0:
-        raise DigestError(f"chunk_size must be a positive number of bytes, got {chunk_size!r}")
+    _check_chunk_size(chunk_size)
     handle = _open_regular(path)
     try:
         with handle:
@@ -519,6 +524,7 @@ def file_digests(path, algorithms, chunk_size=CHUNK_SIZE):
     if len(algorithms) == 1:
         found = file_digest(path, algorithms[0], chunk_size)
         return {found.algorithm: found.digest}, found.size
+    _check_chunk_size(chunk_size)
     handle = _open_regular(path)
     try:
         with handle:

@@ -282,8 +282,8 @@ def worst_checks(checks: list, count: int) -> list:
 
 
 def json_rejected(stderr: str) -> bool:
-    """True when systemd-analyze refused --json as an unknown option (systemd 247)."""
-    return "unrecognized option '--json" in stderr or "unrecognized option: --json" in stderr
+    """True when systemd-analyze refused --json as an unknown option (systemd 247, glibc's getopt wording)."""
+    return "unrecognized option '--json" in stderr
 
 
 def parse_show(text: str) -> dict:
