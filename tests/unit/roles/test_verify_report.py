@@ -23,6 +23,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.gosvc.hardening.plugins.filter import verify_junit as junit_mod
 from ansible_collections.gosvc.hardening.plugins.filter import verify_report as report_mod
 from ansible_collections.gosvc.hardening.plugins.filter import verify_summary as summary_mod
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_probe import runtime_result
 
 try:  # in the test virtualenv; not in the bare ansible-core ones of scripts/compat.sh
     import jsonschema
@@ -91,21 +92,9 @@ def test_every_report_matches_the_schema(name):
 
 
 @needs_jsonschema
-@pytest.mark.parametrize(
-    "runtime",
-    [
-        {"static": True, "needs_glibc": None, "libc": None, "interpreter": None, "needed": [], "arch": "x86_64"},
-        {
-            "static": False,
-            "needs_glibc": "2.34",
-            "libc": "glibc",
-            "interpreter": "/lib64/ld-linux-x86-64.so.2",
-            "needed": ["libc.so.6"],
-            "arch": "x86_64",
-        },
-    ],
-)
-def test_a_report_with_runtime_facts_matches_the_schema(runtime):
+@pytest.mark.parametrize("binary", ["/usr/bin/true", str(ROOT / "tests/unit/data/go/runnable/hello-musl-x86_64")])
+def test_a_report_with_runtime_facts_matches_the_schema(binary):
+    runtime = runtime_result(binary)
     capture = load(CAPTURES[0])
     report = report_mod.verify_report(
         dict(capture["raw"], runtime=runtime), {**DEFAULTS, **capture["severity_overrides"]}
@@ -113,7 +102,7 @@ def test_a_report_with_runtime_facts_matches_the_schema(runtime):
     assert report["runtime"] == runtime
     errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(report)]
     assert not errors
-    bad = dict(report, runtime=dict(runtime, libc="bionic"))
+    bad = dict(report, runtime=dict(runtime, libc="bionic"))  # a C library the schema does not know
     assert list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(bad))
 
 
