@@ -54,6 +54,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     readinto_digests,
     verify_file,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._files import make_dirs
 
 RELEASES_DIR = "releases"
 STAGING_DIR = ".staging"
@@ -76,7 +77,7 @@ _LINK_FALLBACK_ERRNOS = {
     errno.EPERM,
     errno.EACCES,
     errno.EMLINK,
-    getattr(errno, "ENOTSUP", errno.EOPNOTSUPP),
+    errno.ENOTSUP,
     errno.EOPNOTSUPP,
 }
 
@@ -503,7 +504,7 @@ def rollback_target(releases, current, switched_from):
 
 
 def fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -537,12 +538,6 @@ def make_dir(path, uid=None, gid=None):
         os.close(fd)
 
 
-def _make_root(root):
-    """Create the release root and missing parents with mode 0755."""
-    os.makedirs(root, DIR_MODE)
-    os.chmod(root, DIR_MODE)
-
-
 def switch_current(layout, version):
     """Point ``current`` at ``releases/<version>`` with one rename(2): it never disappears."""
     temp = _temp_name(layout.root, "current")
@@ -560,8 +555,8 @@ def write_state(layout, state):
     """Write ``.releases.json`` atomically (temporary file, fsync, rename, fsync of the directory)."""
     text = json.dumps(state.as_json(), indent=2) + "\n"
     temp = _temp_name(layout.root, "state")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temp, flags, 0o644)
+    # O_CREAT with O_EXCL never follows a symbolic link: a name planted meanwhile fails the open.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -623,8 +618,7 @@ def place_binary(src, release_dir, binary_name, expected, uid, gid, mode):
 
 def _open_no_follow(path, directory=False):
     """A read-only descriptor of ``path`` itself: a symbolic link is refused (ELOOP), a FIFO does not block."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
-    flags |= getattr(os, "O_DIRECTORY", 0) if directory else getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NOCTTY | (os.O_DIRECTORY if directory else os.O_NONBLOCK)
     try:
         return os.open(path, flags)
     except OSError as exc:
@@ -690,12 +684,12 @@ def _check_still(path, verified, release_dir):
 
 
 def _copy_file(src, dest):
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL  # never follows a symbolic link planted at dest
     try:
         with open(src, "rb") as reader:
             fd = os.open(dest, flags, 0o600)
             with os.fdopen(fd, "wb") as writer:
-                shutil.copyfileobj(reader, writer, 1024 * 1024)
+                shutil.copyfileobj(reader, writer)
                 writer.flush()
                 os.fsync(writer.fileno())
     except OSError as exc:
@@ -719,8 +713,7 @@ class RootLock:
         self.fd = None
 
     def __enter__(self):
-        base = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-        flags = base | (os.O_RDWR | os.O_CREAT if self.create else os.O_RDONLY)
+        flags = os.O_NOFOLLOW | (os.O_RDWR | os.O_CREAT if self.create else os.O_RDONLY)
         try:
             self.fd = os.open(self.path, flags, 0o600)
         except FileNotFoundError:
@@ -912,7 +905,7 @@ def install_release(params, check_mode=False):
     if src is None and not params.get("src") and root_info is None:
         _verify_src(None, expected, root, check_mode, run)
     if root_info is None:
-        run.do(f"create {root}", _make_root, root)
+        run.do(f"create {root}", make_dirs, root)
     elif not os.path.isdir(root):
         raise ReleaseError(f"root {root} is a {_kind(root_info.st_mode)}, not a directory; give the release root")
 

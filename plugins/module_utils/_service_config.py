@@ -37,6 +37,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from ansible_collections.gosvc.hardening.plugins.module_utils._files import make_dirs
+
 #: What a masked secret value shows as in a diff.
 MASK = "********"
 
@@ -161,12 +163,13 @@ def observe(path: str, key: str = "") -> dict:
     if kind == "file" and key and st.st_size <= OBSERVE_MAX_BYTES:
         # Opened without following a link and without blocking (a FIFO put there since the lstat), and
         # checked to be the file lstat saw: otherwise the path reads as unknown.
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
         try:
             fd = os.open(path, flags)
             with os.fdopen(fd, "rb") as handle:
                 same = os.fstat(handle.fileno())
-                if (same.st_dev, same.st_ino) != (st.st_dev, st.st_ino):
+                # The inode number of a file removed since the lstat can be reused at once: the type counts too.
+                if (same.st_dev, same.st_ino) != (st.st_dev, st.st_ino) or not stat.S_ISREG(same.st_mode):
                     return {"exists": None, "error": "changed while it was read"}
                 facts["hmac"] = content_mac(key, handle.read(OBSERVE_MAX_BYTES + 1))
         except OSError as exc:
@@ -492,7 +495,7 @@ def ensure_dir(path: str, owner: str, group: str, mode: int, check_mode: bool) -
     except FileNotFoundError:
         if not check_mode:
             uid, gid = ids(owner, group)
-            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            make_dirs(os.path.dirname(path))
             os.mkdir(path, mode)
             os.chown(path, uid, gid)
             os.chmod(path, mode)

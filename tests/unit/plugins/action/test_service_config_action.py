@@ -167,3 +167,14 @@ def test_bad_names_are_refused_before_anything(action, args):
     with pytest.raises(AnsibleActionFail, match="file names"):
         action(dict(args, unit_name="../demo.service"))
     assert action.calls == []
+
+
+def test_the_controller_answers_what_the_module_answers_when_nothing_changed(run_module, read, action, args):
+    """The controller's answer for unchanged files is the module's own answer for them, field by field."""
+    run_module(service_config, args)
+    on_host = run_module(service_config, args)
+    assert on_host["changed"] is False
+    on_controller = action(dict(args, known_files=read(), digest_key=KEY))
+    assert action.calls == []
+    for field in ("changed", "content_changed", "files", "backups", "created", "verify"):
+        assert on_controller[field] == on_host[field], field

@@ -72,3 +72,9 @@ def test_observe_never_opens_what_is_not_a_regular_file(tmp_path):
     assert seen["type"] == "other" and "hmac" not in seen  # the link itself, not followed
     assert observe(str(target), KEY)["hmac"] == content_mac(KEY, b"x")
     assert observe(str(tmp_path / "absent"), KEY) == {"exists": False}
+
+
+def test_a_file_that_must_not_exist_does_not_end_the_comparison():
+    """A file wanted absent, and absent, is checked like the others: a later difference still counts."""
+    assert unchanged([GONE, UNIT], DIRS, observed(), KEY)
+    assert not unchanged([GONE, UNIT], DIRS, observed(**{UNIT.path: seen_file(mode="0664")}), KEY)

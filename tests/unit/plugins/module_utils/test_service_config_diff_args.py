@@ -101,3 +101,11 @@ def test_a_secret_added_and_one_removed_are_not_marked_changed(env_file):
     assert leaks(record) == []
     assert body(record["before"]) == [f"OLD_TOKEN={MASK}"]
     assert body(record["after"]) == [f"NEW_TOKEN={MASK}"]
+
+
+def test_the_unified_diff_names_both_sides(env_file):
+    """unified() heads the diff with the file's path, or (absent) for a side without the file."""
+    after = env_file({"A_ADDR": "127.0.0.1:8080"}, {})
+    text = unified(diff(None, after, set()))
+    assert text.startswith(f"--- (absent)\n+++ {PATH}\n")
+    assert unified(diff(after, None, set())).startswith(f"--- {PATH}\n+++ (absent)\n")

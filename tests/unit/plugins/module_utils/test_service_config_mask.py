@@ -132,6 +132,7 @@ HAND_EDITED = [
     ("carriage returns", "S='q\rz'\rP=2\r", "S=********\nP=2\rZ=2\n"),
     ("text after the closing quote", "S='q\nz'q", "S=********\n"),
     ("two secrets, one left open", "S='q\nz'\nT=\"z\n", "S=********\nT=********\n"),
+    ("a secret inside a continued secret", "S=q\\\nT='q\nz'\n", "S=********\nZ=2\n"),
 ]
 
 
@@ -168,3 +169,61 @@ def test_a_first_install_diff_masks_a_multi_line_secret(render):
     diff = _diff(None, render({"P": "1"}, {"A": "q\nz\nq"}), {"A"})
     assert diff["before"] == "" and diff["before_header"] == "(absent)"
     assert diff["after"].splitlines()[-2:] == [f"A={MASK}", 'P="1"']
+
+
+#: (what follows ``A=``, the value systemd reads, how many characters the assignment takes)
+SYSTEMD_READS = [
+    ("  plain value  \nB=1\n", "plain value", 16),  # blanks around an unquoted value are dropped
+    ("Xavier\n", "Xavier", 7),
+    ("a 'b' c\n", "a 'b' c", 8),  # a quote inside an unquoted value is a character
+    ("a\\b\n", "ab", 4),  # unquoted, a backslash gives the next character
+    ("a\\\nb\nC=1\n", "ab", 5),  # unquoted, a backslash before the line end continues the value
+    ('"a\\x\\"b\\\nc"\nD=1\n', 'a\\x"bc', 12),  # double quotes: \x kept, \" a quote, \<LF> continues
+    ("'a\\b'  \n", "a\\b", 8),  # single quotes: no escapes
+    ("\n", "", 1),
+    ("", "", 0),
+]
+
+
+@pytest.mark.parametrize(("text", "value", "length"), SYSTEMD_READS)
+def test_read_value_reads_an_assignment_as_systemd_does(text, value, length):
+    """read_value gives the value systemd reads and where the assignment ends."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import read_value
+
+    assert read_value("A=" + text, 2) == (value, 2 + length)
+
+
+@pytest.mark.parametrize("line", ["", "  ", "# note", "; note", "MODE=X", "LEVEL=XX"])
+def test_a_line_of_its_own_after_a_secret_is_kept(line):
+    """A blank line, a comment or an assignment right after a secret is not part of it."""
+    assert mask_env(f"S=q\n{line}\nZ=1\n", {"S"}) == f"S={MASK}\n{line}\nZ=1\n"
+
+
+#: (text, what the mask shows): forms of a secret's line, and lines that only look like one.
+MASKED_FORMS = [
+    ("S=q\\\n\nZ=1\n", f"S={MASK}\nZ=1\n"),  # continued onto an empty line: the empty line is the value's end
+    ("A=1\nS=qqqq\nzzzz==", f"A=1\nS={MASK}"),  # a stray last line, without a line end, is still the secret's
+    ('S "="qz"\nZ=1\n', f"S={MASK}\nZ=1\n"),  # a blank and a quote between the key and the =
+    ("\"S\" = 'q\nz'\nZ=1\n", f"S={MASK}\nZ=1\n"),  # a quoted key with blanks around the =
+    ("  # S='q\nz'\nZ=1\n", f"# S={MASK}\nZ=1\n"),  # indented and commented out
+    ("SX=1\nAS=1\n_S=1\nS=q\n", f"SX=1\nAS=1\n_S=1\nS={MASK}\n"),  # other names that end or start like the key
+]
+
+
+@pytest.mark.parametrize(("text", "masked"), MASKED_FORMS)
+def test_every_form_of_a_secret_line_is_masked_and_no_other(text, masked):
+    """Each way of writing a secret's assignment is masked whole; a name that only contains the key is not."""
+    assert mask_env(text, {"S"}) == masked
+
+
+def test_a_secret_whose_line_breaks_moved_is_marked_changed():
+    """A secret whose value differs only in where its lines break is marked as changed."""
+    record = _diff("S='a\nb'\n", "S='ab'\n", {"S"})
+    assert (record["before"], record["after"]) == (f"S={MASK}\n", f"S={MASK} (changed)\n")
+
+
+def test_bytes_that_are_not_utf8_show_as_replacement_characters():
+    """A file that is not valid UTF-8 still gets a diff, the bad bytes shown as U+FFFD."""
+    spec = FileSpec("unit", "/etc/systemd/system/demo.service", b"A=\xff\n")
+    record = diff_of(Plan(spec, True, b"A=\xfe\n", True, False))
+    assert (record["before"], record["after"]) == ("A=\ufffd\n", "A=\ufffd\n")

@@ -124,6 +124,7 @@ def test_first_run_writes_all_files_then_a_second_run_changes_nothing(run_module
     assert _mode(env) == ("root", GROUP, "0640")
     assert _mode(env.parent) == ("root", GROUP, "0750")
     assert _mode(unit) == ("root", "root", "0644")
+    assert _mode(dropin) == ("root", "root", "0644") and _mode(dropin.parent) == ("root", "root", "0755")
     assert sorted(result["created"]) == sorted([str(unit), str(dropin), str(env)])
     assert result["backups"] == []
     assert result["verify"]["ok"] and result["verify"]["mode"] == "strict"
