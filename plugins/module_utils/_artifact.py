@@ -378,12 +378,10 @@ def select_member(members, wanted, name):
 
 def _member_stream(archive, fmt, member):
     # The entry itself, not its name: a name lookup strips a trailing '/' (tarfile) or finds another
-    # member of the same name.
+    # member of the same name. select_member lets only regular files through, and for those tarfile
+    # always returns a stream.
     if fmt == FORMAT_TAR_GZ:
-        stream = archive.extractfile(member.entry)
-        if stream is None:  # pragma: no cover - select_member allows regular files only
-            raise ArtifactError(f"member {member.raw_name!r} has no data")
-        return stream
+        return archive.extractfile(member.entry)
     return archive.open(member.entry)
 
 
@@ -398,7 +396,7 @@ def _unlink(path):
 
 
 def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    fd = os.open(path, os.O_RDONLY)
     try:
         with contextlib.suppress(OSError):
             os.fsync(fd)
@@ -424,6 +422,10 @@ class _Temp:
         return self
 
     def __exit__(self, *exc):
+        self.discard()
+
+    def discard(self):
+        """Close the file and remove it, unless :meth:`install` renamed it into place."""
         self.handle.close()
         if self.path is not None:
             _unlink(self.path)
@@ -501,7 +503,7 @@ def remove_stale_temps(directory):
 def cache_lock(cache_dir, key):
     """Hold an exclusive flock(2) on ``<cache_dir>/.lock-<key>`` (waits for another run holding it)."""
     path = os.path.join(cache_dir, f".lock-{key}")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)  # not inherited (PEP 446)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield path
@@ -627,7 +629,7 @@ def fetch_bytes(url, option, headers, timeout, validate_certs, limit):
     return sink.getvalue()
 
 
-def fetch_to_temp(url, directory, headers, timeout, validate_certs, limit=MAX_ARTIFACT_BYTES):
+def fetch_to_temp(url, directory, headers, timeout, validate_certs, limit):
     """Download ``url`` into a temporary file in ``directory``; the caller verifies and installs it.
 
     More than ``limit`` bytes fail the download, and the partial file is removed.
@@ -645,12 +647,12 @@ def fetch_to_temp(url, directory, headers, timeout, validate_certs, limit=MAX_AR
         )
         temp.finish(0o644)
     except BaseException:
-        temp.__exit__(None, None, None)
+        temp.discard()
         raise
     return temp
 
 
-def copy_to_temp(src, directory, limit=MAX_ARTIFACT_BYTES):
+def copy_to_temp(src, directory, limit):
     """Copy the controller file ``src`` into a temporary file in ``directory`` (at most ``limit`` bytes)."""
     temp = _Temp(directory)
     try:
@@ -674,7 +676,7 @@ def copy_to_temp(src, directory, limit=MAX_ARTIFACT_BYTES):
             raise ArtifactError(f"src {src} is not readable (permission denied)") from None
         temp.finish(0o644)
     except BaseException:
-        temp.__exit__(None, None, None)
+        temp.discard()
         raise
     return temp
 
@@ -697,7 +699,7 @@ def _headers(params):
 
 
 def _checksums_store(cache_dir, url):
-    return os.path.join(cache_dir, "checksums", hashlib.sha256(url.encode("utf-8")).hexdigest())
+    return os.path.join(cache_dir, "checksums", hashlib.sha256(url.encode()).hexdigest())
 
 
 def expected_digest(params, artifact_name):

@@ -333,13 +333,12 @@ class JsonAssertion:
         return f"json_assertions[{self.index}] ({self.path})"
 
     def describe(self):
+        """The expected value in words, for equals, in and matches (check_assertion words exists itself)."""
         if self.operator == "equals":
             return f"equals {_show(self.expected)}"
         if self.operator == "in":
             return f"one of {_show(self.expected)}"
-        if self.operator == "matches":
-            return f"a value matching /{self.expected}/"
-        return "to exist" if self.expected else "to be absent"
+        return f"a value matching /{self.expected}/"
 
 
 def parse_json_assertions(items):
@@ -545,14 +544,16 @@ def _der_children(content):
 def _der_oid(content):
     if not content:
         raise ValueError("empty OBJECT IDENTIFIER")
-    first = content[0]
-    arcs = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
+    numbers = []
     value = 0
-    for byte in content[1:]:
+    for byte in content:
         value = (value << 7) | (byte & 0x7F)
         if not byte & 0x80:
-            arcs.append(value)
+            numbers.append(value)
             value = 0
+    # The first number packs two arcs (40 * X + Y); it takes more than one byte under 2.48 and above.
+    top = min(numbers[0] // 40, 2)
+    arcs = [top, numbers[0] - 40 * top, *numbers[1:]]
     return ".".join(str(arc) for arc in arcs)
 
 
@@ -652,8 +653,8 @@ def parse_der_certificate(der):
     validity = _der_children(fields[index + 3][1])
     subject = _der_name(fields[index + 4][1])
     sans = []
-    for extra_tag, extra in fields[index + 6 :]:
-        if extra_tag != 0xA3:  # [3] extensions
+    for extra_tag, extra in fields:
+        if extra_tag != 0xA3:  # only the extensions field is tagged [3]
             continue
         for _ext_tag, extension in _der_children(_der_children(extra)[0][1]):
             parts = _der_children(extension)
@@ -770,13 +771,14 @@ def _require(condition, message):
 def build_ssl_context(validate_certs, check_hostname, ca_path, client_cert, client_key, client_key_password):
     """Create the client ``ssl.SSLContext``; errors become ``HealthCheckError``."""
     if validate_certs:
-        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        # The default purpose, Purpose.SERVER_AUTH, makes a client context that verifies the server.
+        context = ssl.create_default_context()
         if ca_path:
             try:
                 if os.path.isdir(ca_path):
-                    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, capath=ca_path)
+                    context = ssl.create_default_context(capath=ca_path)
                 else:
-                    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_path)
+                    context = ssl.create_default_context(cafile=ca_path)
             except (OSError, ssl.SSLError) as exc:
                 raise HealthCheckError(
                     f"ca_path {ca_path!r}: cannot load CA certificates: {exc}; "
@@ -1014,7 +1016,7 @@ def probe_once(config, budget, clock=time.monotonic, now=time.time):
 
 
 def _snippet(body):
-    text = body[:_SNIPPET].decode("utf-8", errors="replace")
+    text = body[:_SNIPPET].decode(errors="replace")
     return text + ("..." if len(body) > _SNIPPET else "")
 
 
@@ -1051,7 +1053,7 @@ def evaluate(config, response):
         )
     elif body_checks:
         if config.body_regex is not None:
-            text = response.body.decode("utf-8", errors="replace")
+            text = response.body.decode(errors="replace")
             if config.body_regex.search(text) is None:
                 failures.append(
                     f"body_regex: expected a match for /{config.body_regex.pattern}/, got a "
@@ -1222,7 +1224,7 @@ def run_health_check(config, clock=time.monotonic, sleep=time.sleep, now=time.ti
         "url": config.target.url,
         "status": response.status if response is not None else None,
         "attempts": attempts,
-        "body": body[: config.return_body_bytes].decode("utf-8", errors="replace"),
+        "body": body[: config.return_body_bytes].decode(errors="replace"),
         "body_truncated": bool(response is not None and (response.truncated or len(body) > config.return_body_bytes)),
         "json": last["document"],
         "elapsed_ms": elapsed_ms,

@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import shutil
 import socket
 import socketserver
 import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -577,6 +579,7 @@ def test_https_untrusted_ca_fails(run_module, tls_server):
     assert result["tls"] is None
     assert result["failures"][0].startswith("TLS handshake failed: TLS error:")
     assert "certificate verify failed" in result["failures"][0]
+    assert "client_cert" not in result["failures"][0]  # a refused handshake is not about a client certificate
 
 
 def test_https_hostname_mismatch(run_module, tls_server, pki):
@@ -615,7 +618,10 @@ def test_mutual_tls(run_module, start_server, pki):
     assert without["status"] is None
     # The server rejects the handshake after the client finished it (TLS 1.3), so the client only sees the
     # connection drop (observed: "request failed: TLS error: EOF occurred in violation of protocol").
-    assert without["failures"][0].endswith("if it requires a client certificate, set client_cert)")
+    assert without["failures"][0].endswith(
+        " (the server closed the TLS connection after the handshake; "
+        "if it requires a client certificate, set client_cert)"
+    )
     assert "/healthz" not in running.routes.hits
     with_pair = run_module(health_check, dict(base, client_cert=pki["client_cert"], client_key=pki["client_key"]))
     assert not with_pair.get("failed"), with_pair
@@ -767,3 +773,161 @@ def test_a_url_is_masked_whole_when_ansible_module_itself_fails(run_module):
     result = run_module(health_check, {"url": "http://probe:hc-pa55-4e1b@127.0.0.1:1/", "retries": "many"})
     assert result["failed"] is True
     assert "hc-pa55-4e1b" not in json.dumps(result)
+
+
+# --------------------------------------------------------------------------
+# Connections that fail: the failure names the phase, and only a dropped TLS session hints at client_cert
+# --------------------------------------------------------------------------
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that reads a request, sends ``reply`` as is (nothing: just closes), then closes.
+
+    With ``tls_context`` each connection is wrapped in TLS first.
+    """
+
+    def __init__(self, reply, tls_context=None):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.reply = reply
+        self.tls_context = tls_context
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _addr = self.listener.accept()
+            except OSError:
+                return
+            try:
+                if self.tls_context is not None:
+                    conn = self.tls_context.wrap_socket(conn, server_side=True)
+                conn.recv(65536)
+                conn.sendall(self.reply)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def close(self):
+        self.listener.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def raw_server():
+    started = []
+
+    def _start(reply, tls_context=None):
+        started.append(RawServer(reply, tls_context))
+        return started[-1]
+
+    yield _start
+    for item in started:
+        item.close()
+
+
+def _closed_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_https_connection_refused_has_no_client_cert_hint(run_module):
+    """A refused https connection is reported as such: it says nothing about client certificates."""
+    port = _closed_port()
+    result = run_module(health_check, {"url": f"https://127.0.0.1:{port}/healthz"})
+    assert result["failed"] is True
+    assert result["failures"] == [f"connect to 127.0.0.1:{port} failed: [Errno 111] Connection refused"]
+
+
+def test_plain_http_connection_dropped_has_no_client_cert_hint(run_module, raw_server):
+    """A plain http server that hangs up without answering is reported without any TLS hint."""
+    server = raw_server(b"")
+    result = run_module(health_check, {"url": f"http://127.0.0.1:{server.port}/healthz"})
+    assert result["failures"] == [
+        f"response headers to 127.0.0.1:{server.port} failed: Remote end closed connection without response"
+    ]
+
+
+def test_https_garbage_answer_has_no_client_cert_hint(run_module, raw_server, pki):
+    """A TLS server that answers something that is not HTTP is reported as that, without the client_cert hint."""
+    server = raw_server(b"NOT-HTTP\r\n\r\n", tls_context=server_context(pki))
+    result = run_module(health_check, {"url": f"https://127.0.0.1:{server.port}/healthz", "ca_path": pki["ca"]})
+    assert result["failures"] == [f"response headers to 127.0.0.1:{server.port} failed: NOT-HTTP\r\n"]
+
+
+@pytest.fixture(scope="module")
+def described_pki(tmp_path_factory):
+    """A CA and a 127.0.0.1 server certificate whose subject has a description (OID 2.5.4.13)."""
+    base = tmp_path_factory.mktemp("described")
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("described CA")
+    ca = _issue(ca_name, ca_key, ca_name, ca_key, NOW + datetime.timedelta(days=30), ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
+            x509.NameAttribute(x509.ObjectIdentifier("2.5.4.13"), "edge proxy"),
+        ]
+    )
+    cert = _issue(
+        subject,
+        key,
+        ca_name,
+        ca_key,
+        NOW + datetime.timedelta(days=30),
+        sans=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
+        usage=ExtendedKeyUsageOID.SERVER_AUTH,
+    )
+    return {
+        "ca": _write(base / "ca.pem", ca),
+        "cert": _write(base / "cert.pem", cert),
+        "key": _write(base / "key.pem", key),
+    }
+
+
+def test_a_verified_certificate_is_described_with_openssls_names(run_module, start_server, described_pki):
+    """A verified peer certificate is reported as OpenSSL decoded it, every attribute by its name."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(described_pki["cert"], described_pki["key"])
+    running = start_server(context)
+    running.routes.table["/healthz"] = Reply(204)
+    result = run_module(health_check, {"url": running.url("/healthz"), "ca_path": described_pki["ca"]})
+    assert not result.get("failed"), result
+    assert result["tls"]["subject"] == {"commonName": "localhost", "description": "edge proxy"}
+
+
+def test_the_tls_result_names_the_session_and_certificate(run_module, tls_server, pki):
+    """The tls result holds exactly the documented fields, the cipher being the negotiated suite's name."""
+    result = run_module(health_check, {"url": tls_server.url("/healthz"), "ca_path": pki["ca"]})
+    tls = result["tls"]
+    assert set(tls) == {
+        "version",
+        "cipher",
+        "verified",
+        "sha256_fingerprint",
+        "subject",
+        "issuer",
+        "sans",
+        "serial",
+        "not_before",
+        "not_after",
+        "days_remaining",
+    }
+    assert tls["cipher"] in {cipher["name"] for cipher in ssl.create_default_context().get_ciphers()}
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to name the hashed CA link")
+def test_https_with_a_ca_directory(run_module, tls_server, pki, tmp_path):
+    """ca_path may be a c_rehash'ed directory of CA certificates instead of a bundle file."""
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-hash", "-noout", "-in", pki["ca"]], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    (tmp_path / f"{subject_hash}.0").symlink_to(pki["ca"])
+    result = run_module(health_check, {"url": tls_server.url("/healthz"), "ca_path": str(tmp_path)})
+    assert not result.get("failed"), result
+    assert result["tls"]["verified"] is True
