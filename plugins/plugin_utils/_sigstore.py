@@ -47,7 +47,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import (
     log_key_time_problem,
     parse_checkpoint,
     parse_hashedrekord,
-    parse_rfc3339,
     pem_blocks,
     set_payload,
     unix_time,
@@ -123,16 +122,6 @@ class Options(NamedTuple):
 
 def _hash(name: str):
     return {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[name]()
-
-
-def parse_time(value: Optional[str]) -> Optional[datetime]:
-    """An RFC 3339 time as protobuf JSON writes it (nanoseconds allowed)."""
-    if value is None:
-        return None
-    try:
-        return parse_rfc3339(value, "trusted root time")
-    except MaterialError as exc:
-        raise VerifyError(str(exc)) from None
 
 
 def _within(when: datetime, start: Optional[str], end: Optional[str]) -> bool:
@@ -291,15 +280,6 @@ class IdentityPolicy:
         self.identity_re = _compile(options.identity_regexp, "certificate_identity_regexp")
         self.issuer_re = _compile(options.issuer_regexp, "certificate_oidc_issuer_regexp")
         self.signer: Optional[Dict[str, Any]] = None
-
-    def describe(self) -> Dict[str, Any]:
-        o = self.options
-        return {
-            "identity": o.identity,
-            "identity_regexp": o.identity_regexp,
-            "issuer": o.issuer,
-            "issuer_regexp": o.issuer_regexp,
-        }
 
     def verify(self, cert: Any) -> None:
         signer = certificate_signer(cert)
@@ -666,7 +646,6 @@ class Verification:
         self._verify_sct(self.certificate, chain[1])
         self._check_code_signing(self.certificate)
         self.policy.verify(self.certificate)
-        self._check_message_digest(digests)
         algorithm = self._check_signature(self.certificate.public_key(), digests, "the signing certificate")
         self._check_consistency(algorithm, digests, certificate=self.certificate)
         result["signature_digest_algorithm"] = algorithm
@@ -674,7 +653,6 @@ class Verification:
 
     def _run_keyless_detached(self, digests: Dict[str, str], result: Dict[str, Any]) -> None:
         algorithm = self._check_signature(self.certificate.public_key(), digests, self.options.certificate_source)
-        result["signature_digest_algorithm"] = algorithm
         raise VerifyError(
             "cannot establish tlog inclusion offline: a detached signature and certificate carry no transparency "
             "log entry, and without it the short-lived certificate has no trusted signing time (this module never "
@@ -772,7 +750,8 @@ class Verification:
         if rec is None:
             raise VerifyError(f"{m.source}: the log entry is not a hashedrekord/0.0.1 entry")
         problems = []
-        if rec.algorithm != algorithm or not hmac.compare_digest(rec.digest, digests.get(algorithm, "")):
+        # The signature check before this one needed the digest, so digests holds ``algorithm``.
+        if rec.algorithm != algorithm or not hmac.compare_digest(rec.digest, digests[algorithm]):
             problems.append(f"digest {rec.algorithm}:{rec.digest} (file: {algorithm}:{digests.get(algorithm)})")
         if not hmac.compare_digest(rec.signature, m.signature):
             problems.append("a different signature")
