@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Mutation testing of the safety-critical Python: mutmut over tests/mutation/targets.toml.
 
     scripts/mutate.sh                       every target (make mutate)
@@ -242,8 +241,9 @@ def run_target(target: str, tests: list[str], children: int, mutmut: str) -> Res
 
 
 def commit() -> str:
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    porcelain = ["git", "status", "--porcelain", "--untracked-files=no"]
+    dirty = subprocess.run(porcelain, cwd=ROOT, capture_output=True, check=True)
     return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
@@ -324,7 +324,7 @@ def write_doc(text: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("only", nargs="*", help="run only targets whose path contains one of these")
     parser.add_argument("--no-record", action="store_true", help="record nothing and leave docs/reliability.md alone")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants tested at once")

@@ -150,7 +150,10 @@ class Instance:
             usages = [ExtendedKeyUsageOID.CODE_SIGNING] if code_signing else [ExtendedKeyUsageOID.CLIENT_AUTH]
             builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         if scts is None:
-            scts = lambda tbs, issuer_key: [self.ct_logs[0].sct(tbs, issuer_key)]  # noqa: E731
+
+            def scts(tbs, issuer_key):
+                return [self.ct_logs[0].sct(tbs, issuer_key)]
+
         tbs = builder.sign(self.ca_key, hashes.SHA256()).tbs_certificate_bytes
         items = scts(tbs, self.ca_key.public_key())
         if items:

@@ -180,7 +180,7 @@ def full_listener(tmp_path):
         server.bind(address)
         server.listen(0)
         opened.append(server)
-        for _ in range(3):
+        for _attempt in range(3):
             filler = socket.socket(family)
             filler.setblocking(False)
             with contextlib.suppress(BlockingIOError):
