@@ -280,7 +280,7 @@ def recorded(targets: list[str]) -> list[Result]:
     return out
 
 
-def table(results: list[Result], goal: float) -> str:
+def table(results: list[Result], goal: float, pending: tuple = ()) -> str:
     rows = [
         "| File | Mutants | Killed | Timeout | Equivalent | Unexplained | No tests | Score | Time | Measured at |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -292,6 +292,8 @@ def table(results: list[Result], goal: float) -> str:
         )
     total = sum(r.total for r in results)
     caught = sum(r.killed + r.timeout for r in results)
+    for target in pending:
+        rows.append(f"| `{target}` | not recorded yet | | | | | | | | |")
     rows.append(
         f"| all | {total} | {sum(r.killed for r in results)} | {sum(r.timeout for r in results)}"
         f" | {sum(len(r.explained) for r in results)} | {sum(len(r.unexplained) for r in results)}"
@@ -317,6 +319,13 @@ def table(results: list[Result], goal: float) -> str:
     return "\n".join(parts)
 
 
+def render(targets: dict, goal: float) -> str:
+    """The table of every target's last recorded run; targets never recorded are listed as such."""
+    results = recorded(list(targets))
+    done = {r.target for r in results}
+    return table(results, goal, tuple(t for t in targets if t not in done))
+
+
 def write_doc(text: str) -> None:
     doc = DOC.read_text()
     start, end = doc.index(BEGIN) + len(BEGIN), doc.index(END)
@@ -327,6 +336,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("only", nargs="*", help="run only targets whose path contains one of these")
     parser.add_argument("--no-record", action="store_true", help="record nothing and leave docs/reliability.md alone")
+    parser.add_argument("--render", action="store_true", help="render docs/reliability.md from the records")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
     parser.add_argument("--mutmut", default=shutil.which("mutmut") or "mutmut")
     args = parser.parse_args()
@@ -334,6 +344,10 @@ def main() -> int:
     config = tomllib.loads(CONFIG.read_text())
     goal = float(config["goal"])
     targets = {t: spec["tests"] for t, spec in config["targets"].items()}
+    if args.render:
+        write_doc(render(targets, goal))
+        print(f"rendered {DOC.relative_to(ROOT)} from {RESULTS.relative_to(ROOT)}/")
+        return 0
     chosen = [t for t in targets if not args.only or any(word in t for word in args.only)]
     if not chosen:
         raise SystemExit(f"no target matches {args.only}; targets: {', '.join(targets)}")
@@ -347,7 +361,7 @@ def main() -> int:
             record(result)
     print("\n" + table(results, goal))
     if not args.no_record:
-        write_doc(table(recorded(list(targets)), goal))
+        write_doc(render(targets, goal))
         print(f"recorded in {RESULTS.relative_to(ROOT)}/ and {DOC.relative_to(ROOT)}")
     bad = [r for r in results if r.score < goal or r.unexplained]
     for r in bad:
