@@ -184,3 +184,66 @@ def status_code_server():
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+# -- local servers and certificates ----------------------------------------------------------
+
+
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread: ``serve(handler)`` starts it, ``close()`` stops it."""
+
+    def serve(self, handler, daemon_threads=False):
+        import http.server
+        import threading
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = daemon_threads
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+def write_self_signed(directory, common_name, valid_for, ip=None):
+    """A self-signed EC certificate and its key as PEM files in ``directory``: (cert path, key path).
+
+    Valid from an hour ago for ``valid_for`` (a timedelta) from now; ``ip`` adds it as the subject
+    alternative name. No CA vouches for it.
+    """
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + valid_for)
+    )
+    if ip:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), False)
+    cert = builder.sign(key, hashes.SHA256())
+    cert_path, key_path = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    with open(cert_path, "wb") as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as handle:
+        handle.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    return cert_path, key_path

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import http.server
 import io
-import ipaddress
 import multiprocessing
 import os
 import shutil
@@ -29,10 +28,7 @@ import zipfile
 from collections import Counter
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from support import LocalServer, write_self_signed
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _artifact
 from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import (
@@ -100,22 +96,6 @@ def release(tmp_path, elf_bytes):
     checksums = subprocess.run(["sha256sum", *names], cwd=dist, check=True, capture_output=True, text=True).stdout
     (dist / "checksums.txt").write_text(checksums)
     return dist
-
-
-class LocalServer:
-    """An HTTP server on 127.0.0.1 in a thread: ``serve(handler)`` starts it, ``close()`` stops it."""
-
-    def serve(self, handler, daemon_threads=False):
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = daemon_threads
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
 
 
 class Server(LocalServer):
@@ -1158,26 +1138,9 @@ def test_a_checksums_url_over_the_checksums_limit_stops_the_download(tmp_path, s
 @pytest.fixture(scope="module")
 def self_signed(tmp_path_factory):
     """A certificate and key for 127.0.0.1 that no CA vouches for."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .sign(key, hashes.SHA256())
+    return write_self_signed(
+        str(tmp_path_factory.mktemp("tls")), "127.0.0.1", datetime.timedelta(days=1), ip="127.0.0.1"
     )
-    base = tmp_path_factory.mktemp("tls")
-    (base / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (base / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return str(base / "cert.pem"), str(base / "key.pem")
 
 
 @pytest.fixture

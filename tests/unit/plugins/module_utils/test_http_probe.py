@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import quote
 
 import pytest
+from support import LocalServer
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import build_config, probe_once, run_health_check
 
 
-class Recorder:
+class Recorder(LocalServer):
     """A server on 127.0.0.1 answering ``replies`` in turn (the last repeats); ``requests`` holds what arrived."""
 
     def __init__(self, replies):
@@ -46,15 +46,7 @@ class Recorder:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        self.serve(Handler)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support import write_self_signed
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _service_probe as sp
 
@@ -173,31 +174,11 @@ def http_server():
 @pytest.fixture(scope="module")
 def tls_context(tmp_path_factory):
     """A server context with a self-signed certificate valid for 30 days and 12 hours."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=30, hours=12))
-        .sign(key, hashes.SHA256())
-    )
-    base = tmp_path_factory.mktemp("tls")
-    (base / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (base / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    cert, key = write_self_signed(
+        str(tmp_path_factory.mktemp("tls")), "localhost", datetime.timedelta(days=30, hours=12)
     )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(base / "cert.pem", base / "key.pem")
+    context.load_cert_chain(cert, key)
     return context
 
 
