@@ -19,7 +19,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import (
     SOURCES,
     run,
 )
-from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import add_binary_requirements
 
 
 class ActionModule(ActionBase):
@@ -32,7 +31,7 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(
             argument_spec=ARGUMENT_SPEC, mutually_exclusive=[SOURCES, DIGESTS], required_one_of=[SOURCES, DIGESTS]
         )
-        outcome = add_binary_requirements(run(args))
+        outcome = run(args)
         warnings = outcome.pop("warnings", [])
         if warnings:
             result["warnings"] = result.get("warnings", []) + warnings

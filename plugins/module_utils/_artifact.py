@@ -56,6 +56,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     read_checksums_bytes,
     verify_file,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import add_binary_requirements
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import url_secrets
 
 #: Largest checksums file read from a URL or a path.
@@ -1047,7 +1048,7 @@ def run(params):
     source = mask_url(params["url"]) if params.get("url") is not None else params.get("src")
     prefix = f"Resolving the Go release artifact {source}"
     try:
-        return resolve_artifact(params)
+        return add_binary_requirements(resolve_artifact(params))
     except ArtifactError as exc:
         return dict(failed=True, msg=f"{prefix}: {exc}", changed=False, source=source, warnings=[], **exc.details)
     except OSError as exc:

@@ -834,7 +834,10 @@ def requirements_or_error(path):
 
 
 def add_binary_requirements(result):
-    """Add ``binary_requirements`` and ``binary_requirements_error`` to a go_artifact result that has a binary."""
+    """Add ``binary_requirements`` and ``binary_requirements_error`` to a go_artifact result that has a binary.
+
+    ``_artifact.run`` calls it, for the module and its action plugin alike.
+    """
     if not result.get("failed") and result.get("binary_path"):
         result["binary_requirements"], result["binary_requirements_error"] = requirements_or_error(
             result["binary_path"]

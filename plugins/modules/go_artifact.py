@@ -362,7 +362,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import (
     URL_OPTIONS,
     run,
 )
-from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import add_binary_requirements
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_url_secrets
 
 
@@ -374,7 +373,7 @@ def main():
         supports_check_mode=True,
     )
     hide_url_secrets(module, [module.params[name] for name in URL_OPTIONS], query=True)
-    result = add_binary_requirements(run(module.params))
+    result = run(module.params)
     for warning in result.pop("warnings", []):
         module.warn(warning)
     if result.get("failed"):
