@@ -3,6 +3,7 @@
     scripts/mutate.sh                       every target (make mutate)
     scripts/mutate.sh _digests _http        targets whose path contains these words
     scripts/mutate.sh --no-record _release  run and print; record nothing, leave the docs alone
+    scripts/mutate.sh --resume _http        go on from the last run of _http (see stage())
 
 mutmut names a mutant after the module the file is imported as, and the tests
 import the collection as ``ansible_collections.gosvc.hardening``. So each
@@ -23,6 +24,7 @@ a survivor nobody explained.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import re
@@ -73,6 +75,7 @@ class Result:
     survivors: list[Survivor] = field(default_factory=list)
     commit: str = ""
     date: str = ""
+    resumed: bool = False
 
     @property
     def score(self) -> float:
@@ -98,15 +101,33 @@ def checkout_files() -> list[str]:
     return [f for f in out.decode().split("\0") if f and (ROOT / f).is_file()]
 
 
-def stage(target: str, tests: list[str]) -> Path:
-    """A fresh staging directory for one target (the previous run's results are dropped)."""
+def stage(target: str, tests: list[str], resume: bool = False) -> Path:
+    """The staging directory for one target.
+
+    Fresh (the default): the previous run's results are dropped. With ``resume``
+    the directory is brought up to date instead: only files whose content
+    changed are copied (with a new mtime, which is how mutmut notices a changed
+    source and re-mutates exactly the functions whose code changed), files gone
+    from the checkout are removed, and every survivor's verdict is cleared so it
+    meets the current tests again. Killed verdicts of unchanged functions stand.
+    """
     base = STAGE / slug(target)
-    shutil.rmtree(base, ignore_errors=True)
+    resume = resume and (base / "mutants").is_dir()
+    if not resume:
+        shutil.rmtree(base, ignore_errors=True)
     copy = base / PREFIX
-    for rel in checkout_files():
+    wanted = set(checkout_files())
+    for rel in sorted(wanted):
         dest = copy / rel
+        if resume and dest.is_file() and filecmp.cmp(ROOT / rel, dest, shallow=False):
+            continue
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / rel, dest)
+        (shutil.copy if resume else shutil.copy2)(ROOT / rel, dest)
+    if resume:
+        for path in [p for p in copy.rglob("*") if p.is_file()]:
+            if str(path.relative_to(copy)) not in wanted:
+                path.unlink()
+        forget_survivors(base / "mutants" / PREFIX / (target + ".meta"))
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pytest_ini = pyproject["tool"]["pytest"]["ini_options"]
     lines = [
@@ -123,6 +144,19 @@ def stage(target: str, tests: list[str]) -> Path:
     ]
     (base / "pyproject.toml").write_text("\n".join(lines))
     return base
+
+
+def forget_survivors(meta: Path) -> int:
+    """Clear the verdict of every mutant that survived or had no test, so mutmut tests it again."""
+    if not meta.exists():
+        return 0
+    data = json.loads(meta.read_text())
+    codes = data["exit_code_by_key"]
+    again = [name for name, code in codes.items() if code in SURVIVED | NO_TESTS]
+    for name in again:
+        codes[name] = None
+    meta.write_text(json.dumps(data))
+    return len(again)
 
 
 def function_of(mutant: str) -> str:
@@ -213,8 +247,8 @@ def expand(patterns: list[str]) -> list[str]:
     return paths
 
 
-def run_target(target: str, tests: list[str], children: int, mutmut: str) -> Result:
-    base = stage(target, tests)
+def run_target(target: str, tests: list[str], children: int, mutmut: str, resume: bool = False) -> Result:
+    base = stage(target, tests, resume)
     start = time.monotonic()
     print(f"==> mutmut on {target} ({len(tests)} test paths)", flush=True)
     env = dict(os.environ, PY_COLORS="0")
@@ -232,6 +266,7 @@ def run_target(target: str, tests: list[str], children: int, mutmut: str) -> Res
         tail = (base / "mutmut.log").read_text(errors="replace")[-3000:]
         raise SystemExit(f"mutmut failed on {target} (exit {proc.returncode}); log {base / 'mutmut.log'}:\n{tail}")
     result = collect(base, target, seconds)
+    result.resumed = resume
     print(
         f"<== {target}: {result.score:.1f}% of {result.total} killed"
         f" ({len(result.explained)} equivalent, {len(result.unexplained)} unexplained) in {seconds:.0f}s",
@@ -254,6 +289,7 @@ def record(result: Result) -> None:
         "commit": commit(),
         "date": time.strftime("%Y-%m-%d"),
         "seconds": round(result.seconds),
+        "resumed": result.resumed,
         "total": result.total,
         "killed": result.killed,
         "timeout": result.timeout,
@@ -276,6 +312,7 @@ def recorded(targets: list[str]) -> list[Result]:
         r.timeout, r.no_tests, r.other = data["timeout"], data["no_tests"], data["other"]
         r.survivors = [Survivor("", s["function"], s["change"], s["reason"]) for s in data["survivors"]]
         r.commit, r.date = data["commit"], data["date"]
+        r.resumed = data.get("resumed", False)
         out.append(r)
     return out
 
@@ -288,7 +325,8 @@ def table(results: list[Result], goal: float, pending: tuple = ()) -> str:
     for r in results:
         rows.append(
             f"| `{r.target}` | {r.total} | {r.killed} | {r.timeout} | {len(r.explained)} | {len(r.unexplained)}"
-            f" | {r.no_tests} | {r.score:.1f}% | {r.seconds / 60:.1f} min | {r.commit or 'now'} {r.date} |"
+            f" | {r.no_tests} | {r.score:.1f}% | {r.seconds / 60:.1f} min{' (resumed)' if r.resumed else ''}"
+            f" | {r.commit or 'now'} {r.date} |"
         )
     total = sum(r.total for r in results)
     caught = sum(r.killed + r.timeout for r in results)
@@ -336,6 +374,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("only", nargs="*", help="run only targets whose path contains one of these")
     parser.add_argument("--no-record", action="store_true", help="record nothing and leave docs/reliability.md alone")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the last run's verdicts for functions whose code is unchanged; survivors are tested again",
+    )
     parser.add_argument("--render", action="store_true", help="render docs/reliability.md from the records")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
     parser.add_argument("--mutmut", default=shutil.which("mutmut") or "mutmut")
@@ -355,7 +398,7 @@ def main() -> int:
     results = []
     for t in chosen:
         tests = expand(targets[t])
-        result = run_target(t, tests, args.children, args.mutmut)
+        result = run_target(t, tests, args.children, args.mutmut, args.resume)
         results.append(result)
         if not args.no_record:
             record(result)
