@@ -133,6 +133,8 @@ HAND_EDITED = [
     ("text after the closing quote", "S='q\nz'q", "S=********\n"),
     ("two secrets, one left open", "S='q\nz'\nT=\"z\n", "S=********\nT=********\n"),
     ("a secret inside a continued secret", "S=q\\\nT='q\nz'\n", "S=********\nZ=2\n"),
+    # T's value may close on a line that reads as an assignment: the run takes it all the same.
+    ("a secret inside a continued secret, closing on Y=", "S=q\\\nT='q\nY=z'\n", "S=********\nZ=2\n"),
 ]
 
 
