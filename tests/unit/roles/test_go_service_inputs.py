@@ -488,7 +488,7 @@ def test_the_binary_digest_is_go_service_checksum_normalised_only_for_a_binary_o
     # the inputs phase record task: the remote binary's digest, lowercase hex without the algorithm; the
     # artifact phase publishes the controller's (for an archive, the extracted binary's) otherwise.
     text = (ROLE / "tasks" / "inputs.yml").read_text()
-    expression = text.split("go_service_binary_sha256: >-\n", 1)[1].split("\n    __go_service_account", 1)[0]
+    expression = text.split("go_service_binary_sha256: >-\n", 1)[1].split("\n    go_service_result", 1)[0]
     digest = "A" * 64
     remote = render(expression.strip(), **REMOTE, go_service_checksum=f"sha256:{digest}")
     assert remote == "a" * 64
