@@ -110,6 +110,8 @@ def stage(target: str, tests: list[str], resume: bool = False) -> Path:
     source and re-mutates exactly the functions whose code changed), files gone
     from the checkout are removed, and every survivor's verdict is cleared so it
     meets the current tests again. Killed verdicts of unchanged functions stand.
+    mutmut's record of which tests call which function is dropped too: it only
+    adds tests it has not seen, so a test that changed would keep its old links.
     """
     base = STAGE / slug(target)
     resume = resume and (base / "mutants").is_dir()
@@ -128,6 +130,7 @@ def stage(target: str, tests: list[str], resume: bool = False) -> Path:
             if str(path.relative_to(copy)) not in wanted:
                 path.unlink()
         forget_survivors(base / "mutants" / PREFIX / (target + ".meta"))
+        (base / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pytest_ini = pyproject["tool"]["pytest"]["ini_options"]
     lines = [
