@@ -9,6 +9,7 @@ from a thread; HTTPS certificates are generated per session with the
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import json
@@ -811,6 +812,9 @@ class RawServer:
                 conn.close()
 
     def close(self):
+        # close() alone does not wake a thread blocked in accept(); shutdown() does.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         self.thread.join(5)
 
