@@ -4,7 +4,7 @@
 
 ``validate`` turns the module's options into a ``Settings`` object or raises ``ProbeInputError``
 whose message names the option and the fix. ``probe_service`` then does every read and probe of
-the verify role, in the order the role used to run them as separate tasks, and returns one result:
+the verify role, in this order (each step reads what the one before found), and returns one result:
 
 1. the unit (``systemctl show``), which opens the observation window;
 2. ``/proc/<MainPID>/status``, the expected user's passwd entry, the ``current`` release link;
