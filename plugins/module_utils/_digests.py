@@ -562,6 +562,38 @@ def verify_file(path, expected, chunk_size=CHUNK_SIZE):
     return actual
 
 
+def check_file(path, expected, matched=None, source=None):
+    """checksum_verify's result for ``path`` against ``expected`` (an :class:`ExpectedDigest`).
+
+    The one shape both checksum_verify and the verify role's service_probe return: ``failed`` and
+    ``msg`` on a mismatch or an unreadable file, else the resolved path, algorithm, digest, expected
+    digest and size. ``matched`` is the checksums entry the expected digest came from (a
+    :class:`ChecksumEntry`, named in the message with ``source``), or None for a pinned digest.
+    """
+    result = {"changed": False, "path": path, "matched_entry": matched.as_dict() if matched else None}
+    try:
+        actual = verify_file(path, expected)
+    except DigestError as exc:
+        facts = dict(result, **exc.details)
+        if exc.details:
+            facts["path"] = os.path.realpath(path)
+        facts.update(expected=expected.digest, algorithm=expected.algorithm, failed=True)
+        origin = f" (expected digest from {source} line {matched.line}, entry {matched.name!r})" if matched else ""
+        facts["msg"] = f"Verifying the file's {expected.algorithm} digest: {exc}{origin}"
+        return facts
+    # A resolved path: AnsibleModule adds lstat() facts (size among them) for a result's path, and
+    # they must describe the bytes hashed when ``path`` is a symbolic link.
+    return dict(
+        result,
+        failed=False,
+        path=os.path.realpath(path),
+        algorithm=actual.algorithm,
+        digest=actual.digest,
+        expected=expected.digest,
+        size=actual.size,
+    )
+
+
 __all__: List[str] = [
     "ALGORITHMS",
     "CHUNK_SIZE",
@@ -569,6 +601,7 @@ __all__: List[str] = [
     "DigestError",
     "ExpectedDigest",
     "FileDigest",
+    "check_file",
     "decode_checksums",
     "digests_equal",
     "file_digest",

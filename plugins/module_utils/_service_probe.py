@@ -31,9 +31,9 @@ import time
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     ALGORITHMS,
     DigestError,
+    check_file,
     file_digests,
     parse_expected,
-    verify_file,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
     CorruptError,
@@ -263,29 +263,12 @@ def recorded_digest(record_text, version):
 
 def checksum_result(path, expected):
     """What checksum_verify returns for ``path`` against ``expected`` (failed and msg on a mismatch)."""
-    result = {"changed": False, "path": path}
     try:
         wanted = parse_expected(expected)
     except DigestError as exc:
-        return dict(result, failed=True, msg=f"Choosing the expected digest for {path}: {exc}")
-    try:
-        actual = verify_file(path, wanted)
-    except DigestError as exc:
-        facts = dict(result, **exc.details)
-        if exc.details:
-            facts["path"] = os.path.realpath(path)
-        facts.update(expected=wanted.digest, algorithm=wanted.algorithm, failed=True)
-        facts["msg"] = f"Verifying the file's {wanted.algorithm} digest: {exc}"
-        return facts
-    return dict(
-        result,
-        failed=False,
-        path=os.path.realpath(path),
-        algorithm=actual.algorithm,
-        digest=actual.digest,
-        expected=wanted.digest,
-        size=actual.size,
-    )
+        msg = f"Choosing the expected digest for {path}: {exc}"
+        return {"changed": False, "path": path, "failed": True, "msg": msg}
+    return check_file(path, wanted)
 
 
 def binary_digests(path, algorithms, checksum):

@@ -194,6 +194,7 @@ from ansible.module_utils.urls import fetch_url
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     DigestError,
     ExpectedDigest,
+    check_file,
     decode_checksums,
     find_entry,
     mask_url,
@@ -201,7 +202,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     parse_expected,
     read_capped,
     read_checksums_path,
-    verify_file,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_url_secrets
 
@@ -294,31 +294,10 @@ def main():
     except DigestError as exc:
         module.fail_json(msg=f"Choosing the expected digest for {path}: {exc}", **result)
 
-    try:
-        actual = verify_file(path, expected)
-    except DigestError as exc:
-        facts = dict(result, **exc.details)
-        if exc.details:
-            facts["path"] = os.path.realpath(path)
-        facts["expected"] = expected.digest
-        facts["algorithm"] = expected.algorithm
-        facts["matched_entry"] = matched.as_dict() if matched else None
-        origin = ""
-        if matched is not None:
-            origin = f" (expected digest from {source} line {matched.line}, entry {matched.name!r})"
-        module.fail_json(msg=f"Verifying the file's {expected.algorithm} digest: {exc}{origin}", **facts)
-
-    # AnsibleModule adds lstat() facts (size among them) for the result's path: a resolved
-    # path keeps that size equal to the bytes hashed when O(path) is a symbolic link.
-    result.update(
-        path=os.path.realpath(path),
-        algorithm=actual.algorithm,
-        digest=actual.digest,
-        expected=expected.digest,
-        size=actual.size,
-        matched_entry=matched.as_dict() if matched else None,
-    )
-    module.exit_json(**result)
+    checked = check_file(path, expected, matched, source)
+    if checked.pop("failed", False):
+        module.fail_json(**checked)
+    module.exit_json(**checked)
 
 
 if __name__ == "__main__":

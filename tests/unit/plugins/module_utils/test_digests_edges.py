@@ -9,6 +9,7 @@ files made in the test; where a test needs a bad document, one real line is alte
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import subprocess
@@ -500,3 +501,17 @@ def test_unreadable_checksums_file_says_to_use_become(tmp_path):
 def test_mask_url_hides_a_lone_user_and_a_password_holding_at(url, masked):
     """A token given as the user, and a password holding '@', are hidden whole."""
     assert mask_url(url) == masked
+
+
+def test_checksum_verify_and_the_verify_probe_return_one_shape(tmp_path):
+    """_digests.check_file is the one shaping of a file check; service_probe's checksum is that result."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils import _digests, _service_probe
+
+    path = tmp_path / "app"
+    path.write_bytes(b"release 1\n")
+    good = hashlib.sha256(b"release 1\n").hexdigest()
+    for digest in (good, good[:-1] + ("0" if good[-1] != "0" else "1")):
+        shaped = _digests.check_file(str(path), _digests.ExpectedDigest("sha256", digest))
+        assert _service_probe.checksum_result(str(path), f"sha256:{digest}") == shaped
+        assert shaped["failed"] is (digest != good) and shaped["expected"] == digest
+    assert _digests.check_file(str(path), _digests.ExpectedDigest("sha256", good))["size"] == 10
