@@ -31,7 +31,6 @@ import os
 import posixpath
 import stat
 import tarfile
-import tempfile
 import urllib.error
 import zipfile
 import zlib
@@ -56,6 +55,13 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     read_checksums_bytes,
     verify_file,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._files import (
+    TMP_PREFIX,
+    TempFile,
+    same_file,
+    unlink_if_there,
+    write_bytes,
+)
 from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import add_binary_requirements
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import url_secrets
 
@@ -74,7 +80,6 @@ FORMAT_NONE = "none"
 FORMAT_TAR_GZ = "tar.gz"
 FORMAT_ZIP = "zip"
 
-TMP_PREFIX = ".tmp-"
 USER_AGENT = "gosvc.hardening-go_artifact"
 _CHUNK = 1024 * 1024
 _ELF = b"\x7fELF"
@@ -391,56 +396,11 @@ def _member_stream(archive, fmt, member):
 # --------------------------------------------------------------------------
 
 
-def _unlink(path):
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-
-
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _make_dir(path):
     with contextlib.suppress(FileExistsError):
         os.mkdir(path, 0o700)
     if not os.path.isdir(path) or os.path.islink(path):
         raise ArtifactError(f"cache path {path} exists but is not a directory; remove it")
-
-
-class _Temp:
-    """A temporary file in ``directory``, removed unless :meth:`install` renamed it into place."""
-
-    def __init__(self, directory):
-        fd, self.path = tempfile.mkstemp(prefix=TMP_PREFIX, dir=directory)
-        self.handle = os.fdopen(fd, "wb")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.discard()
-
-    def discard(self):
-        """Close the file and remove it, unless :meth:`install` renamed it into place."""
-        self.handle.close()
-        if self.path is not None:
-            _unlink(self.path)
-
-    def finish(self, mode):
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        os.fchmod(self.handle.fileno(), mode)
-        self.handle.close()
-
-    def install(self, final):
-        os.replace(self.path, final)
-        self.path = None
-        _fsync_dir(os.path.dirname(final))
 
 
 def _copy_stream(source, out, limit, what, fix="it is not a release binary"):
@@ -459,36 +419,6 @@ def _copy_stream(source, out, limit, what, fix="it is not a release binary"):
     return hasher.hexdigest(), size
 
 
-def _same_file(path, sha256, mode):
-    """Whether ``path`` is a regular file with this sha256 and permission bits."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    if not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != mode:
-        return False
-    try:
-        return digests_equal(file_digest(path, "sha256").digest, sha256)
-    except DigestError:
-        return False
-
-
-def write_bytes(directory, final, data, mode=0o644):
-    """Write ``data`` to ``final`` atomically unless it already holds exactly that; return whether it wrote.
-
-    A temporary file in ``directory`` (the one ``final`` is in), fsynced, given ``mode`` and renamed
-    over ``final``; the directory is fsynced too. Also used for the verify role's report files.
-    """
-    digest = hashlib.sha256(data).hexdigest()
-    if _same_file(final, digest, mode):
-        return False
-    with _Temp(directory) as temp:
-        temp.handle.write(data)
-        temp.finish(mode)
-        temp.install(final)
-    return True
-
-
 def remove_stale_temps(directory):
     """Remove temporary files an interrupted run left in ``directory`` (call with the key's lock held)."""
     try:
@@ -497,7 +427,7 @@ def remove_stale_temps(directory):
         return
     for name in names:
         if name.startswith(TMP_PREFIX):
-            _unlink(os.path.join(directory, name))
+            unlink_if_there(os.path.join(directory, name))
 
 
 @contextlib.contextmanager
@@ -635,7 +565,7 @@ def fetch_to_temp(url, directory, headers, timeout, validate_certs, limit):
 
     More than ``limit`` bytes fail the download, and the partial file is removed.
     """
-    temp = _Temp(directory)
+    temp = TempFile(directory)
     try:
         response = _open(url, "url", headers, timeout, validate_certs)
         _read_response(
@@ -655,7 +585,7 @@ def fetch_to_temp(url, directory, headers, timeout, validate_certs, limit):
 
 def copy_to_temp(src, directory, limit):
     """Copy the controller file ``src`` into a temporary file in ``directory`` (at most ``limit`` bytes)."""
-    temp = _Temp(directory)
+    temp = TempFile(directory)
     try:
         try:
             with open(src, "rb") as source:
@@ -769,7 +699,7 @@ def expected_digest(params, artifact_name):
 
 def _install_binary(stream, bin_dir, final, limit, what):
     """Write ``stream`` to ``final`` (0755) unless it already holds the same bytes; return (sha256, size, wrote)."""
-    with _Temp(bin_dir) as temp:
+    with TempFile(bin_dir) as temp:
         sha256, size = _copy_stream(stream, temp.handle, limit, what)
         temp.finish(0o755)
         if read_head(temp.path) != _ELF:
@@ -777,7 +707,7 @@ def _install_binary(stream, bin_dir, final, limit, what):
                 f"{what} is not an ELF executable (it starts with {read_head(temp.path)!r}); "
                 "point archive_member at the Linux binary"
             )
-        if _same_file(final, sha256, 0o755):
+        if same_file(final, sha256, 0o755):
             return sha256, size, False
         temp.install(final)
     return sha256, size, True
@@ -814,7 +744,7 @@ def _cached_artifact_ok(path, expected, again, warnings):
     warnings.append(f"discarded the cached artifact, {why}; it is {again}")
     if stat.S_ISDIR(st.st_mode):
         raise ArtifactError(f"cache path {path} is a directory; remove it")
-    _unlink(path)
+    unlink_if_there(path)
     return False
 
 
@@ -939,7 +869,7 @@ def resolve_artifact(params, max_binary_bytes=MAX_BINARY_BYTES):
         store = _checksums_store(cache_dir, params["checksums_url"])
         _make_dir(os.path.join(cache_dir, "checksums"))
         _make_dir(store)
-        write_bytes(store, os.path.join(store, expected.checksums_name), expected.checksums_data)
+        write_bytes(os.path.join(store, expected.checksums_name), expected.checksums_data)
 
     layout = _Layout(cache_dir, cache_key(expected.digest), name, binary_name)
     warnings = []
@@ -969,7 +899,7 @@ def resolve_artifact(params, max_binary_bytes=MAX_BINARY_BYTES):
             _make_dir(layout.checksums_dir)
             remove_stale_temps(layout.checksums_dir)
             checksums_path = os.path.join(layout.checksums_dir, expected.checksums_name)
-            changed = write_bytes(layout.checksums_dir, checksums_path, expected.checksums_data) or changed
+            changed = write_bytes(checksums_path, expected.checksums_data) or changed
 
     return {
         "changed": changed,

@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import write_bytes
+from ansible_collections.gosvc.hardening.plugins.module_utils._files import write_bytes
 
 ARGUMENT_SPEC = {
     "dir": {"type": "path", "required": True},
@@ -29,4 +28,4 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*\Z")
 
 def write_atomically(path: str, data: bytes, mode: int) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; return whether it changed."""
-    return write_bytes(os.path.dirname(path), path, data, mode)
+    return write_bytes(path, data, mode)
