@@ -801,6 +801,10 @@ def build_ssl_context(validate_certs, check_hostname, ca_path, client_cert, clie
     return context
 
 
+#: A header field name (RFC 9110 token).
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+
+
 def build_config(params):
     """Validate module parameters (a dict like ``AnsibleModule.params``) into a ``Config``."""
     target = parse_url(params.get("url"))
@@ -866,6 +870,18 @@ def build_config(params):
             not tls_options,
             f"{', '.join(tls_options)} only apply to https:// URLs but url is {target.url!r}; "
             "use an https:// URL or drop them",
+        )
+    for name, value in headers.items():
+        # http.client raises ValueError on these only while sending, as a traceback that may
+        # show the value; a value is a secret unless its name is public, so only names are shown.
+        _require(
+            _HEADER_NAME.match(name) is not None,
+            f"headers: {name!r} is not a header name; use letters, digits and !#$%&'*+-.^_`|~ only",
+        )
+        _require(
+            not any(c in value for c in "\r\n\0"),
+            f"headers: the value of {name!r} holds a line break or a NUL character, which would end the "
+            "header early; remove them",
         )
     probed_host = target.host
     for name, value in headers.items():
@@ -1118,8 +1134,8 @@ def run_schedule(
     * success once ``success_threshold`` attempts in a row succeeded;
     * stop early after ``failure_threshold`` failures in a row, or as soon as
       the remaining attempts can no longer reach ``success_threshold``;
-    * after a failure wait ``delay * backoff**(consecutive_failures - 1)``
-      (capped at ``max_delay``); after a success (more needed) wait ``delay``;
+    * after a failure wait ``delay * backoff**(consecutive_failures - 1)``;
+      after a success (more needed) wait ``delay``; no wait is longer than ``max_delay``;
     * never start a wait that would end at or past the deadline.
 
     Returns ``(stop_reason, attempts_made)``.
@@ -1144,7 +1160,7 @@ def run_schedule(
             return STOP_FAILURE_THRESHOLD, number
         if consecutive_ok + (retries + 1 - number) < success_threshold:
             return STOP_RETRIES_EXHAUSTED, number
-        wait = delay if consecutive_ok else backoff_delay(delay, backoff, max_delay, consecutive_failed)
+        wait = min(delay, max_delay) if consecutive_ok else backoff_delay(delay, backoff, max_delay, consecutive_failed)
         if deadline is not None and wait >= deadline - (clock() - started):
             return STOP_DEADLINE, number
         if wait > 0:
