@@ -471,7 +471,13 @@ class Verification:
             raise VerifyError(f"{m.source} is inconsistent about the digest algorithm: {stated}")
         choice = o.signature_digest_algorithm
         if not stated and self.method == "keyless" and m.form == "bundle":
-            stated["the sigstore library (keyless bundles)"] = "sha256"
+            if choice not in ("auto", "sha256"):
+                raise VerifyError(
+                    f"signature_digest_algorithm is {choice} but {m.source} is a keyless bundle that states no "
+                    "digest algorithm, and those are verified over sha256 only; leave signature_digest_algorithm "
+                    "at auto"
+                )
+            return ["sha256"]
         if stated:
             algorithm = next(iter(stated.values()))
             if choice not in ("auto", algorithm):
