@@ -282,7 +282,7 @@ def parse_signature(text: Any, source: str = "signature") -> bytes:
     return b64decode_strict(compact, source)
 
 
-def parse_bundle(document: Any, source: str = "bundle") -> Material:
+def parse_bundle(document: Any, source: str) -> Material:
     """Parse a Sigstore bundle or an old cosign ``--bundle`` document."""
     text = document if isinstance(document, str) else None
     if isinstance(document, bytes):
@@ -713,7 +713,7 @@ def _log_key(raw: Any, what: str) -> LogKey:
     )
 
 
-def parse_trusted_root(document: Any, source: str = "trusted_root") -> TrustedRoot:
+def parse_trusted_root(document: Any, source: str) -> TrustedRoot:
     """The parts of a Sigstore trusted root this collection verifies against."""
     doc = load_json(document, source)
     media_type = doc.get("mediaType")
