@@ -515,3 +515,27 @@ def test_checksum_verify_and_the_verify_probe_return_one_shape(tmp_path):
         assert _service_probe.checksum_result(str(path), f"sha256:{digest}") == shaped
         assert shaped["failed"] is (digest != good) and shaped["expected"] == digest
     assert _digests.check_file(str(path), _digests.ExpectedDigest("sha256", good))["size"] == 10
+
+
+def test_a_mismatch_reports_the_resolved_file_both_digests_and_the_algorithm(tmp_path):
+    from ansible_collections.gosvc.hardening.plugins.module_utils._digests import check_file
+
+    real = tmp_path / "app"
+    real.write_bytes(b"release 2\n")
+    (tmp_path / "current").symlink_to(real)
+    out = check_file(str(tmp_path / "current"), ExpectedDigest("sha256", "0" * 64))
+    assert out["failed"] is True and out["path"] == str(real)
+    assert (out["algorithm"], out["expected"]) == ("sha256", "0" * 64)
+    assert out["digest"] == hashlib.sha256(b"release 2\n").hexdigest() and out["matched_entry"] is None
+    # A pinned digest has no checksums entry to name: the message ends with the verdict.
+    assert out["msg"].endswith("or not the release that was pinned")
+
+
+def test_a_file_that_cannot_be_read_is_reported_under_the_path_given(tmp_path):
+    from ansible_collections.gosvc.hardening.plugins.module_utils._digests import check_file
+
+    missing = tmp_path / "gone"
+    out = check_file(str(missing), ExpectedDigest("sha512", "0" * 128))
+    assert out["failed"] is True and out["path"] == str(missing) and out["changed"] is False
+    assert (out["algorithm"], out["expected"]) == ("sha512", "0" * 128)
+    assert out["msg"].startswith("Verifying the file's sha512 digest: ")
