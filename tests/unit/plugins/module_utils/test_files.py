@@ -116,3 +116,19 @@ def test_write_bytes_replaces_a_link_in_the_way_instead_of_writing_through_it(tm
     assert _files.write_bytes(str(final), b"new", 0o644) is True
     assert not final.is_symlink() and final.read_bytes() == b"new"
     assert target.read_bytes() == b"keep"
+
+
+def test_make_dirs_goes_on_below_a_directory_another_run_created_meanwhile(tmp_path, monkeypatch):
+    real_mkdir = os.mkdir
+    raced = str(tmp_path / "a")
+
+    def racing_mkdir(path, mode=0o777):
+        if path == raced and not os.path.isdir(path):
+            real_mkdir(path, 0o700)  # the other run's directory, taken as it is
+            raise FileExistsError(path)
+        return real_mkdir(path, mode)
+
+    monkeypatch.setattr(_files.os, "mkdir", racing_mkdir)
+    _files.make_dirs(str(tmp_path / "a" / "b" / "c"))
+    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "a" / "b" / "c").stat().st_mode) == 0o755
