@@ -261,7 +261,10 @@ def test_a_header_value_that_would_end_the_header_is_refused_without_showing_it(
     with pytest.raises(_http.HealthCheckError) as caught:
         _http.build_config(_params(headers={"Authorization": value}))
     message = str(caught.value)
-    assert "'Authorization'" in message and "line break or a NUL" in message
+    assert message == (
+        "headers: the value of 'Authorization' holds a line break or a NUL character, which would end the header"
+        " early; remove them"
+    )
     assert "token" not in message and "tok" not in message
 
 
@@ -272,5 +275,7 @@ def test_a_header_name_that_is_not_a_token_is_refused(name):
 
 
 def test_usual_header_names_pass():
-    config = _http.build_config(_params(headers={"X-Api-Key": "v", "Accept": "application/json", "x_b.c~d": "v"}))
+    config = _http.build_config(
+        _params(headers={"X-Api-Key": "XXX-key", "Accept": "application/json", "x_b.c~d": "v\tw"})
+    )
     assert set(config.headers) == {"X-Api-Key", "Accept", "x_b.c~d"}
