@@ -21,18 +21,17 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import exec_arg_problem
+
 _C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def systemd_exec_arg(value):
     """``value`` as one double-quoted word of an Exec*= line (see systemd_exec_arg.yml)."""
-    if value is None or isinstance(value, (dict, list, tuple, set)):
-        raise AnsibleFilterError(
-            f"systemd_exec_arg: an argument must be a string, number or boolean, got {type(value).__name__}"
-        )
+    problem = exec_arg_problem(value)  # the rule go_service's input check applies to go_service_args
+    if problem:
+        raise AnsibleFilterError(f"systemd_exec_arg: {problem}")
     text = to_text(value, errors="surrogate_or_strict")
-    if "\0" in text:
-        raise AnsibleFilterError("systemd_exec_arg: an argument cannot hold a NUL character")
     escaped = "".join(_C_ESCAPES.get(char, char) for char in text)
     return '"' + escaped.replace("%", "%%").replace("$", "$$") + '"'
 

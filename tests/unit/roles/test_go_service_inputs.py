@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """go_service's input checks, rendered by ansible-core's own templating from the role's real files.
 
-The checks are data (``__go_service_input_problems`` in roles/go_service/vars/main.yml): the
-role's defaults and vars are loaded as Ansible loads them and the expression is rendered, on
-every ansible-core the unit suite runs on. The paths a host gets are built from these inputs,
+The checks are Python (plugins/module_utils/_inputs.py), called by the go_service_input_problems
+filter as ``__go_service_input_problems`` in roles/go_service/vars/main.yml: the role's defaults and
+vars are loaded as Ansible loads them and that variable is rendered, on every ansible-core the unit
+suite runs on. The paths a host gets are built from these inputs,
 so a name that is empty, ``..`` or holds a ``/`` must be refused for ``go_service_state=absent``
 as well (it removes ``<base_dir>/<name>``, ``<config_dir>/<name>`` and ``/var/lib/<name>``).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from support import RoleVars
 
-from ansible_collections.gosvc.hardening.plugins.module_utils import _release
+from ansible_collections.gosvc.hardening.plugins.module_utils import _inputs, _release
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "go_service"
 GOOD = {
@@ -97,9 +98,15 @@ def test_usual_versions_pass(problems, version):
     assert problems(go_service_version=version) == ""
 
 
-def test_the_version_rule_is_go_release_s_own(role_vars):
-    variables = role_vars.variables
-    assert variables["__go_service_file_name_re"] == "^" + _release._NAME.pattern
+@pytest.mark.parametrize("version", ["1.4.2", "v 1", "", "x" * 128, "x" * 129, "1.0\n", "-1", 1.5])
+def test_the_version_rule_is_go_release_s_own(problems, version):
+    # The filter calls go_release's check (_release.check_name), so the two cannot drift apart.
+    try:
+        _release.check_name(str(version), "version", "1.4.2")
+        refused = False
+    except _release.ReleaseError:
+        refused = True
+    assert refused == problems(go_service_version=version).startswith("go_service_version ")
 
 
 def test_install_only_inputs_are_not_checked_for_an_uninstall(problems):
@@ -397,33 +404,41 @@ def test_unit_values_in_systemd_s_form_pass(problems, option, value):
     assert problems(**{option: value}) == ""
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "__go_service_name_re",
-        "__go_service_file_name_re",
-        "__go_service_account_re",
-        "__go_service_dir_re",
-        "__go_service_env_name_re",
-        "__go_service_section_re",
-        "__go_service_key_re",
-        "__go_service_count_re",
-        "__go_service_gocache_size_re",
-        "__go_service_cpu_quota_re",
-        "__go_service_memory_bytes_re",
-        "__go_service_memory_max_re",
-        "__go_service_sha256_re",
-    ],
-)
-def test_every_rule_regex_ends_at_the_end_of_the_text_not_before_a_line_feed(role_vars, name):
+RULE_REGEXES = {
+    "SERVICE_NAME": _inputs.SERVICE_NAME,
+    "file name (_release._NAME)": _release._NAME,
+    "ACCOUNT_NAME": _inputs.ACCOUNT_NAME,
+    "DIRECTORY": _inputs.DIRECTORY,
+    "SECTION": _inputs.SECTION,
+    "DIRECTIVE": _inputs.DIRECTIVE,
+    "COUNT": _inputs.COUNT,
+    "GOCACHE_SIZE": _inputs.GOCACHE_SIZE,
+    "CPU_QUOTA": _inputs.CPU_QUOTA,
+    "MEMORY_BYTES": _inputs.MEMORY_BYTES,
+    "MEMORY_MAX": _inputs.MEMORY_MAX,
+    "SHA256": _inputs.SHA256,
+    "REPORT_NAME": _inputs.REPORT_NAME,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RULE_REGEXES))
+def test_every_rule_regex_ends_at_the_end_of_the_text_not_before_a_line_feed(name):
     import re
 
-    pattern = role_vars.variables[name]
+    pattern = RULE_REGEXES[name].pattern
     assert pattern.endswith("\\Z"), f"{name} = {pattern!r} must end in \\Z ($ lets a trailing line feed through)"
-    sample = {"__go_service_dir_re": "/opt", "__go_service_cpu_quota_re": "50%", "__go_service_sha256_re": "a" * 64,
-              "__go_service_section_re": "Service", "__go_service_key_re": "Nice",
-              "__go_service_account_re": "a", "__go_service_env_name_re": "a"}.get(name, "1")  # fmt: skip
+    sample = {"DIRECTORY": "/opt", "CPU_QUOTA": "50%", "SHA256": "a" * 64, "SECTION": "Service", "DIRECTIVE": "Nice",
+              "ACCOUNT_NAME": "a"}.get(name, "1")  # fmt: skip
     assert re.match(pattern, sample) and not re.match(pattern, sample + "\n")
+
+
+def test_an_environment_name_ends_at_the_end_of_the_text_not_before_a_line_feed():
+    assert _inputs.env_name_ok("a") and not _inputs.env_name_ok("a\n")
+
+
+def test_the_gomemlimit_form_is_the_input_rule_s(role_vars):
+    # __go_service_runtime_env derives GOMEMLIMIT from the memory_max values this form matches.
+    assert role_vars.variables["__go_service_memory_bytes_re"] == _inputs.MEMORY_BYTES.pattern
 
 
 def test_an_environment_name_with_a_trailing_line_feed_is_refused(problems):

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """verify's setting checks (``__verify_setting_problems``), rendered by ansible-core's templating.
 
+The rules are Python (plugins/module_utils/_inputs.py), called by the verify_input_problems filter.
+
 gosvc.hardening.deploy runs them before it installs anything: a setting service_probe would
 refuse is then refused first, naming the variable, instead of failing the probe after the install
 and rolling the host back for nothing (measured on a demo host: a deploy with
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 from support import RoleVars
 
-from ansible_collections.gosvc.hardening.plugins.module_utils import _service_probe
+from ansible_collections.gosvc.hardening.plugins.module_utils import _inputs, _service_probe
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "verify"
 GOOD = {
@@ -87,9 +89,12 @@ def test_every_problem_is_reported_at_once(problems):
     assert "verify_health_url: " in found and "verify_log_lines must be" in found and "verify_soak_seconds" in found
 
 
-def test_the_key_lists_are_service_probe_s_own(role_vars):
-    assert tuple(role_vars.variables["__verify_go_build_keys"]) == _service_probe.GO_BUILD_KEYS
-    assert tuple(role_vars.variables["__verify_probe_option_keys"]) == _service_probe.PROBE_OPTION_KEYS
+def test_the_key_lists_are_service_probe_s_own(problems):
+    # One definition: the filter's rules use service_probe's tuples themselves.
+    assert _inputs.GO_BUILD_KEYS is _service_probe.GO_BUILD_KEYS
+    assert _inputs.PROBE_OPTION_KEYS is _service_probe.PROBE_OPTION_KEYS
+    assert problems(verify_go_build={"x": 1}).endswith(f"use {', '.join(_service_probe.GO_BUILD_KEYS)}.")
+    assert problems(verify_probe_options={"x": 1}).endswith(f"use {', '.join(_service_probe.PROBE_OPTION_KEYS)}.")
 
 
 @pytest.mark.parametrize(
