@@ -497,3 +497,20 @@ def test_a_switch_that_fails_raises_its_own_error_and_leaves_no_link(root, monke
     with pytest.raises(expected):
         switch_current(Layout(str(root)), "1.0.0")
     assert not [name for name in os.listdir(root) if name.startswith(".go_release.")]
+
+
+def test_leftovers_inside_a_release_directory_are_found_wherever_the_run_starts(tmp_path, monkeypatch):
+    """find_temp_files looks in root, releases/ and each releases/<version>/, never in the working directory."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._release import TEMP_PREFIX, find_temp_files
+
+    tree = tmp_path / "opt" / "demo"
+    (tree / "releases" / "1.0.0").mkdir(parents=True)
+    (tree / "releases" / "1.0.0" / f"{TEMP_PREFIX}abc").write_bytes(b"partial")
+    (tree / f"{TEMP_PREFIX}state").write_bytes(b"{}")
+    elsewhere = tmp_path / "cwd"
+    (elsewhere / f"{TEMP_PREFIX}not-ours").mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    assert sorted(find_temp_files(Layout(str(tree)))) == [
+        str(tree / f"{TEMP_PREFIX}state"),
+        str(tree / "releases" / "1.0.0" / f"{TEMP_PREFIX}abc"),
+    ]
