@@ -12,18 +12,14 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._http import HealthCheckError, parse_url
+from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import url_problem
 
 
 def probe_url_problem(value):
     """The reason ``value`` cannot be probed, or "" when it can (see probe_url_problem.yml)."""
     if not isinstance(value, str):
         raise AnsibleFilterError(f"probe_url_problem: the input must be a string (a URL), got {type(value).__name__}")
-    try:
-        parse_url(value)
-    except HealthCheckError as exc:
-        return str(exc)
-    return ""
+    return url_problem(value)
 
 
 class FilterModule:

@@ -89,6 +89,12 @@ CONTROLLER_ONLY_SETTINGS = (
     "go_service_cosign_signature",
 )
 _TRUE = ("yes", "on", "true", "1")
+# The health watchdog's numbers, checked only when go_service_health_watchdog is on.
+WATCHDOG_COUNTS = (
+    "go_service_health_watchdog_interval_sec",
+    "go_service_health_watchdog_failures",
+    "go_service_health_watchdog_timeout_sec",
+)
 
 
 # -- values as the roles' Jinja saw them ---------------------------------------------------------
@@ -234,6 +240,16 @@ def url_problem(url):
     return ""
 
 
+def _url_option_problems(v, options):
+    """``<option>: <why>.`` for each of ``options`` set to a URL the probes cannot use."""
+    problems = []
+    for option in options:
+        problem = url_problem(v[option]) if size(text(v[option])) > 0 else ""
+        if problem:
+            problems.append(f"{option}: {problem}.")
+    return problems
+
+
 def one_line(value):
     """``value | string`` holds neither a line feed nor a carriage return."""
     return not re.search("[\r\n]", text(value))
@@ -301,11 +317,7 @@ def _number_problems(v):
         "go_service_listen_port",
     ]
     if ansible_bool(v["go_service_health_watchdog"]):
-        counts += [
-            "go_service_health_watchdog_interval_sec",
-            "go_service_health_watchdog_failures",
-            "go_service_health_watchdog_timeout_sec",
-        ]
+        counts += WATCHDOG_COUNTS
     problems = [
         f"{option} must be a whole number of 0 or more, written with digits only (got {to_json(v[option])})."
         for option in counts
@@ -332,18 +344,10 @@ def _number_problems(v):
 
 def _probe_problems(v):
     """Values the modules would refuse only after the restart, or that would defeat their purpose."""
-    problems = []
-    for option in ("go_service_health_url", "go_service_ready_url"):
-        problem = url_problem(v[option]) if size(text(v[option])) > 0 else ""
-        if problem:
-            problems.append(f"{option}: {problem}.")
+    problems = _url_option_problems(v, ("go_service_health_url", "go_service_ready_url"))
     at_least_one = ["go_service_health_timeout", "go_service_keep_releases"]
     if ansible_bool(v["go_service_health_watchdog"]):
-        at_least_one += [
-            "go_service_health_watchdog_interval_sec",
-            "go_service_health_watchdog_failures",
-            "go_service_health_watchdog_timeout_sec",
-        ]
+        at_least_one += WATCHDOG_COUNTS
     problems += [
         f"{option} must be 1 or more (got {text(v[option])})."
         for option in at_least_one
@@ -614,11 +618,7 @@ def verify_problems(inputs, checks):
     keys of ``verify_go_build`` and ``verify_probe_options`` are service_probe's own.
     """
     v = _Inputs(inputs)
-    probe = []
-    for option in ("verify_health_url", "verify_ready_url"):
-        problem = url_problem(v[option]) if size(text(v[option])) > 0 else ""
-        if problem:
-            probe.append(f"{option}: {problem}.")
+    probe = _url_option_problems(v, ("verify_health_url", "verify_ready_url"))
     for index, entry in enumerate(items(v["verify_forbidden_urls"])):
         problem = forbidden_entry_problem(entry)
         if problem:
