@@ -1,5 +1,5 @@
 # Convenience aliases for the README commands.
-.PHONY: demo test bench mutate
+.PHONY: demo test bench mutate docs
 demo:
 	scripts/demo.sh
 test:
@@ -13,3 +13,6 @@ bench:
 # MUTATE_ARGS passes options and target words, e.g. MUTATE_ARGS=_digests.
 mutate:
 	scripts/mutate.sh $(MUTATE_ARGS)
+# The parts of docs/ derived from code (the verify checks table).
+docs:
+	.venv/bin/python scripts/docs.py

@@ -18,23 +18,41 @@ REPORT_FORMAT = "gosvc.hardening.verify/v1"
 SEVERITIES = ("blocking", "warning", "audit")
 STATUSES = ("passed", "failed", "skipped")
 
-# The checks in report order. Default severities live in roles/verify/vars/main.yml; a unit
-# test keeps both lists equal.
-CHECKS = (
-    "unit_active",
-    "restarts",
-    "user",
-    "capabilities",
-    "checksum",
-    "signature",
-    "go_build",
-    "exposure",
-    "liveness",
-    "readiness",
-    "tls_expiry",
-    "forbidden_urls",
-    "structured_logs",
-)
+
+class Check:
+    """One check, declared once: everything else (the report's order and default severities, the
+    role's probe requests, the docs table) is derived from ``DECLARED``.
+
+    ``proves`` and ``reads`` are the docs table's sentences; ``unit_properties`` and ``environment``
+    are what service_probe must read for it beyond what it always reads (unit properties, variables
+    of the main process's environment); ``run(raw, done)`` returns its record, ``done`` holding the
+    records of the checks before it."""
+
+    __slots__ = ("environment", "name", "proves", "reads", "run", "severity", "unit_properties")
+
+    def __init__(self, name, severity, proves, reads, run, unit_properties=(), environment=()):
+        self.name = name
+        self.severity = severity
+        self.proves = proves
+        self.reads = reads
+        self.run = run
+        self.unit_properties = tuple(unit_properties)
+        self.environment = tuple(environment)
+
+
+#: The checks in report order.
+DECLARED = []
+
+
+def declare(name, severity, proves, reads, **needs):
+    """Add the decorated function to DECLARED as the check ``name`` (see Check)."""
+
+    def add(run):
+        DECLARED.append(Check(name, severity, proves, reads, run, **needs))
+        return run
+
+    return add
+
 
 # Linux capability numbers (include/uapi/linux/capability.h), as capsh --decode names them.
 CAPABILITIES = (
@@ -158,7 +176,13 @@ def _check(name, status, detail):
 # --- the checks ---------------------------------------------------------------------------
 
 
-def _check_unit_active(raw):
+@declare(
+    "unit_active",
+    "blocking",
+    proves="the unit is loaded and `ActiveState=active` at both ends of the observation window",
+    reads="`systemctl show` (twice)",
+)
+def _check_unit_active(raw, _done):
     before = raw.get("unit_before") or {}
     after = raw.get("unit_after") or {}
     if after.get("LoadState") not in (None, "loaded"):
@@ -174,7 +198,15 @@ def _check_unit_active(raw):
     return _check("unit_active", "passed" if states == ["active", "active"] else "failed", detail)
 
 
-def _check_restarts(raw):
+@declare(
+    "restarts",
+    "blocking",
+    proves=(
+        "`NRestarts` did not grow and the main PID did not change during the window (at least `verify_soak_seconds`)"
+    ),
+    reads="the same two reads",
+)
+def _check_restarts(raw, _done):
     before = raw.get("unit_before") or {}
     after = raw.get("unit_after") or {}
     window = _float(raw.get("window_seconds"), 0.0)
@@ -195,7 +227,16 @@ def _check_restarts(raw):
     return _check("restarts", "passed", f"NRestarts stayed {n1} and main PID {p1} over {window:.1f}s")
 
 
-def _check_user(raw, proc):
+@declare(
+    "user",
+    "blocking",
+    proves=(
+        "the main process's real, effective, saved and file-system uids are `verify_user`'s, and that user is not root"
+    ),
+    reads="`/proc/<MainPID>/status`, `getent passwd`",
+)
+def _check_user(raw, _done):
+    proc = raw["proc"]
     expected = raw.get("expected_user") or ""
     if not proc:
         return _check("user", "skipped", "no main process to inspect")
@@ -221,7 +262,17 @@ def _check_user(raw, proc):
     return _check("user", "passed", f"main PID {pid} runs as {expected} (uid {expected_uid})")
 
 
-def _check_capabilities(raw, proc):
+@declare(
+    "capabilities",
+    "blocking",
+    proves=(
+        "`CapEff` holds nothing beyond `verify_allowed_capabilities` (by default `CAP_NET_BIND_SERVICE` only when"
+        " `go_service_listen_port` < 1024)"
+    ),
+    reads="`/proc/<MainPID>/status`",
+)
+def _check_capabilities(raw, _done):
+    proc = raw["proc"]
     if not proc:
         return _check("capabilities", "skipped", "no main process to inspect")
     mask = proc.get("CapEff")
@@ -242,7 +293,18 @@ def _check_capabilities(raw, proc):
     return _check("capabilities", "passed", f"CapEff {mask}: {held} (allowed: {allowed_text})")
 
 
-def _check_checksum(raw):
+@declare(
+    "checksum",
+    "blocking",
+    proves=(
+        "the installed binary has the expected digest: `verify_checksum` (default: `go_service_binary_sha256`, "
+        "the binary's own digest that go_service published in the same play, even when the release was an "
+        "archive; in a verify-only run `go_service_checksum` unless `go_service_archive_member` says it is an "
+        "archive's), else the digest `go_release` recorded in `<root>/.releases.json` for the current release"
+    ),
+    reads="sha256 of the binary (as `checksum_verify`)",
+)
+def _check_checksum(raw, _done):
     expected = raw.get("expected_checksum") or ""
     result = _result(raw.get("checksum_result"))
     if not expected:
@@ -259,7 +321,16 @@ def _check_checksum(raw):
     )
 
 
-def _check_signature(raw):
+@declare(
+    "signature",
+    "blocking",
+    proves=(
+        "the installed binary's Cosign signature verifies (when `verify_cosign` is set; by default it follows "
+        "`go_service_cosign_*` when those sign the binary itself)"
+    ),
+    reads="`cosign_verify` (verification on the controller, over the digest `service_probe` computed on the host)",
+)
+def _check_signature(raw, _done):
     result = _result(raw.get("signature_result"))
     if result is None:
         return _check("signature", "skipped", "not configured (verify_cosign is empty)")
@@ -276,7 +347,13 @@ def _check_signature(raw):
     )
 
 
-def _check_go_build(raw):
+@declare(
+    "go_build",
+    "warning",
+    proves="the binary meets `verify_go_build` (trimpath, CGO off, stripped, minimum Go version, no modified VCS tree)",
+    reads="the binary's build information (as `go_binary_info`)",
+)
+def _check_go_build(raw, _done):
     result = _result(raw.get("go_build_result"))
     if result is None:
         return _check("go_build", "skipped", "not configured (verify_go_build is empty)")
@@ -304,7 +381,16 @@ def _runtime(raw):
     return runtime if isinstance(runtime, dict) and "error" not in runtime else {}
 
 
-def _check_exposure(raw):
+@declare(
+    "exposure",
+    "blocking",
+    proves=(
+        "`systemd-analyze security` exposure at most `verify_max_exposure`, and `systemd-analyze verify` finds no"
+        " problem in the unit"
+    ),
+    reads="`systemd-analyze` (as `unit_security`)",
+)
+def _check_exposure(raw, _done):
     result = _result(raw.get("exposure_result"))
     limit = _float(raw.get("max_exposure"))
     if result is None:
@@ -338,7 +424,44 @@ def _check_probe(name, url, result, skipped_reason=None):
     return _check(name, "passed", _probe_detail(url, result))
 
 
-def _check_tls(raw, probes):
+#: The probe results the tls_expiry check reads: (URL key, result key) of raw.
+_PROBES = (("health_url", "liveness_result"), ("ready_url", "readiness_result"))
+
+
+@declare(
+    "liveness",
+    "blocking",
+    proves="`verify_health_url` answers",
+    reads="an HTTP(S) probe (as `health_check`) with retries within `verify_health_timeout`",
+)
+def _check_liveness(raw, _done):
+    return _check_probe("liveness", raw.get("health_url") or "", raw.get("liveness_result"))
+
+
+@declare(
+    "readiness",
+    "blocking",
+    proves="after liveness passed, `verify_ready_url` answers `verify_ready_success_threshold` times in a row",
+    reads="the same probe",
+)
+def _check_readiness(raw, done):
+    liveness_failed = done["liveness"]["status"] == "failed"
+    return _check_probe(
+        "readiness",
+        raw.get("ready_url") or "",
+        raw.get("readiness_result"),
+        "not probed: liveness failed" if liveness_failed else None,
+    )
+
+
+@declare(
+    "tls_expiry",
+    "warning",
+    proves="for HTTPS health or readiness URLs, the certificate is valid for at least `verify_tls_min_days` more days",
+    reads="the probes' TLS details",
+)
+def _check_tls(raw, _done):
+    probes = [(raw.get(url) or "", _result(raw.get(result))) for url, result in _PROBES]
     https = [(url, result) for url, result in probes if url and url.lower().startswith("https://")]
     if not https:
         return _check("tls_expiry", "skipped", "no HTTPS endpoint among the health and readiness URLs")
@@ -358,7 +481,13 @@ def _check_tls(raw, probes):
     return _check("tls_expiry", "passed", f"{'; '.join(facts)}; minimum {minimum}")
 
 
-def _check_forbidden(raw):
+@declare(
+    "forbidden_urls",
+    "blocking",
+    proves="none of `verify_forbidden_urls` answers (2xx/3xx) from outside loopback",
+    reads="one probe on each of the host's non-loopback addresses",
+)
+def _check_forbidden(raw, _done):
     configured = raw.get("forbidden_urls") or []
     results = [r for r in (raw.get("forbidden_results") or []) if _result(r) is not None]
     if not configured:
@@ -376,7 +505,16 @@ def _check_forbidden(raw):
     return _check("forbidden_urls", "passed", f"no answer from {', '.join(probed)}")
 
 
-def _check_logs(raw):
+@declare(
+    "structured_logs",
+    "warning",
+    proves=(
+        "the last `verify_log_lines` journal lines of the running invocation are JSON objects carrying "
+        "`verify_log_required_fields`"
+    ),
+    reads="`journalctl _SYSTEMD_INVOCATION_ID=<id>`",
+)
+def _check_logs(raw, _done):
     required = list(raw.get("log_required_fields") or [])
     if not required:
         return _check("structured_logs", "skipped", "not configured (verify_log_required_fields is empty)")
@@ -412,54 +550,60 @@ def _check_logs(raw):
 # --- the report ---------------------------------------------------------------------------
 
 
-def _severities(severities):
-    if not isinstance(severities, dict):
-        raise AnsibleFilterError("verify_report: the severities must be a mapping of check name to severity")
-    unknown = sorted(set(severities) - set(CHECKS))
-    missing = sorted(set(CHECKS) - set(severities))
-    bad = sorted(f"{k}={v}" for k, v in severities.items() if v not in SEVERITIES)
-    if unknown or missing or bad:
+CHECKS = tuple(check.name for check in DECLARED)
+DEFAULT_SEVERITY = {check.name: check.severity for check in DECLARED}
+
+
+def severities(overrides=None):
+    """Every check's severity: its declared default, or what ``overrides`` (verify_severity) says."""
+    overrides = {} if overrides is None else overrides
+    if not isinstance(overrides, dict):
+        raise AnsibleFilterError("verify_report: verify_severity must be a mapping of check name to severity")
+    unknown = sorted(set(overrides) - set(CHECKS))
+    bad = sorted(f"{k}={v}" for k, v in overrides.items() if k in CHECKS and v not in SEVERITIES)
+    if unknown or bad:
         raise AnsibleFilterError(
-            f"verify_report: severities must name every check once with one of {', '.join(SEVERITIES)}; "
-            f"unknown checks: {unknown or 'none'}, missing: {missing or 'none'}, bad values: {bad or 'none'}"
+            f"verify_report: verify_severity must map check names ({', '.join(CHECKS)}) to one of "
+            f"{', '.join(SEVERITIES)}; unknown checks: {unknown or 'none'}, bad values: {bad or 'none'}"
         )
-    return severities
+    return {**DEFAULT_SEVERITY, **overrides}
 
 
-def verify_report(raw, severities):
+def verify_checks(overrides=None):
+    """What the verify role needs from the declarations: the check names in report order, their
+    severities under ``overrides`` (unknown names and bad values are left to verify_input_problems
+    to report), and the unit properties and environment variables service_probe must read."""
+    overrides = overrides if isinstance(overrides, dict) else {}
+    return {
+        "names": list(CHECKS),
+        "severity": {name: overrides.get(name, default) for name, default in DEFAULT_SEVERITY.items()},
+        "unit_properties": list(dict.fromkeys(p for check in DECLARED for p in check.unit_properties)),
+        "environment": list(dict.fromkeys(v for check in DECLARED for v in check.environment)),
+    }
+
+
+def checks_table():
+    """The Markdown table of the checks for docs/verify.md (scripts/docs.py writes it there)."""
+    rows = ["| Check | Default severity | What it proves | How it reads the host |", "|---|---|---|---|"]
+    rows += [f"| `{c.name}` | {c.severity} | {c.proves} | {c.reads} |" for c in DECLARED]
+    return "\n".join(rows) + "\n"
+
+
+def verify_report(raw, overrides=None):
     """Build the per-host report from the role's raw inputs. See verify_report.yml."""
     if not isinstance(raw, dict):
         raise AnsibleFilterError("verify_report: the input must be a mapping of the role's raw results")
-    severities = _severities(severities)
+    severity = severities(overrides)
     after = raw.get("unit_after") or {}
     proc = parse_proc_status(raw.get("proc_status") or "")
-    raw = dict(raw, main_pid=_int(after.get("MainPID"), 0))
-    liveness_url, ready_url = raw.get("health_url") or "", raw.get("ready_url") or ""
-    liveness = _check_probe("liveness", liveness_url, raw.get("liveness_result"))
-    readiness = _check_probe(
-        "readiness",
-        ready_url,
-        raw.get("readiness_result"),
-        "not probed: liveness failed" if liveness["status"] == "failed" else None,
-    )
-    probes = [(liveness_url, _result(raw.get("liveness_result"))), (ready_url, _result(raw.get("readiness_result")))]
-    checks = [
-        _check_unit_active(raw),
-        _check_restarts(raw),
-        _check_user(raw, proc),
-        _check_capabilities(raw, proc),
-        _check_checksum(raw),
-        _check_signature(raw),
-        _check_go_build(raw),
-        _check_exposure(raw),
-        liveness,
-        readiness,
-        _check_tls(raw, probes),
-        _check_forbidden(raw),
-        _check_logs(raw),
-    ]
-    for check in checks:
-        check["severity"] = severities[check["name"]]
+    raw = dict(raw, main_pid=_int(after.get("MainPID"), 0), proc=proc)
+    done = {}
+    for check in DECLARED:
+        record = check.run(raw, done)
+        record["severity"] = severity[check.name]
+        done[check.name] = record
+    checks = list(done.values())
+    liveness, readiness = done["liveness"], done["readiness"]
 
     def failed(severity):
         return [c["name"] for c in checks if c["status"] == "failed" and c["severity"] == severity]

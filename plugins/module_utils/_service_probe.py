@@ -93,6 +93,9 @@ FORBIDDEN_TIMEOUT = 3.0
 FIB_TRIE = "/proc/net/fib_trie"
 IF_INET6 = "/proc/net/if_inet6"
 RECORD_NAME = ".releases.json"
+#: A unit property name (unit_properties) and an environment variable name (environment).
+PROPERTY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -469,6 +472,14 @@ def validate(params):
     unknown = [a for a in algorithms if a not in ALGORITHMS]
     if unknown:
         raise ProbeInputError(f"digest_algorithms has {unknown}; use {', '.join(ALGORITHMS)}")
+    properties = list(params.get("unit_properties") or [])
+    bad = [name for name in properties if not PROPERTY_NAME.match(str(name))]
+    if bad:
+        raise ProbeInputError(f"unit_properties has {bad}; give systemd property names such as MemoryMax")
+    environment = list(params.get("environment") or [])
+    bad = [name for name in environment if not ENV_NAME.match(str(name))]
+    if bad:
+        raise ProbeInputError(f"environment has {bad}; give environment variable names such as GOMEMLIMIT")
     binary_path = params["binary_path"]
     record = params.get("release_record") or os.path.join(
         os.path.dirname(os.path.dirname(binary_path.rstrip("/"))), RECORD_NAME
@@ -491,6 +502,8 @@ def validate(params):
         log_required_fields=list(params.get("log_required_fields") or []),
         log_lines=log_lines,
         soak_seconds=float(soak),
+        unit_properties=tuple(name for name in dict.fromkeys(properties) if name not in UNIT_KEYS),
+        environment=tuple(dict.fromkeys(environment)),
     )
 
 
@@ -502,14 +515,41 @@ def forbidden_probe_config(url):
 # --- the probe ------------------------------------------------------------------------------
 
 
-def read_unit(system, systemctl, unit):
-    """The UNIT_KEYS properties of ``unit`` (strings); raises ProbeInputError when systemctl cannot answer."""
-    argv = [systemctl, "show", "-p", ",".join(UNIT_KEYS), unit]
+def read_unit(system, systemctl, unit, extra=()):
+    """The UNIT_KEYS and ``extra`` properties of ``unit`` (strings); raises ProbeInputError when systemctl
+    cannot answer."""
+    keys = UNIT_KEYS + tuple(extra)
+    argv = [systemctl, "show", "-p", ",".join(keys), unit]
     rc, out, err = system.run(argv)
     if rc != 0:
         raise ProbeInputError(f"reading {unit} with {' '.join(argv)}: exit code {rc}: {(err or out).strip()}")
     props = parse_show(out)
-    return {key: props[key] for key in UNIT_KEYS if key in props}
+    return {key: props[key] for key in keys if key in props}
+
+
+def process_environment(system, pid, names):
+    """``{name: value}`` of those of ``names`` set in the environment process ``pid`` started with
+    (/proc/<pid>/environ); None when it cannot be read. Only the named variables leave the host: the
+    rest of that environment holds the service's secrets."""
+    if pid <= 0 or not names:
+        return None if pid <= 0 and names else {}
+    text = system.read_text(f"/proc/{pid}/environ")
+    if text is None:
+        return None
+    found = {}
+    for entry in text.split("\0"):
+        name, sep, value = entry.partition("=")
+        if sep and name in names:
+            found[name] = value
+    return found
+
+
+def go_version(path):
+    """The Go release that built the binary at ``path`` (``go1.22.5``); None when it is not a readable Go binary."""
+    try:
+        return inspect_file(path).get("go_version") or None
+    except (OSError, GoBinaryError):
+        return None
 
 
 def _utc(moment):
@@ -546,7 +586,7 @@ def probe_service(settings, system):
         raise ProbeInputError("systemctl not found on the host: service_probe verifies systemd services")
     t0 = system.clock()
     started_at = _utc(system.wall())
-    unit_before = read_unit(system, systemctl, settings.unit)
+    unit_before = read_unit(system, systemctl, settings.unit, settings.unit_properties)
     main_pid = _int(unit_before.get("MainPID"), 0)
     # The window counts from the start of the running process when that is earlier (a service
     # restarted a few seconds ago by a deploy has already been watched that long). A start after
@@ -558,6 +598,7 @@ def probe_service(settings, system):
             window_start = started
 
     proc_status = (system.read_text(f"/proc/{main_pid}/status") or "") if main_pid > 0 else ""
+    environment = process_environment(system, main_pid, settings.environment)
     user_entry = system.passwd(settings.user) if settings.user else None
     current = system.link(os.path.dirname(settings.binary_path.rstrip("/")))
 
@@ -605,7 +646,7 @@ def probe_service(settings, system):
         left = max(window_start + settings.soak_seconds, probes_done + PROBE_SETTLE_SECONDS) - system.clock()
         if left > 0:
             system.sleep(left)
-    unit_after = read_unit(system, systemctl, settings.unit)
+    unit_after = read_unit(system, systemctl, settings.unit, settings.unit_properties)
     window = system.clock() - window_start
     return {
         "unit": settings.unit,
@@ -627,6 +668,8 @@ def probe_service(settings, system):
         "binary_digests": binary_digests(settings.binary_path, settings.digest_algorithms, checksum),
         "go_build": go_build,
         "runtime": runtime_result(settings.binary_path),
+        "go_version": go_version(settings.binary_path),
+        "environment": environment,
         "exposure": exposure,
         "liveness": liveness,
         "readiness": readiness,

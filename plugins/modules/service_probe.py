@@ -182,6 +182,22 @@ options:
     description: How many of the newest journal lines to read.
     type: int
     default: 20
+  unit_properties:
+    description:
+      - More unit properties to read at both ends of the window, returned in RV(unit_before) and RV(unit_after)
+        with the others (for example C(MemoryMax) and C(CPUQuotaPerSecUSec), which C(systemctl show) prints in
+        bytes and as a time span per second).
+    type: list
+    elements: str
+    default: []
+  environment:
+    description:
+      - Names of environment variables to read from the environment the main process started with
+        (C(/proc/<MainPID>/environ)), returned in RV(environment). Only these leave the host; never name a
+        secret here.
+    type: list
+    elements: str
+    default: []
   soak_seconds:
     description:
       - Shortest observation window, in seconds, over which the unit's C(NRestarts) and main PID must hold.
@@ -279,8 +295,8 @@ window_from:
 unit_before:
   description:
     - The unit's C(LoadState), C(ActiveState), C(SubState), C(Result), C(MainPID), C(NRestarts), C(User),
-      C(InvocationID) and C(ExecMainStartTimestamp) at the start of the window, as C(systemctl show) prints
-      them (strings).
+      C(InvocationID) and C(ExecMainStartTimestamp), and O(unit_properties), at the start of the window, as
+      C(systemctl show) prints them (strings).
   returned: always
   type: dict
   sample: {"ActiveState": "active", "LoadState": "loaded", "MainPID": "421", "NRestarts": "0", "SubState": "running"}
@@ -405,6 +421,19 @@ readiness:
   returned: always
   type: dict
   sample: {"failed": false, "status": 200, "stop_reason": "success", "url": "http://127.0.0.1:8080/readyz"}
+go_version:
+  description: The Go release that built O(binary_path), from its build information; null when it is not a
+    readable Go binary.
+  returned: always
+  type: str
+  sample: go1.22.5
+environment:
+  description:
+    - Those of O(environment) that are set in the main process's starting environment, by name (unset ones
+      are absent); null when there is no main process or its environment cannot be read.
+  returned: always
+  type: dict
+  sample: {"GOMAXPROCS": "2", "GOMEMLIMIT": "483183820"}
 forbidden_addresses:
   description: The addresses the mapping entries of O(forbidden_urls) were probed on.
   returned: always
@@ -477,6 +506,8 @@ ARGUMENT_SPEC = dict(
     log_required_fields=dict(type="list", elements="str", default=[]),
     log_lines=dict(type="int", default=20),
     soak_seconds=dict(type="float", default=5),
+    unit_properties=dict(type="list", elements="str", default=[]),
+    environment=dict(type="list", elements="str", default=[]),
 )
 
 

@@ -13,11 +13,11 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gosvc.hardening.plugins.filter import verify_junit as junit_mod
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).with_name("data_verify")
 CAPTURES = sorted(p.stem for p in DATA.glob("*.json"))
 SCHEMA = json.loads((ROOT / "roles" / "verify" / "files" / "report.schema.json").read_text())
-DEFAULTS = yaml.safe_load((ROOT / "roles" / "verify" / "vars" / "main.yml").read_text())["__verify_default_severity"]
+DEFAULTS = report_mod.DEFAULT_SEVERITY
 
 
 def load(name):
@@ -55,12 +55,63 @@ def checks(report):
 # --- the tables stay in sync ---------------------------------------------------------------
 
 
-def test_default_severities_name_every_check_in_report_order():
-    assert tuple(DEFAULTS) == report_mod.CHECKS
+#: The checks of the first report format with their default severities: warnings are what a
+#: rollback would not fix (build hygiene, certificate lifetime, log shape).
+FIRST_CHECKS = {
+    "unit_active": "blocking",
+    "restarts": "blocking",
+    "user": "blocking",
+    "capabilities": "blocking",
+    "checksum": "blocking",
+    "signature": "blocking",
+    "go_build": "warning",
+    "exposure": "blocking",
+    "liveness": "blocking",
+    "readiness": "blocking",
+    "tls_expiry": "warning",
+    "forbidden_urls": "blocking",
+    "structured_logs": "warning",
+}
 
 
-def test_schema_names_every_check():
-    assert tuple(SCHEMA["$defs"]["name"]["enum"]) == report_mod.CHECKS
+def test_the_first_checks_keep_their_order_and_default_severities():
+    names = [name for name in report_mod.CHECKS if name in FIRST_CHECKS]
+    assert names == list(FIRST_CHECKS)
+    assert {name: report_mod.DEFAULT_SEVERITY[name] for name in FIRST_CHECKS} == FIRST_CHECKS
+
+
+def test_every_declared_check_has_a_unique_name_a_severity_and_docs_sentences():
+    assert len(set(report_mod.CHECKS)) == len(report_mod.DECLARED)
+    for check in report_mod.DECLARED:
+        assert re.fullmatch(SCHEMA["$defs"]["name"]["pattern"], check.name), check.name
+        assert check.severity in report_mod.SEVERITIES, check.name
+        assert check.proves.strip() and check.reads.strip(), check.name
+        assert "|" not in check.proves + check.reads, f"{check.name}: a | would break the docs table"
+
+
+def test_a_report_holds_every_declared_check_once_in_declared_order():
+    _capture, report = build("pass-debian12")
+    assert [c["name"] for c in report["checks"]] == list(report_mod.CHECKS)
+
+
+def test_the_docs_table_of_checks_is_rendered_from_the_declarations():
+    """docs/verify.md's table is the one scripts/docs.py renders (make docs rewrites it)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "docs.py"), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    table = (ROOT / "docs" / "verify.md").read_text()
+    for check in report_mod.DECLARED:
+        assert f"| `{check.name}` | {check.severity} | {check.proves} | {check.reads} |" in table
+
+
+def test_verify_checks_derives_names_severities_and_reads_from_the_declarations():
+    derived = report_mod.verify_checks({"exposure": "warning", "no_such_check": "audit"})
+    assert derived["names"] == list(report_mod.CHECKS)
+    assert derived["severity"] == {**report_mod.DEFAULT_SEVERITY, "exposure": "warning"}
+    assert derived["unit_properties"] == [p for c in report_mod.DECLARED for p in c.unit_properties]
+    assert derived["environment"] == [v for c in report_mod.DECLARED for v in c.environment]
+    assert report_mod.verify_checks(None)["severity"] == report_mod.DEFAULT_SEVERITY
 
 
 @needs_jsonschema
@@ -248,10 +299,9 @@ def test_a_journal_line_nested_too_deeply_fails_structured_logs_without_an_excep
     [
         ("blocking", "must be a mapping"),
         (dict(DEFAULTS, no_such_check="blocking"), r"unknown checks: \['no_such_check'\]"),
-        ({k: v for k, v in DEFAULTS.items() if k != "restarts"}, r"missing: \['restarts'\]"),
         (dict(DEFAULTS, checksum="fatal"), r"bad values: \['checksum=fatal'\]"),
     ],
-    ids=["not-a-mapping", "unknown-check", "missing-check", "bad-severity"],
+    ids=["not-a-mapping", "unknown-check", "bad-severity"],
 )
 def test_bad_severities_are_refused(severities, message):
     with pytest.raises(AnsibleFilterError, match=message):

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gosvc.hardening.plugins.filter import verify_report as report_mod
@@ -22,7 +21,7 @@ from ansible_collections.gosvc.hardening.plugins.filter import verify_report as 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).with_name("data_verify")
 SYSTEMCTL = ROOT / "tests" / "unit" / "data" / "service_probe" / "debian12"
-DEFAULTS = yaml.safe_load((ROOT / "roles" / "verify" / "vars" / "main.yml").read_text())["__verify_default_severity"]
+DEFAULTS = report_mod.DEFAULT_SEVERITY
 #: pass-debian12's main PID and observation window (as the details print it), and its probe URLs.
 PID, WINDOW = 16502, "30.7s"
 READY_URL, HEALTH_URL = "http://127.0.0.1:8080/readyz", "https://127.0.0.1:8443/"
@@ -963,7 +962,7 @@ def test_raw_input_that_is_not_a_mapping_names_the_input():
 
 def test_severities_that_are_not_a_mapping_name_the_input():
     """Severities that are not a mapping are refused with a message that starts with the filter's name."""
-    with pytest.raises(AnsibleFilterError, match=r"^verify_report: the severities must be a mapping"):
+    with pytest.raises(AnsibleFilterError, match=r"^verify_report: verify_severity must be a mapping"):
         report_mod.verify_report(raw_of(), ["blocking"])
 
 
@@ -972,12 +971,19 @@ def test_bad_severities_list_the_choices_and_say_none_where_nothing_is_wrong():
     with pytest.raises(AnsibleFilterError) as excinfo:
         report_mod.verify_report(raw_of(), dict(DEFAULTS, checksum="fatal"))
     assert str(excinfo.value) == (
-        "verify_report: severities must name every check once with one of blocking, warning, audit; "
-        "unknown checks: none, missing: none, bad values: ['checksum=fatal']"
+        f"verify_report: verify_severity must map check names ({', '.join(report_mod.CHECKS)}) to one of "
+        "blocking, warning, audit; unknown checks: none, bad values: ['checksum=fatal']"
     )
     with pytest.raises(AnsibleFilterError) as excinfo:
         report_mod.verify_report(raw_of(), dict(DEFAULTS, extra="blocking"))
-    assert str(excinfo.value).endswith("unknown checks: ['extra'], missing: none, bad values: none")
+    assert str(excinfo.value).endswith("unknown checks: ['extra'], bad values: none")
+
+
+def test_a_check_left_out_of_the_overrides_keeps_its_declared_severity():
+    report = report_mod.verify_report(raw_of(), {"exposure": "audit"})
+    severity = {c["name"]: c["severity"] for c in report["checks"]}
+    assert severity == {**report_mod.DEFAULT_SEVERITY, "exposure": "audit"}
+    assert report_mod.verify_report(raw_of())["checks"] == report_mod.verify_report(raw_of(), DEFAULTS)["checks"]
 
 
 def test_the_filter_is_registered_as_verify_report():

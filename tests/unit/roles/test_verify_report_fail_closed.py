@@ -12,14 +12,13 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ansible_collections.gosvc.hardening.plugins.filter import verify_report as report_mod
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_probe import skipped
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).with_name("data_verify")
-DEFAULTS = yaml.safe_load((ROOT / "roles" / "verify" / "vars" / "main.yml").read_text())["__verify_default_severity"]
+DEFAULTS = report_mod.DEFAULT_SEVERITY
 #: Captures in which every check the report has passed, with an expected digest and an exposure measured.
 PASSING = ["pass-debian11", "pass-debian12", "pass-debian13", "probe-pass-debian11"]
 

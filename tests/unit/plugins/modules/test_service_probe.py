@@ -113,6 +113,8 @@ def test_one_call_returns_every_reading(run_module, host, health_server):
     assert [f["status"] for f in result["forbidden"]] == [404]
     assert result["journal"]["stdout_lines"][0].startswith('{"time":')
     assert host["calls"][0] == host["calls"][-1] == "unit.running.txt"
+    assert result["environment"] == {}  # no variable asked for, none read
+    assert result["go_version"] is None  # the release holds a text file, not a Go binary
 
 
 def test_binary_digests_for_the_signature_check(run_module, host):
