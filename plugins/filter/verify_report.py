@@ -11,6 +11,8 @@ fields. A pure function: the unit tests feed it results captured on real hosts.
 from __future__ import annotations
 
 import json
+import math
+import re
 
 from ansible.errors import AnsibleFilterError
 
@@ -545,6 +547,135 @@ def _check_logs(raw, _done):
     return _check(
         "structured_logs", "passed", f"the last {len(lines)} line(s) are JSON objects with {', '.join(required)}"
     )
+
+
+#: systemd's time span units (``systemctl show`` prints CPUQuotaPerSecUSec as ``1.500000s``, ``250ms``,
+#: ``1min 30s``) in seconds.
+_TIMESPAN_UNITS = {
+    "y": 31557600,
+    "month": 2629800,
+    "w": 604800,
+    "d": 86400,
+    "h": 3600,
+    "min": 60,
+    "s": 1,
+    "ms": 1e-3,
+    "us": 1e-6,
+    "\u00b5s": 1e-6,
+}
+_TIMESPAN_PART = re.compile(r"([0-9]+(?:[.][0-9]+)?)(" + "|".join(sorted(_TIMESPAN_UNITS, key=len, reverse=True)) + ")")
+#: GOMEMLIMIT as the Go runtime reads it: bytes, with an optional B, KiB, MiB, GiB or TiB.
+_GOMEMLIMIT = re.compile(r"^([0-9]+)(B|KiB|MiB|GiB|TiB)?\Z")
+_GOMEMLIMIT_UNITS = {None: 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+
+
+def _timespan(text):
+    """Seconds of a systemd time span as ``systemctl show`` prints it; None for infinity or garbage."""
+    parts = str(text).split()
+    if not parts or parts == ["infinity"]:
+        return None
+    total = 0.0
+    for part in parts:
+        match = _TIMESPAN_PART.fullmatch(part)
+        if not match:
+            return None
+        total += float(match.group(1)) * _TIMESPAN_UNITS[match.group(2)]
+    return total
+
+
+def _go_minor(version):
+    """The minor release of a Go version string (25 for ``go1.25.3``); None when unknown."""
+    match = re.match(r"^go1[.]([0-9]+)", str(version or ""))
+    return int(match.group(1)) if match else None
+
+
+def _size(count):
+    """A byte count as MemoryMax= takes it: 512M for 536870912."""
+    for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if count % size == 0:
+            return f"{count // size}{unit}"
+    return str(count)
+
+
+def _cpu_problem(quota, env, go_version):
+    """Why GOMAXPROCS does not fit CPUQuota= (``quota`` CPUs); "" when it does, with what was found."""
+    cpus = max(1, math.ceil(quota - 1e-9))
+    limit = f"CPUQuota={quota * 100:g}% ({quota:g} CPUs)"
+    value = env.get("GOMAXPROCS", "")
+    if value == "":
+        minor = _go_minor(go_version)
+        if minor is not None and minor >= 25 and "containermaxprocs=0" not in env.get("GODEBUG", ""):
+            return "", f"GOMAXPROCS unset, which {go_version} sizes from {limit}"
+        built = go_version or "a Go release that could not be read"
+        return (
+            f"{limit} but GOMAXPROCS is not set: the binary, built with {built}, runs as many threads as the host "
+            f"has CPUs and the kernel throttles them; set GOMAXPROCS={cpus} (Go 1.25 and later read the quota "
+            "themselves unless GODEBUG has containermaxprocs=0)",
+            "",
+        )
+    if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
+        return f"GOMAXPROCS={value} is not a whole number of 1 or more (the Go runtime ignores it)", ""
+    if int(value) > cpus:
+        return f"GOMAXPROCS={value} is above {limit}: the kernel throttles the extra threads; set GOMAXPROCS={cpus}", ""
+    return "", f"GOMAXPROCS={value} within {limit}"
+
+
+def _memory_problem(memory, env):
+    """Why GOMEMLIMIT does not fit MemoryMax= (``memory`` bytes); "" when it does, with what was found."""
+    limit = f"MemoryMax={_size(memory)}"
+    value = env.get("GOMEMLIMIT", "")
+    if value in ("", "off"):
+        said = "is not set" if value == "" else "is off"
+        return (
+            f"{limit} but GOMEMLIMIT {said}: the garbage collector does not see the limit and the kernel kills the "
+            f"service first; set GOMEMLIMIT to about 90% of it ({int(memory * 0.9)})",
+            "",
+        )
+    match = _GOMEMLIMIT.fullmatch(value)
+    if not match:
+        return f"GOMEMLIMIT={value} is not a size the Go runtime reads (bytes, or a B, KiB, MiB, GiB or TiB suffix)", ""
+    count = int(match.group(1)) * _GOMEMLIMIT_UNITS[match.group(2)]
+    if count > memory:
+        return f"GOMEMLIMIT={value} is above {limit} ({memory} bytes): the kernel kills the service first", ""
+    return "", f"GOMEMLIMIT={value} within {limit}"
+
+
+@declare(
+    "runtime_limits",
+    "warning",
+    proves=(
+        "the Go runtime is sized to the unit's cgroup: `GOMAXPROCS` at most the CPUs `CPUQuota=` allows (unset is "
+        "fine from Go 1.25, which reads the quota), and `GOMEMLIMIT` set and at most `MemoryMax=`"
+    ),
+    reads=(
+        "`CPUQuotaPerSecUSec` and `MemoryMax` (`systemctl show`), `GOMAXPROCS`, `GOMEMLIMIT` and `GODEBUG` of "
+        "`/proc/<MainPID>/environ`, the binary's Go version"
+    ),
+    unit_properties=("CPUQuotaPerSecUSec", "MemoryMax"),
+    environment=("GOMAXPROCS", "GOMEMLIMIT", "GODEBUG"),
+)
+def _check_runtime_limits(raw, _done):
+    after = raw.get("unit_after") or {}
+    if "CPUQuotaPerSecUSec" not in after and "MemoryMax" not in after:
+        return _check("runtime_limits", "skipped", "the unit's CPUQuota= and MemoryMax= were not read")
+    if not raw["main_pid"]:
+        return _check("runtime_limits", "skipped", "no main process to inspect")
+    quota = _timespan(after.get("CPUQuotaPerSecUSec", "infinity"))
+    memory = _int(after.get("MemoryMax"))
+    if quota is None and memory is None:
+        return _check("runtime_limits", "passed", "the unit sets neither CPUQuota= nor MemoryMax=")
+    env = raw.get("environment")
+    if not isinstance(env, dict):
+        return _check("runtime_limits", "failed", f"/proc/{raw['main_pid']}/environ could not be read")
+    found = []
+    if quota is not None:
+        found.append(_cpu_problem(quota, env, raw.get("go_version")))
+    if memory is not None:
+        found.append(_memory_problem(memory, env))
+    problems = [problem for problem, _fact in found if problem]
+    if problems:
+        return _check("runtime_limits", "failed", "; ".join(problems))
+    return _check("runtime_limits", "passed", "; ".join(fact for _problem, fact in found))
 
 
 # --- the report ---------------------------------------------------------------------------

@@ -162,7 +162,10 @@ def test_a_healthy_host_passes_every_configured_check(name):
     capture, report = build(name)
     raw = capture["raw"]
     assert report["status"] == "passed"
-    assert {c["status"] for c in report["checks"]} == {"passed"}
+    statuses = {c["name"]: c["status"] for c in report["checks"]}
+    # These captures predate runtime_limits: they hold no unit limits, and the report says so.
+    assert statuses.pop("runtime_limits") == "skipped"
+    assert set(statuses.values()) == {"passed"}
     assert report["failed_checks"] == report["warnings"] == report["audit_findings"] == []
     assert report["version"] == raw["current_link"]["stat"]["lnk_target"].split("/")[-1] == "1.0.0"
     assert report["uid"] == int(raw["user_entry"][1])
@@ -253,6 +256,7 @@ def test_skipped_tasks_give_skipped_checks():
     capture = load("pass-debian12")
     raw = dict(capture["raw"], forbidden_urls=[], log_required_fields=[], expected_checksum="")
     raw.update(signature_result={"skipped": True}, go_build_result={"skipped": True}, health_url="", ready_url="")
+    raw["unit_after"] = dict(raw["unit_after"], CPUQuotaPerSecUSec="infinity", MemoryMax="infinity")
     by_name = checks(report_mod.verify_report(raw, DEFAULTS))
     skipped = {n for n, c in by_name.items() if c["status"] == "skipped"}
     assert skipped == {
@@ -409,8 +413,9 @@ def test_a_healthy_host_through_service_probe():
     assert report["version"] == raw["current_link"]["lnk_target"].split("/")[-1] == "1.0.0"
     assert report["uid"] == int(raw["user_entry"][1])
     skipped = {c["name"] for c in report["checks"] if c["status"] == "skipped"}
-    # What the demo inventory does not configure: no signature, no build policy, no HTTPS endpoint.
-    assert skipped == {"signature", "go_build", "tls_expiry"}
+    # What the demo inventory does not configure: no signature, no build policy, no HTTPS endpoint;
+    # and runtime_limits, which came after this capture (no unit limits read).
+    assert skipped == {"signature", "go_build", "tls_expiry", "runtime_limits"}
     assert raw["go_build_result"]["skipped"] is True
     assert {c["status"] for c in report["checks"]} - {"skipped"} == {"passed"}
 
@@ -426,3 +431,182 @@ def test_a_failing_host_through_service_probe_reports_every_failure():
     assert report["failed_checks"] == ["user", "checksum", "exposure", "forbidden_urls"]
     assert report["warnings"] == ["structured_logs"]
     assert report["audit_findings"] == ["go_build"]
+
+
+# --- runtime_limits: the Go runtime sized to the unit's cgroup --------------------------------
+# Unit properties and process environments as systemd 247, 252 and 257 printed them
+# (tests/unit/data/runtime_limits): CPUQuota=150%, MemoryMax=512M, GOMAXPROCS=2,
+# GOMEMLIMIT=483183820 in "limits"; CPUQuota=25%, MemoryMax=50% and nothing set in "quarter";
+# CPUQuota=9000%, no MemoryMax, GOMAXPROCS=64, GOMEMLIMIT=off in "wide"; no limits in "nolimits".
+
+LIMITS = ROOT / "tests" / "unit" / "data" / "runtime_limits"
+LIMIT_HOSTS = ("debian11", "debian12", "debian13")
+RUNTIME = report_mod.DECLARED[report_mod.CHECKS.index("runtime_limits")]
+
+
+def limits_raw(host, unit, environment=None, go_version="go1.22.5", drop=()):
+    """A healthy host's raw inputs with the captured unit's limits and the declared environment variables."""
+    show = (LIMITS / host / f"{unit}.show.txt").read_text()
+    after = dict(line.split("=", 1) for line in show.splitlines())
+    found = {}
+    for entry in (LIMITS / host / f"{unit}.environ").read_bytes().decode().split("\0"):
+        name, _sep, value = entry.partition("=")
+        if name in RUNTIME.environment and name not in drop:
+            found[name] = value
+    raw = copy.deepcopy(load("pass-debian12")["raw"])
+    raw.update(unit_before=dict(after), unit_after=after, go_version=go_version)
+    raw["environment"] = found if environment is None else environment
+    return raw
+
+
+def runtime_check(raw):
+    return checks(report_mod.verify_report(raw))["runtime_limits"]
+
+
+def test_runtime_limits_declares_what_service_probe_must_read():
+    assert RUNTIME.severity == "warning"
+    assert RUNTIME.unit_properties == ("CPUQuotaPerSecUSec", "MemoryMax")
+    assert RUNTIME.environment == ("GOMAXPROCS", "GOMEMLIMIT", "GODEBUG")
+    derived = report_mod.verify_checks({})
+    assert {"CPUQuotaPerSecUSec", "MemoryMax"} <= set(derived["unit_properties"])
+    assert "API_TOKEN" not in derived["environment"]
+
+
+@pytest.mark.parametrize("host", LIMIT_HOSTS)
+def test_runtime_limits_passes_when_go_s_limits_match_the_unit_s(host):
+    check = runtime_check(limits_raw(host, "limits"))
+    assert check == {
+        "name": "runtime_limits",
+        "status": "passed",
+        "severity": "warning",
+        "detail": "GOMAXPROCS=2 within CPUQuota=150% (1.5 CPUs); GOMEMLIMIT=483183820 within MemoryMax=512M",
+    }
+
+
+@pytest.mark.parametrize("host", LIMIT_HOSTS)
+def test_runtime_limits_fails_as_a_warning_when_gomemlimit_is_removed(host):
+    report = report_mod.verify_report(limits_raw(host, "limits", drop=("GOMEMLIMIT",)))
+    check = checks(report)["runtime_limits"]
+    assert check["status"] == "failed"
+    assert check["detail"] == (
+        "MemoryMax=512M but GOMEMLIMIT is not set: the garbage collector does not see the limit and the kernel "
+        "kills the service first; set GOMEMLIMIT to about 90% of it (483183820)"
+    )
+    assert report["status"] == "passed"
+    assert report["warnings"] == ["runtime_limits"]
+    assert report_mod.verify_report(limits_raw(host, "limits", drop=("GOMEMLIMIT",)), {"runtime_limits": "blocking"})[
+        "failed_checks"
+    ] == ["runtime_limits"]
+
+
+@pytest.mark.parametrize("host", LIMIT_HOSTS)
+def test_runtime_limits_without_gomaxprocs_depends_on_the_go_release(host):
+    old = runtime_check(limits_raw(host, "limits", drop=("GOMAXPROCS",), go_version="go1.24.9"))
+    assert old["status"] == "failed"
+    assert old["detail"].startswith(
+        "CPUQuota=150% (1.5 CPUs) but GOMAXPROCS is not set: the binary, built with go1.24.9, runs as many threads"
+    )
+    assert "set GOMAXPROCS=2 " in old["detail"]
+    new = runtime_check(limits_raw(host, "limits", drop=("GOMAXPROCS",), go_version="go1.25.1"))
+    assert new["status"] == "passed"
+    assert new["detail"].startswith("GOMAXPROCS unset, which go1.25.1 sizes from CPUQuota=150% (1.5 CPUs);")
+    unknown = runtime_check(limits_raw(host, "limits", drop=("GOMAXPROCS",), go_version=None))
+    assert unknown["status"] == "failed"
+    assert "built with a Go release that could not be read" in unknown["detail"]
+
+
+def test_runtime_limits_honours_godebug_turning_the_cgroup_reading_off():
+    env = {"GOMEMLIMIT": "483183820", "GODEBUG": "gctrace=0,containermaxprocs=0"}
+    check = runtime_check(limits_raw("debian13", "limits", environment=env, go_version="go1.26.0"))
+    assert check["status"] == "failed"
+    assert "GOMAXPROCS is not set" in check["detail"]
+
+
+@pytest.mark.parametrize("host", LIMIT_HOSTS)
+def test_runtime_limits_names_both_problems_of_a_unit_with_limits_and_no_go_settings(host):
+    raw = limits_raw(host, "quarter")
+    assert raw["unit_after"]["MemoryMax"] == "12638097408"  # MemoryMax=50% of the capturing machine, resolved
+    check = runtime_check(raw)
+    assert check["status"] == "failed"
+    cpu, _sep, mem = check["detail"].partition("themselves unless GODEBUG has containermaxprocs=0); ")
+    assert cpu.startswith("CPUQuota=25% (0.25 CPUs) but GOMAXPROCS is not set") and "GOMAXPROCS=1 " in cpu
+    assert mem == (
+        "MemoryMax=12341892K but GOMEMLIMIT is not set: the garbage collector does not see the limit and the "
+        "kernel kills the service first; set GOMEMLIMIT to about 90% of it (11374287667)"
+    )
+
+
+@pytest.mark.parametrize("host", LIMIT_HOSTS)
+def test_runtime_limits_reads_a_quota_of_minutes_and_an_unlimited_memory(host):
+    check = runtime_check(limits_raw(host, "wide"))
+    assert check["status"] == "passed"
+    assert check["detail"] == "GOMAXPROCS=64 within CPUQuota=9000% (90 CPUs)"
+
+
+@pytest.mark.parametrize("host", LIMIT_HOSTS)
+def test_runtime_limits_passes_a_unit_without_limits(host):
+    check = runtime_check(limits_raw(host, "nolimits"))
+    assert (check["status"], check["detail"]) == ("passed", "the unit sets neither CPUQuota= nor MemoryMax=")
+
+
+@pytest.mark.parametrize(
+    ("environment", "detail"),
+    [
+        (
+            {"GOMAXPROCS": "4", "GOMEMLIMIT": "483183820"},
+            "GOMAXPROCS=4 is above CPUQuota=150% (1.5 CPUs): the kernel throttles the extra threads; set GOMAXPROCS=2",
+        ),
+        (
+            {"GOMAXPROCS": "two", "GOMEMLIMIT": "483183820"},
+            "GOMAXPROCS=two is not a whole number of 1 or more (the Go runtime ignores it)",
+        ),
+        (
+            {"GOMAXPROCS": "0", "GOMEMLIMIT": "483183820"},
+            "GOMAXPROCS=0 is not a whole number of 1 or more (the Go runtime ignores it)",
+        ),
+        (
+            {"GOMAXPROCS": "2", "GOMEMLIMIT": "1GiB"},
+            "GOMEMLIMIT=1GiB is above MemoryMax=512M (536870912 bytes): the kernel kills the service first",
+        ),
+        (
+            {"GOMAXPROCS": "2", "GOMEMLIMIT": "536870913"},
+            "GOMEMLIMIT=536870913 is above MemoryMax=512M (536870912 bytes): the kernel kills the service first",
+        ),
+        (
+            {"GOMAXPROCS": "2", "GOMEMLIMIT": "1.5G"},
+            "GOMEMLIMIT=1.5G is not a size the Go runtime reads (bytes, or a B, KiB, MiB, GiB or TiB suffix)",
+        ),
+        (
+            {"GOMAXPROCS": "2", "GOMEMLIMIT": "off"},
+            "MemoryMax=512M but GOMEMLIMIT is off: the garbage collector does not see the limit and the kernel "
+            "kills the service first; set GOMEMLIMIT to about 90% of it (483183820)",
+        ),
+    ],
+    ids=[
+        "gomaxprocs-above",
+        "gomaxprocs-word",
+        "gomaxprocs-zero",
+        "gomemlimit-above",
+        "gomemlimit-one-byte-above",
+        "gomemlimit-decimal",
+        "gomemlimit-off",
+    ],
+)
+def test_runtime_limits_refuses_go_settings_beyond_the_unit_s_limits(environment, detail):
+    check = runtime_check(limits_raw("debian12", "limits", environment=environment))
+    assert (check["status"], check["detail"]) == ("failed", detail)
+
+
+@pytest.mark.parametrize("value", ["536870912", "512MiB", "524288KiB", "536870912B", "0"])
+def test_runtime_limits_accepts_every_go_spelling_up_to_the_limit(value):
+    check = runtime_check(limits_raw("debian12", "limits", environment={"GOMAXPROCS": "1", "GOMEMLIMIT": value}))
+    assert check["status"] == "passed", check["detail"]
+
+
+def test_runtime_limits_without_a_process_or_its_environment_says_so():
+    raw = limits_raw("debian12", "limits")
+    stopped = dict(raw, unit_after=dict(raw["unit_after"], MainPID="0"))
+    assert runtime_check(stopped)["status"] == "skipped"
+    unread = runtime_check(dict(raw, environment=None))
+    assert unread["status"] == "failed"
+    assert unread["detail"] == f"/proc/{raw['unit_after']['MainPID']}/environ could not be read"
