@@ -123,7 +123,7 @@ def jinja_int(value):
     """``value | int``: 0 for what is not a number; "42.23" gives 42."""
     try:
         return int(value, 10) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         try:
             return int(float(value))
         except (TypeError, ValueError, OverflowError):
@@ -636,8 +636,8 @@ def verify_problems(inputs, checks):
     for option in ("verify_health_timeout", "verify_ready_success_threshold", "verify_log_lines"):
         if jinja_float(v[option]) < 1:
             probe.append(f"{option} must be 1 or more (got {text(v[option])}).")
-    if jinja_int(v["verify_tls_min_days"]) < 0:
-        probe.append(f"verify_tls_min_days must be 0 or more (got {text(v['verify_tls_min_days'])}).")
+    if not COUNT.match(text(v["verify_tls_min_days"])):
+        probe.append(f"verify_tls_min_days must be a whole number of 0 or more (got {text(v['verify_tls_min_days'])}).")
     problems = [" ".join(probe)] if probe else []
     if size(v["verify_service_name"]) == 0:
         problems.append(

@@ -77,7 +77,7 @@ def test_a_forbidden_url_string_is_checked_by_index_and_mappings_are_left_to_the
         ({"verify_health_timeout": 0}, "verify_health_timeout must be 1 or more (got 0)"),
         ({"verify_ready_success_threshold": 0}, "verify_ready_success_threshold must be 1 or more (got 0)"),
         ({"verify_log_lines": 0}, "verify_log_lines must be 1 or more (got 0)"),
-        ({"verify_tls_min_days": -1}, "verify_tls_min_days must be 0 or more (got -1)"),
+        ({"verify_tls_min_days": -1}, "verify_tls_min_days must be a whole number of 0 or more (got -1)"),
     ],
 )
 def test_a_number_service_probe_would_refuse_is_named(problems, changes, starts):
