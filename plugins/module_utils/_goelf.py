@@ -1370,6 +1370,10 @@ def inspect_file(path, scan_paths=True, max_examples=5):
 # -- policy ------------------------------------------------------------------------
 
 
+#: The keyword arguments of check_policy: the build policy go_binary_info and service_probe take.
+POLICY_KEYS = ("require_trimpath", "require_cgo_disabled", "require_stripped", "min_go_version", "forbid_vcs_modified")
+
+
 def check_policy(
     info,
     require_trimpath=False,
@@ -1418,3 +1422,36 @@ def check_policy(
             f"forbid_vcs_modified: built from a modified working tree (vcs.modified=true, vcs.revision={revision})"
         )
     return violations
+
+
+def with_verdict(path, info):
+    """``info`` with ``failed``, and ``msg`` naming every violation when there is one."""
+    info["failed"] = bool(info["violations"])
+    if info["failed"]:
+        count = len(info["violations"])
+        info["msg"] = (
+            f"Checking the Go build policy of {path}: {count} violation{'' if count == 1 else 's'}: "
+            + "; ".join(info["violations"])
+        )
+    return info
+
+
+def build_result(path, policy, scan_paths=True, max_examples=5):
+    """What go_binary_info returns for ``path`` under ``policy`` (check_policy's keyword arguments), as a
+    dict: the build facts with ``violations``, ``failed`` and, when failed, ``msg``. A file that cannot
+    be read, or is corrupt, is ``failed`` with ``is_go=False``; one that is not a Go binary also carries
+    ``not_go_reason`` (and the ELF facts of NotGoError), so that a caller may accept it."""
+    what = f"Reading Go build information from {path}"
+    try:
+        info = inspect_file(path, scan_paths=scan_paths, max_examples=max_examples)
+    except OSError as exc:
+        return {"failed": True, "msg": f"{what}: {exc.strerror or exc}", "is_go": False, "violations": []}
+    except CorruptError as exc:
+        return {"failed": True, "msg": f"{what}: {exc}", "is_go": False, "violations": []}
+    except GoBinaryError as exc:
+        facts = {"failed": True, "msg": f"{what}: {exc}", "is_go": False, "not_go_reason": str(exc), "violations": []}
+        if isinstance(exc, NotGoError):
+            facts.update(exc.facts)
+        return facts
+    info["violations"] = check_policy(info, **policy)
+    return with_verdict(path, info)

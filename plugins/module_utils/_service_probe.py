@@ -36,10 +36,9 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     parse_expected,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
-    CorruptError,
+    POLICY_KEYS,
     GoBinaryError,
-    NotGoError,
-    check_policy,
+    build_result,
     inspect_file,
     parse_min_go_version,
     requirements_or_error,
@@ -51,11 +50,10 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     COMMAND_ENV,
-    StepError,
-    assess_unit,
     command_on_exec_path,
     is_service_name,
     parse_show,
+    security_result,
 )
 
 # The unit properties read at both ends of the window (the verify report's fields).
@@ -70,13 +68,8 @@ UNIT_KEYS = (
     "InvocationID",
     "ExecMainStartTimestamp",
 )
-GO_BUILD_KEYS = (
-    "require_trimpath",
-    "require_cgo_disabled",
-    "require_stripped",
-    "min_go_version",
-    "forbid_vcs_modified",
-)
+#: The keys of go_build: go_binary_info's build policy.
+GO_BUILD_KEYS = POLICY_KEYS
 PROBE_OPTION_KEYS = (
     "headers",
     "status_codes",
@@ -293,31 +286,6 @@ def binary_digests(path, algorithms, checksum):
 # --- the other checks -----------------------------------------------------------------------
 
 
-def go_build_result(path, policy):
-    """What go_binary_info returns for ``path`` under ``policy`` (failed and msg on a violation)."""
-    what = f"Reading Go build information from {path}"
-    try:
-        info = inspect_file(path)
-    except OSError as exc:
-        return {"failed": True, "msg": f"{what}: {exc.strerror or exc}", "is_go": False, "violations": []}
-    except CorruptError as exc:
-        return {"failed": True, "msg": f"{what}: {exc}", "is_go": False, "violations": []}
-    except GoBinaryError as exc:
-        facts = {"failed": True, "msg": f"{what}: {exc}", "is_go": False, "not_go_reason": str(exc), "violations": []}
-        if isinstance(exc, NotGoError):
-            facts.update(exc.facts)
-        return facts
-    info["violations"] = check_policy(info, **policy)
-    info["failed"] = bool(info["violations"])
-    if info["violations"]:
-        count = len(info["violations"])
-        info["msg"] = (
-            f"Checking the Go build policy of {path}: {count} violation{'' if count == 1 else 's'}: "
-            + "; ".join(info["violations"])
-        )
-    return info
-
-
 def runtime_result(path):
     """What the binary at ``path`` needs from a host, in brief: for a fleet audit of who would break on an older host.
 
@@ -337,20 +305,8 @@ def exposure_result(system, unit, max_exposure):
     missing = sorted(name for name, path in bins.items() if not path)
     if missing:
         return {"failed": True, "msg": f"Checking the security of {unit}: {', '.join(missing)} not found on the host"}
-    try:
-        result = assess_unit(
-            system.run,
-            bins,
-            unit,
-            max_exposure=max_exposure,
-            resolves=command_on_exec_path,
-        )
-    except StepError as exc:
-        return dict(exc.facts, failed=True, msg=exc.msg)
+    result = security_result(system.run, bins, unit, max_exposure=max_exposure, resolves=command_on_exec_path)
     result.pop("checks", None)
-    result["failed"] = bool(result["failed_reasons"])
-    if result["failed"]:
-        result["msg"] = f"Checking the security of {unit}: " + " | ".join(result["failed_reasons"])
     return result
 
 
@@ -613,7 +569,7 @@ def probe_service(settings, system):
         checksum = skipped("no expected digest: checksum is empty and the release record has none")
 
     if settings.go_build is not None:
-        go_build = go_build_result(settings.binary_path, settings.go_build)
+        go_build = build_result(settings.binary_path, settings.go_build)
     else:
         go_build = skipped("go_build is empty")
     exposure = exposure_result(system, settings.unit, settings.max_exposure)

@@ -406,6 +406,19 @@ SHOW_PROPERTIES = "FragmentPath,DropInPaths,LoadState,ActiveState"
 EXEC_SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
 
+def security_result(run, bins, unit, **options):
+    """What unit_security returns for ``unit`` (assess_unit's options): the assessment with ``failed``
+    and, when failed, ``msg`` naming every reason, or the step that could not be done and why."""
+    try:
+        result = assess_unit(run, bins, unit, **options)
+    except StepError as exc:
+        return dict(exc.facts, failed=True, msg=exc.msg)
+    result["failed"] = bool(result["failed_reasons"])
+    if result["failed"]:
+        result["msg"] = f"Checking the security of {unit}: " + " | ".join(result["failed_reasons"])
+    return result
+
+
 class StepError(Exception):
     """A step of the assessment could not be done; msg says which and why, facts go into the result."""
 

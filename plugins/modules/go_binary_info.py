@@ -411,12 +411,10 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
-    CorruptError,
-    GoBinaryError,
-    NotGoError,
-    check_policy,
-    inspect_file,
+    POLICY_KEYS,
+    build_result,
     parse_min_go_version,
+    with_verdict,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._runnable import read_host_runtime, runnable_problems
 
@@ -439,7 +437,6 @@ def main():
     )
     params = module.params
     path = params["path"]
-    what = f"Reading Go build information from {path}"
 
     if params["min_go_version"] is not None:
         try:
@@ -451,39 +448,20 @@ def main():
             msg=f"Invalid option: max_build_path_examples is {params['max_build_path_examples']}; use 0 or more"
         )
 
-    try:
-        info = inspect_file(path, scan_paths=params["scan_build_paths"], max_examples=params["max_build_path_examples"])
-    except OSError as exc:
-        module.fail_json(msg=f"{what}: {exc.strerror or exc}", is_go=False, violations=[])
-    except CorruptError as exc:
-        module.fail_json(msg=f"{what}: {exc}", is_go=False, violations=[])
-    except GoBinaryError as exc:
-        facts = {"is_go": False, "not_go_reason": str(exc), "violations": []}
-        if isinstance(exc, NotGoError):
-            facts.update(exc.facts)
-        if params["fail_on_not_go"]:
-            module.fail_json(msg=f"{what}: {exc}", **facts)
-        module.exit_json(changed=False, **facts)
-
-    info["violations"] = check_policy(
-        info,
-        require_trimpath=params["require_trimpath"],
-        require_cgo_disabled=params["require_cgo_disabled"],
-        require_stripped=params["require_stripped"],
-        min_go_version=params["min_go_version"],
-        forbid_vcs_modified=params["forbid_vcs_modified"],
-    )
-    if params["require_runnable"]:
+    policy = {key: params[key] for key in POLICY_KEYS}
+    scan = dict(scan_paths=params["scan_build_paths"], max_examples=params["max_build_path_examples"])
+    info = build_result(path, policy, **scan)
+    if "not_go_reason" in info and not params["fail_on_not_go"]:
+        info = {key: value for key, value in info.items() if key not in ("failed", "msg")}
+        module.exit_json(changed=False, **info)
+    if params["require_runnable"] and info.get("is_go", True) is not False:
         host = read_host_runtime(info["requirements"], origin=os.path.dirname(os.path.abspath(path)))
         info["runnable_problems"] = runnable_problems(info["requirements"], host, name=path)
         info["violations"] += [f"require_runnable: {problem}" for problem in info["runnable_problems"]]
-    if info["violations"]:
-        count = len(info["violations"])
-        module.fail_json(
-            msg=f"Checking the Go build policy of {path}: {count} violation{'' if count == 1 else 's'}: "
-            + "; ".join(info["violations"]),
-            **info,
-        )
+        with_verdict(path, info)
+    if info["failed"]:
+        module.fail_json(**info)
+    del info["failed"]
     module.exit_json(changed=False, **info)
 
 

@@ -246,10 +246,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     COMMAND_ENV,
-    StepError,
-    assess_unit,
     command_on_exec_path,
     is_service_name,
+    security_result,
 )
 
 
@@ -284,21 +283,19 @@ def main():
         env.update(extra_env)
         return module.run_command(argv, environ_update=env)
 
-    try:
-        result = assess_unit(
-            run,
-            bins,
-            unit,
-            max_exposure=limit,
-            verify_unit_file=params["verify_unit_file"],
-            worst=params["worst"],
-            use_json=params["use_json"],
-            resolves=command_on_exec_path,
-        )
-    except StepError as exc:
-        module.fail_json(msg=exc.msg, **exc.facts)
-    if result["failed_reasons"]:
-        module.fail_json(msg=f"Checking the security of {unit}: " + " | ".join(result["failed_reasons"]), **result)
+    result = security_result(
+        run,
+        bins,
+        unit,
+        max_exposure=limit,
+        verify_unit_file=params["verify_unit_file"],
+        worst=params["worst"],
+        use_json=params["use_json"],
+        resolves=command_on_exec_path,
+    )
+    if result["failed"]:
+        module.fail_json(**result)
+    del result["failed"]
     module.exit_json(changed=False, **result)
 
 

@@ -340,7 +340,7 @@ def test_checksum_result_match_and_mismatch(release_root):
 
 
 def test_go_build_result_of_a_file_that_is_not_go(release_root):
-    result = sp.go_build_result(release_root["binary"], {"require_trimpath": True})
+    result = sp.build_result(release_root["binary"], {"require_trimpath": True})
     assert result["failed"] is True
     assert result["is_go"] is False
     assert result["msg"].startswith(f"Reading Go build information from {release_root['binary']}: ")
@@ -351,9 +351,9 @@ def test_go_build_result_of_the_demo_binary():
     policy = dict.fromkeys(
         ("require_trimpath", "require_cgo_disabled", "require_stripped", "forbid_vcs_modified"), True
     )
-    passed = sp.go_build_result(str(DEMO), dict(policy, require_stripped=False, min_go_version="1.19"))
+    passed = sp.build_result(str(DEMO), dict(policy, require_stripped=False, min_go_version="1.19"))
     assert passed["failed"] is False, passed.get("msg")
-    failed = sp.go_build_result(str(DEMO), dict(policy, min_go_version="1.99"))
+    failed = sp.build_result(str(DEMO), dict(policy, min_go_version="1.99"))
     assert failed["failed"] is True
     assert "min_go_version: built with go1." in failed["msg"]
 
