@@ -310,6 +310,9 @@ def _check_checksum(raw, _done):
     expected = raw.get("expected_checksum") or ""
     result = _result(raw.get("checksum_result"))
     if not expected:
+        if result is not None and _failed(result):
+            # A release record service_probe could not trust: the expected digest is unknown.
+            return _check("checksum", "failed", _msg(result))
         return _check("checksum", "skipped", "no expected digest (verify_checksum is empty and no release record)")
     if result is None:
         return _check("checksum", "failed", "the checksum was not computed")

@@ -72,12 +72,17 @@ def systemd_version(run):
         return None
 
 
-def release_facts(root):
-    """The release tree under ``root`` as go_release keeps it."""
+def release_facts(root, state=None):
+    """The release tree under ``root`` as go_release keeps it: its record (``state``, by default
+    ``<root>/.releases.json``) and ``current`` link, read by go_release's own strict readers; what they
+    refuse is reported in ``error``. The one reader of the record for service_facts and service_probe."""
+    layout = Layout(root)
+    if state:
+        layout.state = state
     facts = {
         "root": root,
         "exists": os.path.isdir(root),
-        "recorded": os.path.lexists(Layout(root).state),
+        "recorded": os.path.lexists(layout.state),
         "current": None,
         "releases": [],
         "switched_from": None,
@@ -85,7 +90,6 @@ def release_facts(root):
     }
     if not facts["exists"]:
         return facts
-    layout = Layout(root)
     try:
         state, _existed = read_state(layout, _ANY_BINARY)
         link = read_current(layout)

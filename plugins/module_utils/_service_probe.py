@@ -22,7 +22,6 @@ the host goes through a ``System`` object, so the tests replay captured output w
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import pwd
 import re
@@ -48,6 +47,8 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
     build_config,
     run_health_check,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._release import STATE_FILE
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import release_facts
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     COMMAND_ENV,
     command_on_exec_path,
@@ -85,7 +86,7 @@ TLS_PROBE_KEYS = ("ca_path", "client_cert", "client_key", "server_name")
 FORBIDDEN_TIMEOUT = 3.0
 FIB_TRIE = "/proc/net/fib_trie"
 IF_INET6 = "/proc/net/if_inet6"
-RECORD_NAME = ".releases.json"
+RECORD_NAME = STATE_FILE
 #: A unit property name (unit_properties) and an environment variable name (environment).
 PROPERTY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -240,21 +241,24 @@ def current_version(link):
     return str(link.get("lnk_target", "")).rstrip("/").rsplit("/", 1)[-1]
 
 
-def recorded_digest(record_text, version):
-    """``sha256:<hex>`` recorded for ``version`` in a .releases.json text, or '' (no record, no entry)."""
-    if not record_text or not version:
+def recorded_digest(record, root):
+    """``sha256:<hex>`` go_release recorded for the current release of the tree at ``root``, read from
+    ``record`` by service_facts' reader: '' when there is no record (a service installed by other
+    means). Raises ProbeInputError when the record or the ``current`` link is one go_release would
+    refuse, or the current release has no entry: the digest to compare with is then unknown, and the
+    checksum check must fail rather than be skipped."""
+    facts = release_facts(root, state=record)
+    if not facts["recorded"]:
         return ""
-    try:
-        releases = json.loads(record_text).get("releases") or []
-    except (ValueError, AttributeError, RecursionError):
-        # Not JSON, not an object, or nested too deeply for the parser: no record to compare with.
-        return ""
-    if not isinstance(releases, list):
-        return ""
-    for release in releases:
-        if isinstance(release, dict) and release.get("version") == version and release.get("sha256"):
+    if facts["error"]:
+        raise ProbeInputError(facts["error"])
+    for release in facts["releases"]:
+        if release["version"] == facts["current"]:
             return f"sha256:{release['sha256']}"
-    return ""
+    raise ProbeInputError(
+        f"the release record {record} has no installed release that {root}/current points to"
+        f" ({facts['current'] or 'no current release'}); install the release with go_release, or give checksum"
+    )
 
 
 def checksum_result(path, expected):
@@ -437,9 +441,8 @@ def validate(params):
     if bad:
         raise ProbeInputError(f"environment has {bad}; give environment variable names such as GOMEMLIMIT")
     binary_path = params["binary_path"]
-    record = params.get("release_record") or os.path.join(
-        os.path.dirname(os.path.dirname(binary_path.rstrip("/"))), RECORD_NAME
-    )
+    release_root = os.path.dirname(os.path.dirname(binary_path.rstrip("/")))
+    record = params.get("release_record") or os.path.join(release_root, RECORD_NAME)
     return Settings(
         unit=unit,
         user=params.get("user") or "",
@@ -447,6 +450,7 @@ def validate(params):
         checksum=checksum,
         digest_algorithms=sorted(set(algorithms)),
         release_record=record,
+        release_root=release_root,
         go_build=policy,
         max_exposure=limit,
         health_url=params.get("health_url") or "",
@@ -558,15 +562,20 @@ def probe_service(settings, system):
     user_entry = system.passwd(settings.user) if settings.user else None
     current = system.link(os.path.dirname(settings.binary_path.rstrip("/")))
 
-    expected, source = settings.checksum, "checksum"
+    expected, source, record_problem = settings.checksum, "checksum", ""
     if not expected:
-        version = current_version(current)
-        expected = recorded_digest(system.read_text(settings.release_record), version)
         source = f"{settings.release_record} (digest recorded at install)"
-    if expected:
+        try:
+            expected = recorded_digest(settings.release_record, settings.release_root)
+        except ProbeInputError as exc:
+            record_problem = str(exc)
+    if record_problem:
+        msg = f"Choosing the expected digest: {record_problem}"
+        checksum = {"failed": True, "path": settings.binary_path, "msg": msg}
+    elif expected:
         checksum = checksum_result(settings.binary_path, expected)
     else:
-        checksum = skipped("no expected digest: checksum is empty and the release record has none")
+        checksum = skipped("no expected digest: checksum is empty and there is no release record")
 
     if settings.go_build is not None:
         go_build = build_result(settings.binary_path, settings.go_build)

@@ -50,6 +50,9 @@ options:
       - Expected digest of O(binary_path), C(sha256:<hex>) (or another SHA-2 C(<algorithm>:<hex>)).
       - Empty takes the digest recorded for the current release in O(release_record); without a record
         the checksum is not computed (RV(checksum) is skipped).
+      - "A record C(gosvc.hardening.go_release) would refuse, a C(current) that is not its symbolic link, or a
+        current release the record does not hold fails RV(checksum) instead: the digest to compare with is
+        then unknown."
     type: str
     default: ""
   digest_algorithms:

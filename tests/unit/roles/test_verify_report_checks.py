@@ -384,6 +384,20 @@ def test_checksum_is_skipped_without_an_expected_digest():
     )
 
 
+def test_checksum_fails_when_the_release_record_could_not_be_trusted():
+    """A record service_probe refused leaves no expected digest and a failed result: failed, not skipped."""
+    refused = {
+        "failed": True,
+        "path": "/opt/demo/current/demo",
+        "msg": "Choosing the expected digest: the state file /opt/demo/.releases.json is not valid JSON (x)",
+    }
+    assert check(raw_of(expected_checksum="", checksum_result=refused), "checksum") == record(
+        "checksum", "failed", refused["msg"]
+    )
+    skipped = {"skipped": True, "msg": "no expected digest"}
+    assert check(raw_of(expected_checksum="", checksum_result=skipped), "checksum")["status"] == "skipped"
+
+
 def test_checksum_fails_when_a_digest_was_expected_but_not_computed():
     """checksum fails when a digest is expected but the checksum was not computed."""
     assert check(raw_of(checksum_result=None), "checksum") == record(

@@ -129,7 +129,8 @@ def release_root(tmp_path):
     binary.write_bytes(b"not really a Go binary\n")
     os.symlink("releases/1.0.0", tmp_path / "current")
     digest = hashlib.sha256(binary.read_bytes()).hexdigest()
-    record = {"releases": [{"version": "0.9.0", "sha256": "0" * 64}, {"version": "1.0.0", "sha256": digest}]}
+    releases = [{"version": "0.9.0", "sha256": "0" * 64}, {"version": "1.0.0", "sha256": digest}]
+    record = {"format": 1, "releases": [dict(r, binary_name="demo") for r in releases]}
     (tmp_path / ".releases.json").write_text(json.dumps(record))
     return {"root": tmp_path, "binary": str(tmp_path / "current" / "demo"), "digest": digest}
 
@@ -255,24 +256,44 @@ def test_bad_forbidden_entries_are_refused(entries, message):
 
 
 def test_recorded_digest_of_the_current_release(release_root):
-    link = sp.System(None, None).link(str(release_root["root"] / "current"))
+    root = release_root["root"]
+    link = sp.System(None, None).link(str(root / "current"))
     assert link["islnk"] and link["lnk_target"] == "releases/1.0.0"
     assert sp.current_version(link) == "1.0.0"
-    record = (release_root["root"] / ".releases.json").read_text()
-    assert sp.recorded_digest(record, "1.0.0") == "sha256:" + release_root["digest"]
-    assert sp.recorded_digest(record, "2.0.0") == ""
-    assert sp.recorded_digest("not json", "1.0.0") == ""
-    assert sp.recorded_digest(None, "1.0.0") == ""
+    record = str(root / ".releases.json")
+    assert sp.recorded_digest(record, str(root)) == "sha256:" + release_root["digest"]
+    assert sp.recorded_digest(str(root / "no-such-record.json"), str(root)) == ""  # installed by other means
     assert sp.current_version({"islnk": False}) == ""
+
+
+def test_a_current_release_the_record_does_not_hold_is_refused(release_root):
+    root = release_root["root"]
+    (root / "releases" / "2.0.0").mkdir()
+    (root / "releases" / "2.0.0" / "demo").write_bytes(b"placed by hand\n")
+    os.unlink(root / "current")
+    os.symlink("releases/2.0.0", root / "current")
+    with pytest.raises(sp.ProbeInputError, match=r"has no installed release that .*/current points to \(no current"):
+        sp.recorded_digest(str(root / ".releases.json"), str(root))
 
 
 @pytest.mark.parametrize(
     "record",
-    ["[" * 100000, '{"releases": ' + "[" * 100000, '{"releases": 5}', '{"releases": "1.0.0"}', "[]", "null"],
-    ids=["nested-too-deeply", "releases-nested-too-deeply", "number", "string", "array", "null"],
+    [
+        "[" * 100000,
+        '{"format": 1, "releases": ' + "[" * 100000,
+        '{"format": 1, "releases": 5}',
+        '{"format": 1, "releases": "1.0.0"}',
+        '{"releases": [{"version": "1.0.0", "sha256": "%s"}]}' % ("0" * 64),
+        "[]",
+        "null",
+        "not json",
+    ],
+    ids=["nested-too-deeply", "releases-nested-too-deeply", "number", "string", "no-format", "array", "null", "text"],
 )
-def test_recorded_digest_of_a_record_it_cannot_read_is_empty(record):
-    assert sp.recorded_digest(record, "1.0.0") == ""
+def test_a_record_go_release_would_refuse_is_refused_not_taken_as_no_record(release_root, record):
+    (release_root["root"] / ".releases.json").write_text(record)
+    with pytest.raises(sp.ProbeInputError, match=r"the state file .*\.releases\.json is not valid"):
+        sp.recorded_digest(str(release_root["root"] / ".releases.json"), str(release_root["root"]))
 
 
 def test_probe_of_a_deeply_nested_health_body_fails_the_probe(release_root):

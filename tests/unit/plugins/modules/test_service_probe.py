@@ -30,6 +30,11 @@ MANIFEST = json.loads((DATA / "manifest.json").read_text())
 BINS = {name: f"/usr/bin/{name}" for name in ("systemctl", "systemd-analyze", "journalctl")}
 
 
+def record_text(digest):
+    """.releases.json as go_release writes it, for release 1.0.0 of binary demo."""
+    return json.dumps({"format": 1, "releases": [{"version": "1.0.0", "sha256": digest, "binary_name": "demo"}]})
+
+
 @pytest.fixture
 def host(monkeypatch, tmp_path):
     """Captured commands and /proc files, a real release layout; returns the module arguments."""
@@ -60,7 +65,7 @@ def host(monkeypatch, tmp_path):
     (release / "demo").write_bytes(b"demo 1.0.0\n")
     os.symlink("releases/1.0.0", tmp_path / "current")
     digest = hashlib.sha256(b"demo 1.0.0\n").hexdigest()
-    (tmp_path / ".releases.json").write_text(json.dumps({"releases": [{"version": "1.0.0", "sha256": digest}]}))
+    (tmp_path / ".releases.json").write_text(record_text(digest))
     return {
         "args": {"unit": "demo.service", "binary_path": str(tmp_path / "current" / "demo"), "soak_seconds": 0},
         "digest": digest,

@@ -31,6 +31,11 @@ BINS = {name: f"/usr/bin/{name}" for name in ("systemctl", "systemd-analyze", "j
 pytestmark = pytest.mark.skipif(shutil.which("sha256sum") is None, reason="GNU coreutils sha256sum is required")
 
 
+def record_text(digest):
+    """.releases.json as go_release writes it, for release 1.0.0 of binary demo."""
+    return json.dumps({"format": 1, "releases": [{"version": "1.0.0", "sha256": digest, "binary_name": "demo"}]})
+
+
 def sha256sum(path):
     return subprocess.run(["sha256sum", "--", str(path)], check=True, capture_output=True, text=True).stdout.split()[0]
 
@@ -73,7 +78,7 @@ def host(request, monkeypatch, tmp_path):
     os.symlink("releases/1.0.0", tmp_path / "current")
     digest = sha256sum(binary)
     record = tmp_path / ".releases.json"
-    record.write_text(json.dumps({"releases": [{"version": "1.0.0", "sha256": digest}]}))
+    record.write_text(record_text(digest))
     return {
         "args": {"unit": "demo.service", "binary_path": str(tmp_path / "current" / "demo"), "soak_seconds": 0},
         "digest": digest,
@@ -124,7 +129,7 @@ def test_a_recorded_digest_one_digit_off_fails_the_checksum_check(run_module, ho
     result = probe(run_module, host, release_record=str(host["record"]))
     assert result["checksum"]["failed"] is False and result["checksum_source"].startswith(str(host["record"]))
     recorded = near_miss(host["digest"], place)
-    host["record"].write_text(json.dumps({"releases": [{"version": "1.0.0", "sha256": recorded}]}))
+    host["record"].write_text(record_text(recorded))
     result = probe(run_module, host, release_record=str(host["record"]))
     assert result["expected_checksum"] == f"sha256:{recorded}"
     assert result["checksum"]["failed"] is True
