@@ -483,7 +483,9 @@ def _scrub(text, url):
     return text
 
 
-def _open(url, option, headers, timeout, validate_certs):
+def _open(url, option, headers, timeout, validate_certs, headers_option="url_headers"):
+    """The response to a GET of ``url``; ArtifactError naming ``option`` (and ``headers_option``, the
+    caller's option for request headers, if it has one) when there is none."""
     shown = mask_url(url)
     try:
         return open_url(
@@ -500,7 +502,9 @@ def _open(url, option, headers, timeout, validate_certs):
             unredirected_headers=list(headers),
         )
     except urllib.error.HTTPError as exc:
-        hint = "check the URL and url_headers" if exc.code in (401, 403, 404) else "try again later"
+        hint = "try again later"
+        if exc.code in (401, 403, 404):
+            hint = f"check the URL and {headers_option}" if headers_option else "check the URL"
         raise ArtifactError(
             f"downloading {option} {shown} failed: HTTP status {exc.code}: {_scrub(str(exc.reason), url)}; {hint}",
             details={"status": exc.code},
@@ -552,11 +556,21 @@ def _read_response(response, out, option, url, limit, fix):
     return total
 
 
-def fetch_bytes(url, option, headers, timeout, validate_certs, limit):
-    """Download a small document (a checksums file) and return its bytes."""
+def fetch_bytes(
+    url,
+    option,
+    headers,
+    timeout,
+    validate_certs,
+    limit,
+    too_large="check that it is a checksums file",
+    headers_option="url_headers",
+):
+    """Download a small document (a checksums file) and return its bytes: go_artifact's and
+    checksum_verify's one fetch of a checksums file. ``too_large`` ends the message past ``limit``."""
     sink = io.BytesIO()
-    response = _open(url, option, headers, timeout, validate_certs)
-    _read_response(response, sink, option, url, limit, "check that it is a checksums file")
+    response = _open(url, option, headers, timeout, validate_certs, headers_option)
+    _read_response(response, sink, option, url, limit, too_large)
     return sink.getvalue()
 
 

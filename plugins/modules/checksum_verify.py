@@ -189,8 +189,8 @@ import os
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import fetch_url
 
+from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import ArtifactError, fetch_bytes
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     DigestError,
     ExpectedDigest,
@@ -200,7 +200,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     mask_url,
     parse_checksums_text,
     parse_expected,
-    read_capped,
     read_checksums_path,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_url_secrets
@@ -208,28 +207,28 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_
 SOURCES = ["checksum", "checksums_content", "checksums_path", "checksums_url"]
 
 
-def _fetch_checksums(module, url, timeout, max_bytes):
+def _fetch_checksums(url, timeout, max_bytes, validate_certs):
     """Download the checksums document at ``url`` (http/https only, size-capped); return its text."""
-    shown = mask_url(url)
-    source = f"checksums_url {shown}"
+    source = f"checksums_url {mask_url(url)}"
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise DigestError(f"{source} is not an http:// or https:// URL; use checksums_path for a file on the target")
-    response, info = fetch_url(module, url, timeout=timeout)
-    status = info.get("status", -1)
     try:
-        if response is None or not 200 <= status < 300:
-            raise DigestError(
-                f"fetching {source} failed: HTTP status {status}: {info.get('msg', 'no response')}; "
-                "check the URL (and validate_certs for a private server)"
-            )
-        data = read_capped(response, max_bytes, source)
-    finally:
-        if response is not None:
-            response.close()
+        data = fetch_bytes(
+            url,
+            "checksums_url",
+            {},
+            timeout,
+            validate_certs,
+            max_bytes,
+            too_large="check that it is a checksums file, or raise checksums_max_bytes",
+            headers_option=None,
+        )
+    except ArtifactError as exc:
+        raise DigestError(str(exc)) from None
     return decode_checksums(data, source)
 
 
-def _load_checksums(module, params):
+def _load_checksums(params):
     """Return (text, source description) of the checksums document named by the parameters."""
     if params["checksums_content"] is not None:
         source = "checksums_content"
@@ -238,7 +237,8 @@ def _load_checksums(module, params):
         source = f"checksums_path {params['checksums_path']}"
         return read_checksums_path(params["checksums_path"], params["checksums_max_bytes"], source), source
     url = params["checksums_url"]
-    text = _fetch_checksums(module, url, params["checksums_url_timeout"], params["checksums_max_bytes"])
+    timeout, limit = params["checksums_url_timeout"], params["checksums_max_bytes"]
+    text = _fetch_checksums(url, timeout, limit, params["validate_certs"])
     return text, f"checksums_url {mask_url(url)}"
 
 
@@ -286,7 +286,7 @@ def main():
         if params["checksum"] is not None:
             expected = parse_expected(params["checksum"], params["algorithm"])
         else:
-            text, source = _load_checksums(module, params)
+            text, source = _load_checksums(params)
             entries = parse_checksums_text(text, source)
             name = params["entry"] if params["entry"] is not None else os.path.basename(path)
             matched = find_entry(entries, name, params["algorithm"], source)

@@ -196,6 +196,7 @@ def test_checksums_url_not_found_fails(run_module, release, http_root):
     assert result["failed"] is True
     assert "HTTP status 404" in result["msg"]
     assert f"{base}/missing.txt" in result["msg"]
+    assert result["msg"].endswith("; check the URL")  # checksum_verify has no url_headers to suggest
 
 
 def test_checksums_url_over_the_size_cap_fails(run_module, release, http_root):
@@ -227,7 +228,9 @@ def test_checksums_url_connection_refused_fails(run_module, release, direct):
     url = f"http://127.0.0.1:{port}/checksums.txt"
     result = run_module(checksum_verify, {"path": str(target), "checksums_url": url, "checksums_url_timeout": 5})
     assert result["failed"] is True
-    assert "HTTP status -1" in result["msg"]
+    assert f"downloading checksums_url {url} failed: " in result["msg"]
+    assert "Connection refused" in result["msg"]
+    assert result["msg"].endswith("the network or proxy settings (validate_certs for a private CA)")
 
 
 def test_missing_entry_fails(run_module, release):
