@@ -20,12 +20,12 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     parse_expected,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import (
+    ARGUMENT_SPEC,
     DIGEST_ALGORITHMS,
     MUTUALLY_EXCLUSIVE,
     REQUIRED_ONE_OF,
     Material,
     MaterialError,
-    argument_spec,
     parse_bundle,
     parse_signature,
     parse_trusted_root,
@@ -66,7 +66,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(
-            argument_spec=argument_spec(),
+            argument_spec=ARGUMENT_SPEC,
             mutually_exclusive=MUTUALLY_EXCLUSIVE,
             required_one_of=REQUIRED_ONE_OF,
         )

@@ -625,3 +625,19 @@ def mask_url(url):
         netloc = "********@" + netloc.rpartition("@")[2]
     query = "********" if parts.query else ""
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+#: The options of gosvc.hardening.checksum_verify (its DOCUMENTATION describes them; one place for every module:
+#: the module_utils file that implements it, see docs/architecture.md).
+ARGUMENT_SPEC = dict(
+    path=dict(type="path", required=True),
+    checksum=dict(type="str"),
+    checksums_content=dict(type="str"),
+    checksums_path=dict(type="path"),
+    checksums_url=dict(type="str", no_log=True),
+    entry=dict(type="str"),
+    algorithm=dict(type="str", choices=["sha256", "sha384", "sha512"]),
+    checksums_max_bytes=dict(type="int", default=1048576),
+    checksums_url_timeout=dict(type="int", default=30),
+    validate_certs=dict(type="bool", default=True),
+)

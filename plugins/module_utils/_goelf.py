@@ -1455,3 +1455,19 @@ def build_result(path, policy, scan_paths=True, max_examples=5):
         return facts
     info["violations"] = check_policy(info, **policy)
     return with_verdict(path, info)
+
+
+#: The options of gosvc.hardening.go_binary_info (its DOCUMENTATION describes them; one place for every module:
+#: the module_utils file that implements it, see docs/architecture.md).
+ARGUMENT_SPEC = dict(
+    path=dict(type="path", required=True),
+    fail_on_not_go=dict(type="bool", default=True),
+    require_trimpath=dict(type="bool", default=False),
+    require_cgo_disabled=dict(type="bool", default=False),
+    require_stripped=dict(type="bool", default=False),
+    min_go_version=dict(type="str"),
+    forbid_vcs_modified=dict(type="bool", default=False),
+    require_runnable=dict(type="bool", default=False),
+    scan_build_paths=dict(type="bool", default=True),
+    max_build_path_examples=dict(type="int", default=5),
+)

@@ -1207,3 +1207,22 @@ __all__: List[str] = [
     "switch_current",
     "write_state",
 ]
+
+
+#: The options of gosvc.hardening.go_release (its DOCUMENTATION describes them; one place for every module:
+#: the module_utils file that implements it, see docs/architecture.md).
+ARGUMENT_SPEC = dict(
+    root=dict(type="path", required=True),
+    state=dict(type="str", choices=["present", "rollback"], default="present"),
+    version=dict(type="str"),
+    src=dict(type="path"),
+    local_src=dict(type="path"),
+    checksum=dict(type="str"),
+    binary_name=dict(type="str"),
+    owner=dict(type="str", default="root"),
+    group=dict(type="str", default="root"),
+    mode=dict(type="raw", default="0755"),
+    keep=dict(type="int", default=3),
+    switch=dict(type="bool", default=True),
+    lock_timeout=dict(type="int", default=60),
+)

@@ -424,3 +424,24 @@ def _account_claims(account, wanted, left):
                 why = "without the service's user go_service cannot tell that it created it"
             left.append(f"group {group['name']} ({why})")
     return remove_user, remove_group
+
+
+#: The options of gosvc.hardening.service_facts (its DOCUMENTATION describes them; one place for every module:
+#: the module_utils file that implements it, see docs/architecture.md).
+ARGUMENT_SPEC = dict(
+    release_root=dict(type="path"),
+    paths=dict(type="list", elements="path", default=[]),
+    files=dict(type="list", elements="path", default=[]),
+    digest_key=dict(type="str", default="", no_log=True),
+    marker=dict(type="str", default=""),
+    require_systemd=dict(type="bool", default=False),
+    user=dict(type="str"),
+    group=dict(type="str"),
+    unit=dict(type="str"),
+    binary_requirements=dict(type="dict"),
+    binary_requirements_error=dict(type="str"),
+    binary_path=dict(type="path"),
+    binary_label=dict(type="str", default="the binary"),
+    binary_origin=dict(type="path"),
+    require_runnable=dict(type="bool", default=False),
+)

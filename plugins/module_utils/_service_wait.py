@@ -121,3 +121,15 @@ def wait_for_service(
         if probed["stop_reason"] != "success":
             return dict(result, failed=True, msg=probed["msg"])
     return result
+
+
+#: The options of gosvc.hardening.service_wait (its DOCUMENTATION describes them; one place for every module:
+#: the module_utils file that implements it, see docs/architecture.md).
+ARGUMENT_SPEC = dict(
+    unit=dict(type="str", required=True),
+    timeout=dict(type="float", default=60),
+    settle=dict(type="float", default=0),
+    health_url=dict(type="str", default=""),
+    ready_url=dict(type="str", default=""),
+    ready_success_threshold=dict(type="int", default=2),
+)

@@ -11,7 +11,7 @@ naming the input; a parse error is never skipped over.
 Public API
 ----------
 
-``argument_spec()``
+``ARGUMENT_SPEC``
     The options of ``gosvc.hardening.cosign_verify`` (module and action plugin share it).
 
 ``parse_signature(text, source)``
@@ -77,29 +77,29 @@ class MaterialError(ValueError):
     """Signature material, trusted root or option value that cannot be used as given."""
 
 
-def argument_spec() -> Dict[str, Any]:
-    """Options of gosvc.hardening.cosign_verify; DOCUMENTATION in the module mirrors this."""
-    return dict(
-        path=dict(type="path", required=True),
-        signature=dict(type="str"),
-        signature_path=dict(type="path"),
-        bundle=dict(type="raw"),
-        bundle_path=dict(type="path"),
-        public_key=dict(type="str", no_log=False),
-        public_key_path=dict(type="path", no_log=False),
-        certificate=dict(type="str"),
-        certificate_path=dict(type="path"),
-        certificate_identity=dict(type="str"),
-        certificate_identity_regexp=dict(type="str"),
-        certificate_oidc_issuer=dict(type="str"),
-        certificate_oidc_issuer_regexp=dict(type="str"),
-        trusted_root_path=dict(type="path"),
-        require_tlog=dict(type="bool", default=True),
-        signature_digest_algorithm=dict(type="str", default="auto", choices=["auto", *DIGEST_ALGORITHMS]),
-        expected_digest=dict(type="str"),
-        digest_algorithms=dict(type="list", elements="str", default=["sha256"], choices=list(DIGEST_ALGORITHMS)),
-        digests=dict(type="dict"),
-    )
+#: The options of gosvc.hardening.cosign_verify (its DOCUMENTATION describes them; one place for every
+#: module: the module_utils file that implements it, see docs/architecture.md).
+ARGUMENT_SPEC = dict(
+    path=dict(type="path", required=True),
+    signature=dict(type="str"),
+    signature_path=dict(type="path"),
+    bundle=dict(type="raw"),
+    bundle_path=dict(type="path"),
+    public_key=dict(type="str", no_log=False),
+    public_key_path=dict(type="path", no_log=False),
+    certificate=dict(type="str"),
+    certificate_path=dict(type="path"),
+    certificate_identity=dict(type="str"),
+    certificate_identity_regexp=dict(type="str"),
+    certificate_oidc_issuer=dict(type="str"),
+    certificate_oidc_issuer_regexp=dict(type="str"),
+    trusted_root_path=dict(type="path"),
+    require_tlog=dict(type="bool", default=True),
+    signature_digest_algorithm=dict(type="str", default="auto", choices=["auto", *DIGEST_ALGORITHMS]),
+    expected_digest=dict(type="str"),
+    digest_algorithms=dict(type="list", elements="str", default=["sha256"], choices=list(DIGEST_ALGORITHMS)),
+    digests=dict(type="dict"),
+)
 
 
 #: Cross-option rules, checked by the action plugin (the module itself only hashes).

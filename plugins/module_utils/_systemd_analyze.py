@@ -658,3 +658,14 @@ def verify_failure(result, name, systemd_version=None, dropin_name=None):
         return " ".join(parts)
     output = result["output"] or "no output"
     return f"systemd-analyze verify of {name} as this run would write it exited with {result['rc']}: {output}"
+
+
+#: The options of gosvc.hardening.unit_security (its DOCUMENTATION describes them; one place for every module:
+#: the module_utils file that implements it, see docs/architecture.md).
+ARGUMENT_SPEC = dict(
+    unit=dict(type="str", required=True),
+    max_exposure=dict(type="float"),
+    verify_unit_file=dict(type="bool", default=True),
+    worst=dict(type="int", default=5),
+    use_json=dict(type="str", choices=["auto", "always", "never"], default="auto"),
+)

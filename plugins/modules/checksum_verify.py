@@ -192,6 +192,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._artifact import ArtifactError, fetch_bytes
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
+    ARGUMENT_SPEC,
     DigestError,
     ExpectedDigest,
     check_file,
@@ -244,18 +245,7 @@ def _load_checksums(params):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            checksum=dict(type="str"),
-            checksums_content=dict(type="str"),
-            checksums_path=dict(type="path"),
-            checksums_url=dict(type="str", no_log=True),
-            entry=dict(type="str"),
-            algorithm=dict(type="str", choices=["sha256", "sha384", "sha512"]),
-            checksums_max_bytes=dict(type="int", default=1048576),
-            checksums_url_timeout=dict(type="int", default=30),
-            validate_certs=dict(type="bool", default=True),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         mutually_exclusive=[SOURCES],
         required_one_of=[SOURCES],
         supports_check_mode=True,

@@ -351,13 +351,13 @@ missing:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import DigestError, file_digests
-from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import argument_spec
+from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import ARGUMENT_SPEC
 
 
 def main():
     # Cross-option rules live in the action plugin, which calls this module with path and
     # digest_algorithms only: on the target there is nothing to verify, only a file to hash.
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     path = module.params["path"]
     try:
         digests, size = file_digests(path, sorted(set(module.params["digest_algorithms"]) | {"sha256"}))

@@ -411,6 +411,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._goelf import (
+    ARGUMENT_SPEC,
     POLICY_KEYS,
     build_result,
     parse_min_go_version,
@@ -421,18 +422,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._runnable import r
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            fail_on_not_go=dict(type="bool", default=True),
-            require_trimpath=dict(type="bool", default=False),
-            require_cgo_disabled=dict(type="bool", default=False),
-            require_stripped=dict(type="bool", default=False),
-            min_go_version=dict(type="str"),
-            forbid_vcs_modified=dict(type="bool", default=False),
-            require_runnable=dict(type="bool", default=False),
-            scan_build_paths=dict(type="bool", default=True),
-            max_build_path_examples=dict(type="int", default=5),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     params = module.params

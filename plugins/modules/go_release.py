@@ -321,6 +321,7 @@ import errno
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
+    ARGUMENT_SPEC,
     ReleaseError,
     install_release,
     rollback_release,
@@ -329,21 +330,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            root=dict(type="path", required=True),
-            state=dict(type="str", choices=["present", "rollback"], default="present"),
-            version=dict(type="str"),
-            src=dict(type="path"),
-            local_src=dict(type="path"),
-            checksum=dict(type="str"),
-            binary_name=dict(type="str"),
-            owner=dict(type="str", default="root"),
-            group=dict(type="str", default="root"),
-            mode=dict(type="raw", default="0755"),
-            keep=dict(type="int", default=3),
-            switch=dict(type="bool", default=True),
-            lock_timeout=dict(type="int", default=60),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     params = module.params

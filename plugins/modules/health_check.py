@@ -403,49 +403,12 @@ msg:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
+    ARGUMENT_SPEC,
     HealthCheckError,
     build_config,
     hide_url_secrets,
     run_health_check,
     show_public_headers,
-)
-
-ARGUMENT_SPEC = dict(
-    url=dict(type="str", required=True, no_log=True),
-    method=dict(type="str", choices=["GET", "HEAD"], default="GET"),
-    headers=dict(type="dict", no_log=True),
-    status_codes=dict(type="list", elements="str", default=["200-399"]),
-    allow_redirect_to_other_host=dict(type="bool", default=False),
-    body_regex=dict(type="str"),
-    json_assertions=dict(
-        type="list",
-        elements="dict",
-        options={
-            "path": dict(type="str", required=True),
-            "equals": dict(type="raw"),
-            "in": dict(type="list", elements="raw"),
-            "exists": dict(type="bool"),
-            "matches": dict(type="str"),
-        },
-    ),
-    timeout=dict(type="float", default=5),
-    retries=dict(type="int", default=0),
-    delay=dict(type="float", default=1),
-    backoff=dict(type="float", default=2),
-    max_delay=dict(type="float", default=30),
-    deadline=dict(type="float"),
-    success_threshold=dict(type="int", default=1),
-    failure_threshold=dict(type="int"),
-    ca_path=dict(type="path"),
-    client_cert=dict(type="path"),
-    client_key=dict(type="path"),
-    client_key_password=dict(type="str", no_log=True),
-    validate_certs=dict(type="bool", default=True),
-    check_hostname=dict(type="bool", default=True),
-    server_name=dict(type="str"),
-    min_cert_days=dict(type="int"),
-    max_body_bytes=dict(type="int", default=65536),
-    return_body_bytes=dict(type="int", default=4096),
 )
 
 

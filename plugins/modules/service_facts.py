@@ -253,29 +253,17 @@ unit:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._runnable import RequirementsError, runnable_facts
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import gather, systemd_problem
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import (
+    ARGUMENT_SPEC,
+    gather,
+    systemd_problem,
+)
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import COMMAND_ENV
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            release_root=dict(type="path"),
-            paths=dict(type="list", elements="path", default=[]),
-            files=dict(type="list", elements="path", default=[]),
-            digest_key=dict(type="str", default="", no_log=True),
-            marker=dict(type="str", default=""),
-            require_systemd=dict(type="bool", default=False),
-            user=dict(type="str"),
-            group=dict(type="str"),
-            unit=dict(type="str"),
-            binary_requirements=dict(type="dict"),
-            binary_requirements_error=dict(type="str"),
-            binary_path=dict(type="path"),
-            binary_label=dict(type="str", default="the binary"),
-            binary_origin=dict(type="path"),
-            require_runnable=dict(type="bool", default=False),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         mutually_exclusive=[["binary_requirements", "binary_path"], ["binary_requirements_error", "binary_path"]],
         supports_check_mode=True,
     )

@@ -464,53 +464,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import hide_url_secrets, show_public_headers
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_probe import (
+    ARGUMENT_SPEC,
     ProbeInputError,
     System,
     probe_service,
     validate,
-)
-
-_PROBE_OPTIONS = dict(
-    headers=dict(type="dict", no_log=True),
-    status_codes=dict(type="list", elements="str"),
-    validate_certs=dict(type="bool"),
-    check_hostname=dict(type="bool"),
-    ca_path=dict(type="path"),
-    client_cert=dict(type="path"),
-    client_key=dict(type="path"),
-    server_name=dict(type="str"),
-)
-
-ARGUMENT_SPEC = dict(
-    unit=dict(type="str", required=True),
-    binary_path=dict(type="path", required=True),
-    user=dict(type="str", default=""),
-    checksum=dict(type="str", default=""),
-    digest_algorithms=dict(type="list", elements="str", default=[], choices=["sha256", "sha384", "sha512"]),
-    release_record=dict(type="path"),
-    go_build=dict(
-        type="dict",
-        options=dict(
-            require_trimpath=dict(type="bool"),
-            require_cgo_disabled=dict(type="bool"),
-            require_stripped=dict(type="bool"),
-            min_go_version=dict(type="str"),
-            forbid_vcs_modified=dict(type="bool"),
-        ),
-    ),
-    max_exposure=dict(type="float"),
-    health_url=dict(type="str", default="", no_log=True),
-    ready_url=dict(type="str", default="", no_log=True),
-    health_timeout=dict(type="float", default=10),
-    ready_success_threshold=dict(type="int", default=2),
-    probe_options=dict(type="dict", options=_PROBE_OPTIONS),
-    forbidden_urls=dict(type="list", elements="raw", default=[]),
-    forbidden_addresses=dict(type="list", elements="str", default=[]),
-    log_required_fields=dict(type="list", elements="str", default=[]),
-    log_lines=dict(type="int", default=20),
-    soak_seconds=dict(type="float", default=5),
-    unit_properties=dict(type="list", elements="str", default=[]),
-    environment=dict(type="list", elements="str", default=[]),
 )
 
 

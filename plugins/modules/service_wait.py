@@ -95,6 +95,7 @@ readiness:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_wait import (
+    ARGUMENT_SPEC,
     WaitInputError,
     probe_config,
     wait_for_service,
@@ -104,14 +105,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze i
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            unit=dict(type="str", required=True),
-            timeout=dict(type="float", default=60),
-            settle=dict(type="float", default=0),
-            health_url=dict(type="str", default=""),
-            ready_url=dict(type="str", default=""),
-            ready_success_threshold=dict(type="int", default=2),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     params = module.params

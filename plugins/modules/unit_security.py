@@ -245,6 +245,7 @@ failed_reasons:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
+    ARGUMENT_SPEC,
     COMMAND_ENV,
     command_on_exec_path,
     is_service_name,
@@ -254,13 +255,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze i
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            unit=dict(type="str", required=True),
-            max_exposure=dict(type="float"),
-            verify_unit_file=dict(type="bool", default=True),
-            worst=dict(type="int", default=5),
-            use_json=dict(type="str", choices=["auto", "always", "never"], default="auto"),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     params = module.params

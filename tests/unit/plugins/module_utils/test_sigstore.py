@@ -584,7 +584,7 @@ def test_argument_spec_matches_module_documentation():
     from ansible_collections.gosvc.hardening.plugins.modules import cosign_verify
 
     documented = yaml.safe_load(cosign_verify.DOCUMENTATION)["options"]
-    spec = s.argument_spec()
+    spec = s.ARGUMENT_SPEC
     assert set(documented) == set(spec)
     for name, option in spec.items():
         doc = documented[name]
