@@ -573,9 +573,10 @@ _GOMEMLIMIT_UNITS = {None: 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 <
 
 
 def _timespan(text):
-    """Seconds of a systemd time span as ``systemctl show`` prints it; None for infinity or garbage."""
+    """Seconds of a systemd time span as ``systemctl show`` prints it; None for infinity (no unit
+    matches it) or garbage."""
     parts = str(text).split()
-    if not parts or parts == ["infinity"]:
+    if not parts:
         return None
     total = 0.0
     for part in parts:
@@ -588,7 +589,7 @@ def _timespan(text):
 
 def _go_minor(version):
     """The minor release of a Go version string (25 for ``go1.25.3``); None when unknown."""
-    match = re.match(r"^go1[.]([0-9]+)", str(version or ""))
+    match = re.match(r"^go1[.]([0-9]+)", version) if isinstance(version, str) else None
     return int(match.group(1)) if match else None
 
 
@@ -600,47 +601,54 @@ def _size(count):
     return str(count)
 
 
-def _cpu_problem(quota, env, go_version):
-    """Why GOMAXPROCS does not fit CPUQuota= (``quota`` CPUs); "" when it does, with what was found."""
-    cpus = max(1, math.ceil(quota - 1e-9))
+def _cpu_fit(quota, env, go_version):
+    """(whether GOMAXPROCS fits CPUQuota= of ``quota`` CPUs, what was found or why not)."""
+    cpus = max(1, math.ceil(quota - 1e-9))  # 1.5 CPUs need 2 threads; 2.0 (as a float) needs 2, not 3
     limit = f"CPUQuota={quota * 100:g}% ({quota:g} CPUs)"
     value = env.get("GOMAXPROCS", "")
     if value == "":
         minor = _go_minor(go_version)
-        if minor is not None and minor >= 25 and "containermaxprocs=0" not in env.get("GODEBUG", ""):
-            return "", f"GOMAXPROCS unset, which {go_version} sizes from {limit}"
+        godebug = [item.strip() for item in env.get("GODEBUG", "").split(",")]
+        if minor is not None and minor >= 25 and "containermaxprocs=0" not in godebug:
+            return True, f"GOMAXPROCS unset, which {go_version} sizes from {limit}"
         built = go_version or "a Go release that could not be read"
         return (
+            False,
             f"{limit} but GOMAXPROCS is not set: the binary, built with {built}, runs as many threads as the host "
             f"has CPUs and the kernel throttles them; set GOMAXPROCS={cpus} (Go 1.25 and later read the quota "
             "themselves unless GODEBUG has containermaxprocs=0)",
-            "",
         )
     if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
-        return f"GOMAXPROCS={value} is not a whole number of 1 or more (the Go runtime ignores it)", ""
+        return False, f"GOMAXPROCS={value} is not a whole number of 1 or more (the Go runtime ignores it)"
     if int(value) > cpus:
-        return f"GOMAXPROCS={value} is above {limit}: the kernel throttles the extra threads; set GOMAXPROCS={cpus}", ""
-    return "", f"GOMAXPROCS={value} within {limit}"
+        return (
+            False,
+            f"GOMAXPROCS={value} is above {limit}: the kernel throttles the extra threads; set GOMAXPROCS={cpus}",
+        )
+    return True, f"GOMAXPROCS={value} within {limit}"
 
 
-def _memory_problem(memory, env):
-    """Why GOMEMLIMIT does not fit MemoryMax= (``memory`` bytes); "" when it does, with what was found."""
+def _memory_fit(memory, env):
+    """(whether GOMEMLIMIT fits MemoryMax= of ``memory`` bytes, what was found or why not)."""
     limit = f"MemoryMax={_size(memory)}"
     value = env.get("GOMEMLIMIT", "")
     if value in ("", "off"):
         said = "is not set" if value == "" else "is off"
         return (
+            False,
             f"{limit} but GOMEMLIMIT {said}: the garbage collector does not see the limit and the kernel kills the "
             f"service first; set GOMEMLIMIT to about 90% of it ({int(memory * 0.9)})",
-            "",
         )
     match = _GOMEMLIMIT.fullmatch(value)
     if not match:
-        return f"GOMEMLIMIT={value} is not a size the Go runtime reads (bytes, or a B, KiB, MiB, GiB or TiB suffix)", ""
+        return (
+            False,
+            f"GOMEMLIMIT={value} is not a size the Go runtime reads (bytes, or a B, KiB, MiB, GiB or TiB suffix)",
+        )
     count = int(match.group(1)) * _GOMEMLIMIT_UNITS[match.group(2)]
     if count > memory:
-        return f"GOMEMLIMIT={value} is above {limit} ({memory} bytes): the kernel kills the service first", ""
-    return "", f"GOMEMLIMIT={value} within {limit}"
+        return False, f"GOMEMLIMIT={value} is above {limit} ({memory} bytes): the kernel kills the service first"
+    return True, f"GOMEMLIMIT={value} within {limit}"
 
 
 @declare(
@@ -672,13 +680,13 @@ def _check_runtime_limits(raw, _done):
         return _check("runtime_limits", "failed", f"/proc/{raw['main_pid']}/environ could not be read")
     found = []
     if quota is not None:
-        found.append(_cpu_problem(quota, env, raw.get("go_version")))
+        found.append(_cpu_fit(quota, env, raw.get("go_version")))
     if memory is not None:
-        found.append(_memory_problem(memory, env))
-    problems = [problem for problem, _fact in found if problem]
+        found.append(_memory_fit(memory, env))
+    problems = [text for fits, text in found if not fits]
     if problems:
         return _check("runtime_limits", "failed", "; ".join(problems))
-    return _check("runtime_limits", "passed", "; ".join(fact for _problem, fact in found))
+    return _check("runtime_limits", "passed", "; ".join(text for _fits, text in found))
 
 
 # --- the report ---------------------------------------------------------------------------

@@ -94,6 +94,39 @@ def test_a_report_holds_every_declared_check_once_in_declared_order():
     assert [c["name"] for c in report["checks"]] == list(report_mod.CHECKS)
 
 
+def test_the_checks_table_is_one_markdown_row_per_declared_check():
+    table = report_mod.checks_table()
+    lines = table.split("\n")
+    assert lines[:2] == ["| Check | Default severity | What it proves | How it reads the host |", "|---|---|---|---|"]
+    assert lines[2:-1] == [f"| `{c.name}` | {c.severity} | {c.proves} | {c.reads} |" for c in report_mod.DECLARED]
+    assert lines[-1] == ""
+    docs = (ROOT / "docs" / "verify.md").read_text()
+    assert "-->\n" + table + "<!-- checks:end -->" in docs
+
+
+def test_declare_keeps_everything_a_check_declares(monkeypatch):
+    monkeypatch.setattr(report_mod, "DECLARED", [])
+
+    def run(raw, done):
+        return report_mod._check("x", "passed", "fine")
+
+    declared = report_mod.declare("x", "audit", proves="p", reads="r", unit_properties=["A"], environment=["B"])
+    assert declared(run) is run
+    (check,) = report_mod.DECLARED
+    fields = (
+        check.name,
+        check.severity,
+        check.proves,
+        check.reads,
+        check.run,
+        check.unit_properties,
+        check.environment,
+    )
+    assert fields == ("x", "audit", "p", "r", run, ("A",), ("B",))
+    bare = report_mod.Check("y", "warning", "p", "r", run)
+    assert (bare.unit_properties, bare.environment) == ((), ())
+
+
 def test_the_docs_table_of_checks_is_rendered_from_the_declarations():
     """docs/verify.md's table is the one scripts/docs.py renders (make docs rewrites it)."""
     result = subprocess.run(
@@ -595,6 +628,47 @@ def test_runtime_limits_passes_a_unit_without_limits(host):
 def test_runtime_limits_refuses_go_settings_beyond_the_unit_s_limits(environment, detail):
     check = runtime_check(limits_raw("debian12", "limits", environment=environment))
     assert (check["status"], check["detail"]) == ("failed", detail)
+
+
+@pytest.mark.parametrize(
+    ("memory", "shown"),
+    [("1073741824", "1G"), ("3221225472", "3G"), ("1572864", "1536K"), ("1000", "1000"), ("2147483648", "2G")],
+)
+def test_runtime_limits_writes_memory_max_as_systemd_takes_it(memory, shown):
+    raw = limits_raw("debian12", "limits", environment={"GOMAXPROCS": "2"})
+    raw["unit_after"] = dict(raw["unit_after"], MemoryMax=memory)
+    detail = runtime_check(raw)["detail"]
+    assert detail.startswith(f"MemoryMax={shown} but GOMEMLIMIT is not set"), detail
+
+
+@pytest.mark.parametrize(("quota", "cpus"), [("2s", 2), ("1s", 1), ("250ms", 1), ("2.500000s", 3), ("1min 30s", 90)])
+def test_runtime_limits_allows_as_many_threads_as_whole_cpus_the_quota_covers(quota, cpus):
+    raw = limits_raw("debian12", "limits", environment={"GOMAXPROCS": str(cpus), "GOMEMLIMIT": "1"})
+    raw["unit_after"] = dict(raw["unit_after"], CPUQuotaPerSecUSec=quota)
+    assert runtime_check(raw)["status"] == "passed"
+    over = dict(raw, environment={"GOMAXPROCS": str(cpus + 1), "GOMEMLIMIT": "1"})
+    assert runtime_check(over)["detail"].endswith(f"set GOMAXPROCS={cpus}")
+
+
+@pytest.mark.parametrize("quota", ["", "infinity", "1.5 s", "3parsecs", "s"])
+def test_runtime_limits_reads_no_quota_from_infinity_or_what_it_cannot_parse(quota):
+    raw = limits_raw("debian12", "nolimits")
+    raw["unit_after"] = dict(raw["unit_after"], CPUQuotaPerSecUSec=quota)
+    assert runtime_check(raw)["detail"] == "the unit sets neither CPUQuota= nor MemoryMax="
+
+
+@pytest.mark.parametrize("godebug", ["containermaxprocs=0", "gctrace=1, containermaxprocs=0"])
+def test_runtime_limits_reads_containermaxprocs_as_a_godebug_setting(godebug):
+    raw = limits_raw("debian12", "limits", environment={"GODEBUG": godebug, "GOMEMLIMIT": "1"}, go_version="go1.25.0")
+    assert runtime_check(raw)["status"] == "failed"
+    lookalike = dict(raw, environment={"GODEBUG": "xcontainermaxprocs=01", "GOMEMLIMIT": "1"})
+    assert runtime_check(lookalike)["status"] == "passed"
+
+
+@pytest.mark.parametrize("go_version", [None, "", "devel go1.26-abcdef", "go2.0", 125])
+def test_runtime_limits_treats_an_unknown_go_release_as_one_that_does_not_read_the_quota(go_version):
+    raw = limits_raw("debian12", "limits", environment={"GOMEMLIMIT": "1"}, go_version=go_version)
+    assert runtime_check(raw)["status"] == "failed"
 
 
 @pytest.mark.parametrize("value", ["536870912", "512MiB", "524288KiB", "536870912B", "0"])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.gosvc.hardening.plugins.module_utils import _systemd_analyze as sa
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     COMMAND_ENV,
     JSON_DEBUG_ENV,
@@ -340,3 +341,31 @@ def test_json_exposure_rounds_each_share_up_as_systemd_does(tmp_path):
     printed = parse_security_table(table.stdout, "pp.service")
     computed = parse_security_json(data.stdout)
     assert (computed["exposure"], computed["level"]) == (printed["exposure"], printed["level"])
+
+
+def test_security_result_names_every_failed_reason_in_one_message(monkeypatch):
+    """The shape unit_security and service_probe return: failed, and msg joining every reason."""
+
+    def assess(run, bins, unit, **options):
+        return {"exposure": 9.6, "failed_reasons": ["exposure 9.6 is above 2.0", "the unit file has problems"]}
+
+    monkeypatch.setattr(sa, "assess_unit", assess)
+    result = sa.security_result(None, {}, "demo.service", max_exposure=2.0)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "Checking the security of demo.service: exposure 9.6 is above 2.0 | the unit file has problems"
+    )
+    monkeypatch.setattr(sa, "assess_unit", lambda run, bins, unit, **options: {"failed_reasons": []})
+    assert sa.security_result(None, {}, "demo.service") == {"failed_reasons": [], "failed": False}
+
+
+def test_security_result_of_a_step_that_could_not_be_done_keeps_its_facts(monkeypatch):
+    def assess(run, bins, unit, **options):
+        raise sa.StepError("Analyzing demo.service: the unit is not known to systemd", load_state="not-found")
+
+    monkeypatch.setattr(sa, "assess_unit", assess)
+    assert sa.security_result(None, {}, "demo.service") == {
+        "load_state": "not-found",
+        "failed": True,
+        "msg": "Analyzing demo.service: the unit is not known to systemd",
+    }
