@@ -24,7 +24,7 @@ START = {
     "go_service_version": "2.0.0",
     "go_service_binary_src": "/srv/dist/demo",
     "go_service_checksum": "sha256:" + "0" * 64,
-    "__go_service_host": {},
+    "__go_service_facts": {},
     "__go_service_account": {},
     "__go_service_config": {},
     "__go_service_release": {},
@@ -68,13 +68,13 @@ def result(role_vars):
 @pytest.mark.parametrize(
     ("changes", "status", "source"),
     [
-        ({"__go_service_host": host("2.0.0")}, "unchanged", "2.0.0"),
-        ({"__go_service_host": host(None), "__go_service_release": CHANGED}, "installed", ""),
-        ({"__go_service_host": host("1.0.0"), "__go_service_release": CHANGED}, "upgraded", "1.0.0"),
+        ({"__go_service_facts": host("2.0.0")}, "unchanged", "2.0.0"),
+        ({"__go_service_facts": host(None), "__go_service_release": CHANGED}, "installed", ""),
+        ({"__go_service_facts": host("1.0.0"), "__go_service_release": CHANGED}, "upgraded", "1.0.0"),
         # Same version, new configuration: an upgrade of the configuration, from == to.
-        ({"__go_service_host": host("2.0.0"), "__go_service_config": CHANGED}, "upgraded", "2.0.0"),
-        ({"__go_service_host": host("1.0.0"), "__go_service_account": CHANGED}, "upgraded", "1.0.0"),
-        ({"__go_service_host": host("2.0.0"), "__go_service_health_units": CHANGED}, "upgraded", "2.0.0"),
+        ({"__go_service_facts": host("2.0.0"), "__go_service_config": CHANGED}, "upgraded", "2.0.0"),
+        ({"__go_service_facts": host("1.0.0"), "__go_service_account": CHANGED}, "upgraded", "1.0.0"),
+        ({"__go_service_facts": host("2.0.0"), "__go_service_health_units": CHANGED}, "upgraded", "2.0.0"),
     ],
 )  # fmt: skip
 def test_a_successful_run_says_what_it_did(result, changes, status, source):
@@ -85,28 +85,28 @@ def test_a_successful_run_says_what_it_did(result, changes, status, source):
 
 
 def test_a_process_this_run_or_systemd_restarted_is_not_the_one_verified_before(result):
-    assert result("__go_service_result_ok", __go_service_host=host("2.0.0"))["process_unchanged"] is True
-    restarted = result("__go_service_result_ok", __go_service_host=host("2.0.0"), __go_service_started=CHANGED)
+    assert result("__go_service_result_ok", __go_service_facts=host("2.0.0"))["process_unchanged"] is True
+    restarted = result("__go_service_result_ok", __go_service_facts=host("2.0.0"), __go_service_started=CHANGED)
     assert (restarted["process_unchanged"], restarted["restarted"]) == (False, True)
-    by_systemd = result("__go_service_result_ok", __go_service_host=host("2.0.0", n_restarts=2))
+    by_systemd = result("__go_service_result_ok", __go_service_facts=host("2.0.0", n_restarts=2))
     assert (by_systemd["process_unchanged"], by_systemd["restarted"]) == (False, False)
     # Not read (a run limited by tags, say): not known to be the same process.
-    assert result("__go_service_result_ok", __go_service_host={})["process_unchanged"] is False
+    assert result("__go_service_result_ok", __go_service_facts={})["process_unchanged"] is False
 
 
 def test_an_uninstall_says_removed_only_when_it_removed_something(result):
-    gone = result("__go_service_result_ok", go_service_state="absent", __go_service_host=host("2.0.0"),
+    gone = result("__go_service_result_ok", go_service_state="absent", __go_service_facts=host("2.0.0"),
                   __go_service_removed=CHANGED)  # fmt: skip
     assert (gone["status"], gone["from"], gone["to"], gone["changed"]) == ("removed", "2.0.0", "", True)
-    nothing = result("__go_service_result_ok", go_service_state="absent", __go_service_host=host(None))
+    nothing = result("__go_service_result_ok", go_service_state="absent", __go_service_facts=host(None))
     assert (nothing["status"], nothing["changed"]) == ("unchanged", False)
 
 
 def test_the_backups_to_commit_are_the_replaced_files(result):
     config = {"changed": True, "backups": [{"dest": "/etc/demo/demo.env", "backup_file": "/etc/demo/demo.env.1~"}]}
-    out = result("__go_service_result_ok", __go_service_host=host("1.0.0"), __go_service_config=config)
+    out = result("__go_service_result_ok", __go_service_facts=host("1.0.0"), __go_service_config=config)
     assert out["backups"] == ["/etc/demo/demo.env"]
-    assert result("__go_service_result_ok", __go_service_host=host("1.0.0"))["backups"] == []
+    assert result("__go_service_result_ok", __go_service_facts=host("1.0.0"))["backups"] == []
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_the_backups_to_commit_are_the_replaced_files(result):
 def test_a_failure_before_the_host_was_changed_is_refused(result, tags, phase):
     out = result(
         "__go_service_result_failed",
-        __go_service_host=host("1.0.0") if phase == "preflight" else {},
+        __go_service_facts=host("1.0.0") if phase == "preflight" else {},
         ansible_failed_result={"msg": "exporter 4.0.0 needs GLIBC_2.34; this host has glibc 2.31"},
         **failed_task(*tags),
     )
@@ -135,7 +135,7 @@ def test_an_uninstall_that_fails_is_failed_in_phase_absent(result):
     out = result(
         "__go_service_result_failed",
         go_service_state="absent",
-        __go_service_host=host("2.0.0"),
+        __go_service_facts=host("2.0.0"),
         __go_service_stopped=CHANGED,
         ansible_failed_result={"msg": "go_service: could not remove /opt/demo"},
         **failed_task("go_service_absent"),
@@ -152,7 +152,7 @@ def test_the_outcome_rollback_settled_is_published_as_it_is(result):
     outcome = {"status": "rolled_back", "phase": "service", "changed": True, "reason": "go_service: ...; rolled back"}
     out = result(
         "__go_service_result_failed",
-        __go_service_host=host("1.0.0"),
+        __go_service_facts=host("1.0.0"),
         __go_service_outcome=outcome,
         __go_service_rollback_restarted=CHANGED,
         ansible_failed_result={"msg": outcome["reason"]},
@@ -165,7 +165,7 @@ def test_the_outcome_rollback_settled_is_published_as_it_is(result):
 def test_a_rollback_that_fails_itself_is_failed_in_phase_rollback_naming_both_failures(result):
     out = result(
         "__go_service_result_failed",
-        __go_service_host=host("1.0.0"),
+        __go_service_facts=host("1.0.0"),
         __go_service_release=CHANGED,
         __go_service_rolling_back=True,
         __go_service_failure="Wait until the service is active, healthy and ready: not ready",
@@ -184,18 +184,18 @@ def test_a_rollback_that_fails_itself_is_failed_in_phase_rollback_naming_both_fa
     ("changes", "plan", "target"),
     [
         # Nothing written, switched or due for a restart: nothing to undo.
-        ({"__go_service_host": host("1.0.0")}, "none", "1.0.0"),
-        ({"__go_service_host": host("1.0.0"), "go_service_rollback_on_failure": False,
+        ({"__go_service_facts": host("1.0.0")}, "none", "1.0.0"),
+        ({"__go_service_facts": host("1.0.0"), "go_service_rollback_on_failure": False,
           "__go_service_release": {"changed": True, "switched": True, "previous_version": "1.0.0"}}, "none", "1.0.0"),
-        ({"__go_service_host": host(None), "__go_service_release": {"changed": True, "switched": True}},
+        ({"__go_service_facts": host(None), "__go_service_release": {"changed": True, "switched": True}},
          "first_switched", ""),
-        ({"__go_service_host": host(None), "__go_service_config": {"changed": True, "content_changed": True}},
+        ({"__go_service_facts": host(None), "__go_service_config": {"changed": True, "content_changed": True}},
          "first_config", ""),
         # After a switch the target is go_release's previous release, not what preflight read.
-        ({"__go_service_host": host("1.0.0"),
+        ({"__go_service_facts": host("1.0.0"),
           "__go_service_release": {"changed": True, "switched": True, "previous_version": "0.9.0"}},
          "release", "0.9.0"),
-        ({"__go_service_host": host("1.0.0"), "__go_service_config": {"changed": True, "content_changed": True}},
+        ({"__go_service_facts": host("1.0.0"), "__go_service_config": {"changed": True, "content_changed": True}},
          "release", "1.0.0"),
     ],
 )  # fmt: skip

@@ -5,7 +5,7 @@
 The templates are rendered by ansible-core's own templating with the role's real defaults and vars
 (``support.RoleVars``), for each hardening profile on the systemd versions of the captured
 Debian 11/12/13 hosts (read from ``tests/unit/data/systemd/<release>/version.txt`` with the
-collection's own parser). The facts the template reads from the host (``__go_service_host``, the
+collection's own parser). The facts the template reads from the host (``__go_service_facts``, the
 result of gosvc.hardening.service_facts in preflight) are the systemd version and the service
 account, which ``_service_facts.account_facts`` reads from this machine's passwd and group files.
 
@@ -89,7 +89,7 @@ def render(role_vars, account):
             "go_service_version": "1.0.0",
             "go_service_user": account["user"]["name"],
             "go_service_group": account["group"]["name"],
-            "__go_service_host": host,
+            "__go_service_facts": host,
         }
         values.update(variables)
         # A template file is rendered as the template lookup renders it (backslashes kept).
@@ -364,7 +364,7 @@ def test_systemd_analyze_verify_drops_no_line_of_the_rendered_unit(role_vars, ac
         go_service_hardening_profile=profile,
         go_service_notify=notify,
         go_service_listen_port=443,
-        __go_service_host={"systemd_version": version, "account": account},
+        __go_service_facts={"systemd_version": version, "account": account},
     )
     overrides = role_vars.render(
         (TEMPLATES / "override.conf.j2").read_text(),
