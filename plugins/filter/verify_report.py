@@ -751,9 +751,7 @@ def verify_report(raw, overrides=None):
         return [c["name"] for c in checks if c["status"] == "failed" and c["severity"] == severity]
 
     exposure = _result(raw.get("exposure_result")) or {}
-    # service_probe's `current`, or a registered stat result (captures of earlier role versions).
-    link = _result(raw.get("current_link")) or {}
-    link = link.get("stat", link) or {}
+    link = _result(raw.get("current_link")) or {}  # service_probe's `current`
     version = link.get("lnk_target", "").rstrip("/").rsplit("/", 1)[-1] if link.get("islnk") else None
     entry = raw.get("user_entry") or []
     uids = proc.get("Uid", "").split()

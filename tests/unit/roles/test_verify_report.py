@@ -200,7 +200,7 @@ def test_a_healthy_host_passes_every_configured_check(name):
     assert statuses.pop("runtime_limits") == "skipped"
     assert set(statuses.values()) == {"passed"}
     assert report["failed_checks"] == report["warnings"] == report["audit_findings"] == []
-    assert report["version"] == raw["current_link"]["stat"]["lnk_target"].split("/")[-1] == "1.0.0"
+    assert report["version"] == raw["current_link"]["lnk_target"].split("/")[-1] == "1.0.0"
     assert report["uid"] == int(raw["user_entry"][1])
     assert report["n_restarts"] == int(raw["unit_after"]["NRestarts"])
     assert report["exposure"] == raw["exposure_result"]["exposure"]
