@@ -312,7 +312,9 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
       ``layout["account"]`` (the user, group, comment, home and shell the role creates) and ``facts`` read with
       that user and group: the user is removed when it is exactly the account the role creates (that comment,
       home and shell, password locked), its group when it is that user's primary group. Any other account is
-      left, and named in ``left``.
+      left, and named in ``left``;
+    - ``account_ours``: whether that account exists exactly so, user and primary group (an install then has
+      nothing to create or change).
     """
     missing = [key for key in LAYOUT_KEYS if not layout.get(key)]
     if missing:
@@ -386,8 +388,13 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
             remove.append(layout["state_dir"])
         elif present("state_dir"):
             left.append(f"{layout['state_dir']} (go_service_purge_data removes it only with the service's own unit)")
-    remove_user, remove_group = _account_claims(facts.get("account") or {}, layout.get("account"), left)
+    account = facts.get("account") or {}
+    remove_user, remove_group = _account_claims(account, layout.get("account"), left)
+    user, group = account.get("user"), account.get("group")
     return {
+        "account_ours": bool(
+            account_is_wanted(user, layout.get("account")) and group and group.get("gid") == user.get("gid")
+        ),
         "foreign": foreign,
         "remove": remove,
         "left": left,
@@ -397,6 +404,15 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
     }
 
 
+def account_is_wanted(user, wanted):
+    """Whether ``user`` (account_facts' user entry) is the account go_service creates: ``wanted``'s comment,
+    home and shell, and a locked password. An install then leaves it alone; an uninstall may remove it."""
+    if not user or not wanted:
+        return False
+    signature = (user.get("comment"), user.get("home"), user.get("shell"), bool(user.get("password_locked")))
+    return signature == (wanted["comment"], wanted["home"], wanted["shell"], True)
+
+
 def _account_claims(account, wanted, left):
     """``(user or None, group or None)`` an uninstall removes; appends to ``left`` what it keeps, and why."""
     if not wanted:
@@ -404,8 +420,7 @@ def _account_claims(account, wanted, left):
     user, group = account.get("user"), account.get("group")
     remove_user = remove_group = None
     if user:
-        signature = (user.get("comment"), user.get("home"), user.get("shell"), bool(user.get("password_locked")))
-        if signature == (wanted["comment"], wanted["home"], wanted["shell"], True):
+        if account_is_wanted(user, wanted):
             remove_user = user["name"]
         else:
             left.append(

@@ -126,6 +126,7 @@ def test_a_fresh_host_has_nothing_in_the_way_and_nothing_to_remove(tmp_path):
         "unit_ours": False,
         "remove_user": None,
         "remove_group": None,
+        "account_ours": False,
     }
 
 
@@ -277,6 +278,7 @@ def test_the_account_the_role_creates_is_removed_user_then_group(tmp_path):
     claims = _with_account(tmp_path, ROLE_USER, {"name": "demo", "gid": 998})
     assert (claims["remove_user"], claims["remove_group"]) == ("demo", "demo")
     assert not [entry for entry in claims["left"] if entry.startswith(("user ", "group "))]
+    assert claims["account_ours"] is True  # an install has nothing to change
 
 
 @pytest.mark.parametrize(
@@ -292,6 +294,7 @@ def test_any_other_account_of_that_name_is_kept_and_named(tmp_path, change, show
     """A person's or a package's account that shares the name is never removed, and the run says why."""
     claims = _with_account(tmp_path, dict(ROLE_USER, **change), {"name": "demo", "gid": 998})
     assert (claims["remove_user"], claims["remove_group"]) == (None, None)
+    assert claims["account_ours"] is False  # an install sets the account up as it creates it
     user_left = [entry for entry in claims["left"] if entry.startswith("user demo (")]
     assert len(user_left) == 1 and shown in user_left[0]
     assert "group demo (the group of user demo, which go_service did not create)" in claims["left"]
@@ -325,3 +328,17 @@ def test_the_role_s_layout_describes_the_account_it_creates():
     account_tasks = (ROLE / "tasks" / "account.yml").read_text()
     for key in ("comment", "home", "shell"):
         assert f'{key}: "{{{{ __go_service_account_wanted.{key} }}}}"' in account_tasks
+
+
+@pytest.mark.parametrize(
+    ("user", "group"),
+    [
+        (None, {"name": "demo", "gid": 998}),
+        (ROLE_USER, None),
+        (ROLE_USER, {"name": "demo", "gid": 999}),
+    ],
+    ids=["no-user", "no-group", "group-not-primary"],
+)
+def test_an_account_without_its_primary_group_is_not_yet_the_role_s(tmp_path, user, group):
+    """The account phase runs unless user and primary group are both as it creates them."""
+    assert _with_account(tmp_path, user, group)["account_ours"] is False
