@@ -12,20 +12,28 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import go_service_problems
+from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import (
+    go_service_problems,
+    unknown_variable_problems,
+)
+from ansible_collections.gosvc.hardening.plugins.plugin_utils._role_specs import role_options
 
 
-def go_service_input_problems(inputs, paths_only=False):
-    """The problems with ``inputs`` (see go_service_input_problems.yml)."""
+def go_service_input_problems(inputs, paths_only=False, given=None):
+    """The problems with ``inputs``, and with the names in ``given`` that are not the role's variables
+    (see go_service_input_problems.yml)."""
     if not isinstance(inputs, Mapping):
         raise AnsibleFilterError(
             "go_service_input_problems: the input must map go_service_* variables to values,"
             f" got {type(inputs).__name__}"
         )
     try:
-        return go_service_problems(inputs, paths_only=bool(paths_only))
+        problems = go_service_problems(inputs, paths_only=bool(paths_only))
     except KeyError as exc:
         raise AnsibleFilterError(f"go_service_input_problems: the input lacks {exc.args[0]}") from None
+    if given:
+        problems += unknown_variable_problems([str(name) for name in given], role_options("go_service"), "go_service")
+    return problems
 
 
 class FilterModule:

@@ -13,19 +13,24 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import verify_problems
+from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import unknown_variable_problems, verify_problems
+from ansible_collections.gosvc.hardening.plugins.plugin_utils._role_specs import role_options
 
 
-def verify_input_problems(inputs, checks):
-    """The problems with ``inputs``; ``checks`` are the report's check names (see verify_input_problems.yml)."""
+def verify_input_problems(inputs, checks, given=None):
+    """The problems with ``inputs``, and with the names in ``given`` that are not the role's variables;
+    ``checks`` are the report's check names (see verify_input_problems.yml)."""
     if not isinstance(inputs, Mapping):
         raise AnsibleFilterError(
             f"verify_input_problems: the input must map verify_* variables to values, got {type(inputs).__name__}"
         )
     try:
-        return verify_problems(inputs, [str(check) for check in checks])
+        problems = verify_problems(inputs, [str(check) for check in checks])
     except KeyError as exc:
         raise AnsibleFilterError(f"verify_input_problems: the input lacks {exc.args[0]}") from None
+    if given:
+        problems += unknown_variable_problems([str(name) for name in given], role_options("verify"), "verify")
+    return problems
 
 
 class FilterModule:

@@ -29,6 +29,7 @@ Public API
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -657,5 +658,25 @@ def verify_problems(inputs, checks):
         problems.append(
             "verify_report_name (a file name without directories) must use letters, digits and . _ @ - only (got"
             f" {to_json(v['verify_report_name'])})."
+        )
+    return problems
+
+
+#: Variables the roles set themselves for the play to read (documented in their docs pages), not options.
+ROLE_OUTPUTS = ("go_service_result", "go_service_binary_sha256", "verify_result")
+
+
+def unknown_variable_problems(given, known, role):
+    """One sentence per name in ``given`` that is neither in ``known`` (the role's options, from its
+    argument specs) nor one of ROLE_OUTPUTS, with the closest known name when one is close: a misspelled
+    variable is otherwise silently ignored and its default used instead."""
+    known = sorted(set(known) | set(ROLE_OUTPUTS))
+    problems = []
+    for name in sorted(set(given) - set(known)):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else f"the options are listed in {role}'s argument_specs."
+        problems.append(
+            f"{name} is not a variable of gosvc.hardening.{role} (a misspelled name would be ignored and its"
+            f" default used): {hint}"
         )
     return problems

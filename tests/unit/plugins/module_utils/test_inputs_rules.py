@@ -326,3 +326,33 @@ def test_verify_tls_min_days_must_be_written_as_a_whole_number(value):
 def test_verify_tls_min_days_takes_a_whole_number(value):
     problems = _inputs.verify_problems({**VERIFY, "verify_tls_min_days": value}, CHECKS)
     assert not [p for p in problems if "verify_tls_min_days" in p], problems
+
+
+# --- variables the roles do not know ------------------------------------------------------------
+
+
+def test_a_misspelled_variable_is_named_with_the_closest_known_one():
+    problems = _inputs.unknown_variable_problems(
+        ["go_service_helth_url", "go_service_name"], ["go_service_health_url", "go_service_name"], "go_service"
+    )
+    assert problems == [
+        "go_service_helth_url is not a variable of gosvc.hardening.go_service (a misspelled name would be ignored"
+        " and its default used): did you mean go_service_health_url?"
+    ]
+
+
+def test_a_name_close_to_nothing_points_to_the_argument_specs():
+    assert _inputs.unknown_variable_problems(["verify_everything"], ["verify_unit"], "verify") == [
+        "verify_everything is not a variable of gosvc.hardening.verify (a misspelled name would be ignored and its"
+        " default used): the options are listed in verify's argument_specs."
+    ]
+
+
+def test_what_the_roles_publish_is_not_taken_for_a_typo():
+    given = ["go_service_result", "go_service_binary_sha256", "verify_result"]
+    assert _inputs.unknown_variable_problems(given, [], "go_service") == []
+
+
+def test_unknown_names_are_each_named_once_in_order():
+    problems = _inputs.unknown_variable_problems(["verify_b", "verify_a", "verify_b"], [], "verify")
+    assert [p.split()[0] for p in problems] == ["verify_a", "verify_b"]
