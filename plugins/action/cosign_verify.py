@@ -4,7 +4,7 @@
 
 Order of work: validate the options, read and parse every piece of controller-side material
 (a parse error fails the task before the target is touched), ask the module for the digests
-the material needs, then verify offline with plugin_utils._sigstore.
+the material needs, then verify offline with plugin_utils._sigstore_verify.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._digests import (
     digests_equal,
     parse_expected,
 )
-from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import (
+from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore_material import (
     ARGUMENT_SPEC,
     DIGEST_ALGORITHMS,
     MUTUALLY_EXCLUSIVE,
@@ -30,7 +30,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import (
     parse_signature,
     parse_trusted_root,
 )
-from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import (
+from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import (
     MissingLibrary,
     Options,
     Verification,

@@ -351,7 +351,7 @@ missing:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import DigestError, file_digests
-from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import ARGUMENT_SPEC
+from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore_material import ARGUMENT_SPEC
 
 
 def main():

@@ -1606,7 +1606,7 @@ def test_module_refuses_unknown_digest(run_module, tmp_path):
     assert "digest_algorithms" in result["msg"]
 
 
-# -- controller helpers (plugin_utils/_sigstore.py) ------------------------------------------------
+# -- controller helpers (plugin_utils/_sigstore_verify.py) ------------------------------------------------
 
 
 def _self_signed(extensions):
@@ -1636,7 +1636,7 @@ def _self_signed(extensions):
     ],
 )
 def test_certificate_signer_of_real_fulcio_certificates(rel, identity, issuer):
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import certificate_signer
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import certificate_signer
 
     cert = x509.load_pem_x509_certificate(Path(v(rel)).read_bytes())
     signer = certificate_signer(cert)
@@ -1644,7 +1644,10 @@ def test_certificate_signer_of_real_fulcio_certificates(rel, identity, issuer):
 
 
 def test_certificate_signer_refuses_two_issuers():
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import VerifyError, certificate_signer
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import (
+        VerifyError,
+        certificate_signer,
+    )
 
     v1 = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1"), b"https://a.example")
     v2 = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), b"\x0c\x11https://b.example")
@@ -1654,7 +1657,7 @@ def test_certificate_signer_refuses_two_issuers():
 
 
 def test_certificate_signer_reads_othername_and_v2_issuer_only():
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import certificate_signer
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import certificate_signer
 
     other = x509.OtherName(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7"), b"\x0c\x08ci@local")
     v2 = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), b"\x0c\x11https://b.example")
@@ -1667,7 +1670,10 @@ def test_certificate_signer_reads_othername_and_v2_issuer_only():
 
 
 def test_certificate_signer_refuses_bad_der():
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import VerifyError, certificate_signer
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import (
+        VerifyError,
+        certificate_signer,
+    )
 
     v2 = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), b"\x13\x03abc")
     with pytest.raises(VerifyError, match="not a DER UTF8String"):

@@ -357,7 +357,7 @@ def test_missing_sigstore_library_reports_the_import_error(verify, monkeypatch):
 
 def test_missing_library_error_says_what_is_required_and_why():
     """MissingLibrary reads as '<library> is required <reason>'."""
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import MissingLibrary
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import MissingLibrary
 
     error = MissingLibrary("sigstore", "on the controller to verify keyless Sigstore bundles", ImportError("x"))
     assert str(error) == "sigstore is required on the controller to verify keyless Sigstore bundles"
@@ -423,8 +423,15 @@ def test_trusted_root_log_key_that_cannot_be_loaded_is_named(verify, tmp_path):
 
 def test_a_malformed_window_in_a_trusted_root_built_in_code_is_a_verification_error(tmp_path):
     """Verification raises VerifyError (never another error) for a CA window it cannot read."""
-    from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import parse_bundle, parse_trusted_root
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import Options, Verification, VerifyError
+    from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore_material import (
+        parse_bundle,
+        parse_trusted_root,
+    )
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import (
+        Options,
+        Verification,
+        VerifyError,
+    )
 
     args = legacy_keyless(tmp_path)
     root = parse_trusted_root(Path(args["trusted_root_path"]).read_bytes(), "production root")
@@ -604,7 +611,7 @@ def test_message_digest_mismatch_names_both_digests(verify, tmp_path):
 
 
 def _signer_of(extensions):
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import certificate_signer
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import certificate_signer
 
     return certificate_signer(cv._self_signed(extensions))
 
@@ -635,7 +642,7 @@ def test_certificate_signer_refuses_bad_der_lengths(der, message):
     """An issuer extension whose DER length does not fit its content is refused."""
     from cryptography import x509
 
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import VerifyError
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import VerifyError
 
     v2 = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), der)
     with pytest.raises(VerifyError) as caught:
@@ -670,8 +677,15 @@ def test_key_based_signature_mismatch_names_the_key_it_was_checked_with(verify):
 
 def test_a_malformed_log_key_window_built_in_code_is_a_verification_error(tmp_path):
     """A log key window Verification cannot read is a VerifyError naming the trusted root."""
-    from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import parse_bundle, parse_trusted_root
-    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore import Options, Verification, VerifyError
+    from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore_material import (
+        parse_bundle,
+        parse_trusted_root,
+    )
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._sigstore_verify import (
+        Options,
+        Verification,
+        VerifyError,
+    )
 
     args = cv.conformance_case("managed-key-happy-path")
     root = parse_trusted_root(Path(args["trusted_root_path"]).read_bytes(), "production root")

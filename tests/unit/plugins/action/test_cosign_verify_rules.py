@@ -20,8 +20,8 @@ import pytest
 import test_cosign_verify as cv
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import parse_signature
-from ansible_collections.gosvc.hardening.plugins.plugin_utils import _sigstore as sigstore_plugin
+from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore_material import parse_signature
+from ansible_collections.gosvc.hardening.plugins.plugin_utils import _sigstore_verify as sigstore_plugin
 
 # The fixtures of test_cosign_verify.py: the action plugin harness, no network.
 verify = cv.verify

@@ -1,6 +1,6 @@
 # Copyright (c) gosvc.hardening contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for module_utils/_sigstore.py (parsing and transparency-log arithmetic).
+"""Unit tests for module_utils/_sigstore_material.py (parsing and transparency-log arithmetic).
 
 Real material comes from tests/unit/data/sigstore (public sigstore conformance data; where
 each file comes from, and its sha256, is in ORIGINS.md there). A missing file fails the test.
@@ -19,7 +19,7 @@ import pytest
 from conftest import ROOT
 from support import inclusion_path, merkle_root
 
-from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore as s
+from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore_material as s
 
 VECTORS = ROOT / "tests" / "unit" / "data" / "sigstore"
 HAPPY = ("happy-path-v0.1", "happy-path-v0.2", "happy-path-v0.3", "happy-path-v0.3-new-mediaType")

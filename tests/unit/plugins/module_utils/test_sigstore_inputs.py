@@ -1,6 +1,6 @@
 # Copyright (c) gosvc.hardening contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""module_utils/_sigstore.py: every refusal names the input it refuses, and edge values parse as documented.
+"""module_utils/_sigstore_material.py: every refusal names the input it refuses, and edge values parse as documented.
 
 The project's contract for bad input is a clear error that names the input and the fix, so each
 case here changes ONE field of real material (the sigstore-conformance happy-path-v0.1 bundle, and
@@ -18,7 +18,7 @@ import re
 import pytest
 from test_sigstore import INTEGRATED, _evidence, bundle_doc, vector
 
-from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore as s
+from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore_material as s
 
 VM = "verificationMaterial"
 

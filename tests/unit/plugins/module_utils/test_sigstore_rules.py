@@ -1,6 +1,6 @@
 # Copyright (c) gosvc.hardening contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""module_utils/_sigstore.py: what a refusal of bad material names, and how log times are read."""
+"""module_utils/_sigstore_material.py: what a refusal of bad material names, and how log times are read."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore as s
+from ansible_collections.gosvc.hardening.plugins.module_utils import _sigstore_material as s
 
 
 @pytest.mark.parametrize(("document", "kind"), [([1], "list"), (7, "int"), (None, "NoneType")])

@@ -34,7 +34,7 @@ import struct
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, NamedTuple, Optional
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore import (
+from ansible_collections.gosvc.hardening.plugins.module_utils._sigstore_material import (
     DIGEST_ALGORITHMS,
     LEGACY_BUNDLE_VERSION,
     Checkpoint,

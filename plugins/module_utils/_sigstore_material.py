@@ -4,7 +4,7 @@
 
 Standard library only (Python 3.9+), so the module ``cosign_verify`` can import it on a
 target and pytest can exercise it without a host. Nothing here verifies a signature:
-the cryptography lives on the controller in ``plugins/plugin_utils/_sigstore.py``.
+the cryptography lives on the controller in ``plugins/plugin_utils/_sigstore_verify.py``.
 Every malformed input raises :class:`MaterialError` (and nothing else) with a message
 naming the input; a parse error is never skipped over.
 
