@@ -760,7 +760,7 @@ def verify_report(raw, overrides=None):
     expected_uid = _int(entry[1]) if len(entry) > 1 else None
     user = raw.get("expected_user") if uid is not None and uid == expected_uid else (after.get("User") or None)
     probed = [c for c in (liveness, readiness) if c["status"] != "skipped"]
-    health = "not checked"
+    health = "unchecked"
     if probed:
         health = "ok" if all(c["status"] == "passed" for c in probed) else "failed"
     return {

@@ -633,7 +633,7 @@ def test_probes_without_urls_are_skipped_naming_the_setting():
     raw = raw_of(health_url="", ready_url=None)
     assert check(raw, "liveness") == record("liveness", "skipped", "no URL configured (verify_health_url)")
     assert check(raw, "readiness") == record("readiness", "skipped", "no URL configured (verify_ready_url)")
-    assert report(raw)["health"] == "not checked"
+    assert report(raw)["health"] == "unchecked"
 
 
 def test_a_probe_that_did_not_run_fails():
