@@ -38,6 +38,19 @@ class Host(_service_probe.System):
         return self.files.get(path)
 
 
+def params(**options):
+    """service_probe's options as AnsibleModule hands them over (its defaults), with ``options``."""
+    base = {
+        "unit": "demo.service",
+        "binary_path": "/opt/demo/current/demo",
+        "health_timeout": 10,
+        "ready_success_threshold": 2,
+        "soak_seconds": 5,
+        "log_lines": 20,
+    }
+    return {**base, **options}
+
+
 def capture(host, unit):
     show = (DATA / host / f"{unit}.show.txt").read_text()
     environ = (DATA / host / f"{unit}.environ").read_bytes().decode()
@@ -114,32 +127,17 @@ def test_a_file_that_is_not_a_go_binary_has_no_go_version(tmp_path):
     ],
 )
 def test_bad_names_to_read_are_refused_naming_the_option(option, value, message):
-    params = {
-        "unit": "demo.service",
-        "binary_path": "/opt/demo/current/demo",
-        "health_timeout": 10,
-        "ready_success_threshold": 2,
-        "soak_seconds": 5,
-        "log_lines": 20,
-        option: value,
-    }
     with pytest.raises(_service_probe.ProbeInputError) as excinfo:
-        _service_probe.validate(params)
+        _service_probe.validate(params(**{option: value}))
     assert str(excinfo.value).startswith(message)
 
 
 def test_names_to_read_are_kept_once_and_the_report_s_own_properties_not_twice():
     settings = _service_probe.validate(
-        {
-            "unit": "demo.service",
-            "binary_path": "/opt/demo/current/demo",
-            "health_timeout": 10,
-            "ready_success_threshold": 2,
-            "soak_seconds": 5,
-            "log_lines": 20,
-            "unit_properties": ["MemoryMax", "MainPID", "MemoryMax", "CPUQuotaPerSecUSec"],
-            "environment": ["GOMEMLIMIT", "GOMEMLIMIT", "GOMAXPROCS"],
-        }
+        params(
+            unit_properties=["MemoryMax", "MainPID", "MemoryMax", "CPUQuotaPerSecUSec"],
+            environment=["GOMEMLIMIT", "GOMEMLIMIT", "GOMAXPROCS"],
+        )
     )
     assert settings.unit_properties == ("MemoryMax", "CPUQuotaPerSecUSec")
     assert settings.environment == ("GOMEMLIMIT", "GOMAXPROCS")
