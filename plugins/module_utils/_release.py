@@ -1209,6 +1209,44 @@ __all__: List[str] = [
 ]
 
 
+# read_state needs a binary name for records written before binary_name was kept; facts do not use it.
+_FACTS_BINARY = "binary"
+
+
+def release_facts(root, state=None):
+    """The release tree under ``root`` as go_release keeps it: its record (``state``, by default
+    ``<root>/.releases.json``) and ``current`` link, read by go_release's own strict readers; what they
+    refuse is reported in ``error``. The one reader of the record for service_facts and service_probe."""
+    layout = Layout(root)
+    if state:
+        layout.state = state
+    facts = {
+        "root": root,
+        "exists": os.path.isdir(root),
+        "recorded": os.path.lexists(layout.state),
+        "current": None,
+        "releases": [],
+        "switched_from": None,
+        "error": None,
+    }
+    if not facts["exists"]:
+        return facts
+    try:
+        state, _existed = read_state(layout, _FACTS_BINARY)
+        link = read_current(layout)
+    except ReleaseError as exc:
+        facts["error"] = str(exc)
+        return facts
+    installed = set()
+    for release in state.releases:
+        if os.path.isfile(layout.binary(release.version, release.binary_name)):
+            installed.add(release.version)
+            facts["releases"].append(release.as_result())
+    facts["current"] = link.version if link.version in installed else None
+    facts["switched_from"] = state.switched_from
+    return facts
+
+
 #: The options of gosvc.hardening.go_release (its DOCUMENTATION describes them; one place for every module:
 #: the module_utils file that implements it, see docs/architecture.md).
 ARGUMENT_SPEC = dict(

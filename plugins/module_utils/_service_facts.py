@@ -6,7 +6,7 @@ Pure functions over the file system and one command runner, so that tests reach 
 
 - ``service_manager(proc_root)``: the name of PID 1 (``systemd`` on a systemd host);
 - ``systemd_version(run)``: the major version from ``systemctl --version``, or None;
-- ``release_facts(root)``: the release tree of gosvc.hardening.go_release (``current`` and
+- ``release_facts(root)`` (``_release``'s): the release tree of gosvc.hardening.go_release (``current`` and
   ``.releases.json``), never raising: a tree go_release would refuse is reported in ``error``;
 - ``path_facts(paths)``: whether each path exists;
 - ``account_facts(user, group)``: the passwd and group entries of the service account;
@@ -30,10 +30,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     STAGING_DIR,
     STATE_FILE,
     TEMP_PREFIX,
-    Layout,
-    ReleaseError,
-    read_current,
-    read_state,
+    release_facts,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import observe
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
@@ -41,9 +38,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze i
     parse_show,
     parse_version,
 )
-
-# read_state needs a binary name for records written before binary_name was kept; facts do not use it.
-_ANY_BINARY = "binary"
 
 
 def service_manager(proc_root="/proc"):
@@ -70,40 +64,6 @@ def systemd_version(run):
         return parse_version(out)
     except AnalyzeError:
         return None
-
-
-def release_facts(root, state=None):
-    """The release tree under ``root`` as go_release keeps it: its record (``state``, by default
-    ``<root>/.releases.json``) and ``current`` link, read by go_release's own strict readers; what they
-    refuse is reported in ``error``. The one reader of the record for service_facts and service_probe."""
-    layout = Layout(root)
-    if state:
-        layout.state = state
-    facts = {
-        "root": root,
-        "exists": os.path.isdir(root),
-        "recorded": os.path.lexists(layout.state),
-        "current": None,
-        "releases": [],
-        "switched_from": None,
-        "error": None,
-    }
-    if not facts["exists"]:
-        return facts
-    try:
-        state, _existed = read_state(layout, _ANY_BINARY)
-        link = read_current(layout)
-    except ReleaseError as exc:
-        facts["error"] = str(exc)
-        return facts
-    installed = set()
-    for release in state.releases:
-        if os.path.isfile(layout.binary(release.version, release.binary_name)):
-            installed.add(release.version)
-            facts["releases"].append(release.as_result())
-    facts["current"] = link.version if link.version in installed else None
-    facts["switched_from"] = state.switched_from
-    return facts
 
 
 def path_facts(paths):

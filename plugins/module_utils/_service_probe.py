@@ -47,8 +47,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
     build_config,
     run_health_check,
 )
-from ansible_collections.gosvc.hardening.plugins.module_utils._release import STATE_FILE
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import release_facts
+from ansible_collections.gosvc.hardening.plugins.module_utils._release import STATE_FILE, release_facts
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     COMMAND_ENV,
     command_on_exec_path,
@@ -242,11 +241,11 @@ def current_version(link):
 
 
 def recorded_digest(record, root):
-    """``sha256:<hex>`` go_release recorded for the current release of the tree at ``root``, read from
-    ``record`` by service_facts' reader: '' when there is no record (a service installed by other
-    means). Raises ProbeInputError when the record or the ``current`` link is one go_release would
-    refuse, or the current release has no entry: the digest to compare with is then unknown, and the
-    checksum check must fail rather than be skipped."""
+    """``sha256:<hex>`` go_release recorded for the current release of the tree at ``root``, read
+    from ``record`` by ``_release.release_facts`` (service_facts reads the tree with it too): '' when
+    there is no record (a service installed by other means). Raises ProbeInputError when the record
+    or the ``current`` link is one go_release would refuse, or the current release has no entry: the
+    digest to compare with is then unknown, and the checksum check must fail rather than be skipped."""
     facts = release_facts(root, state=record)
     if not facts["recorded"]:
         return ""
@@ -507,7 +506,7 @@ def process_environment(system, pid, names):
 def go_version(path):
     """The Go release that built the binary at ``path`` (``go1.22.5``); None when it is not a readable Go binary."""
     try:
-        return inspect_file(path).get("go_version") or None
+        return inspect_file(path, scan_paths=False).get("go_version") or None
     except (OSError, GoBinaryError):
         return None
 

@@ -16,6 +16,8 @@ ROLES = Path(__file__).resolve().parents[2] / "roles"
 @functools.cache
 def role_options(role):
     """The option names of every entry point of ``role`` (a frozenset)."""
+    # A safe loader, libyaml's when PyYAML has it: each task's worker process reads the file again.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(ROLES / role / "meta" / "argument_specs.yml", encoding="utf-8") as handle:
-        specs = yaml.safe_load(handle)["argument_specs"]
+        specs = yaml.load(handle, Loader=loader)["argument_specs"]
     return frozenset(name for entry in specs.values() for name in (entry.get("options") or {}))
