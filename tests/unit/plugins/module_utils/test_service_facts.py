@@ -50,6 +50,20 @@ def test_release_facts_follow_installs_and_rollback(tmp_path):
     assert f.release_facts(str(root))["current"] == "1.0.0"
 
 
+def test_a_record_written_before_binary_name_was_kept_is_still_read(tmp_path):
+    """Facts do not need the binary's name: an older record without it is read, not refused."""
+    root = tmp_path / "demo"
+    _install(root, "1.0.0", b"one", tmp_path)
+    record = root / ".releases.json"
+    document = json.loads(record.read_text())
+    for release in document["releases"]:
+        del release["binary_name"]
+    record.write_text(json.dumps(document))
+    facts = f.release_facts(str(root))
+    assert facts["error"] is None
+    assert facts["switched_from"] == document.get("switched_from")
+
+
 def test_a_release_whose_binary_is_gone_is_not_reported_installed(tmp_path):
     root = tmp_path / "demo"
     _install(root, "1.0.0", b"one", tmp_path)
