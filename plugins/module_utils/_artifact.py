@@ -786,11 +786,16 @@ def _obtain_artifact(params, layout, expected, name, source):
             origin = ""
             if expected.entry is not None:
                 origin = f" (expected digest from {expected.source} line {expected.entry.line})"
-            option, what = ("url", "download") if url is not None else ("src", "copy")
+            if url is not None:
+                option, outcome = "url", "the download was discarded: it is corrupt, truncated or not the release "
+                outcome += "that was pinned"
+            else:
+                # The user's own file is left as it is: only the cache's copy of it is gone.
+                option, outcome = "src", f"nothing was cached and {source} is left as it is: it is not the release "
+                outcome += "that was pinned, or the pinned digest is wrong"
             raise ArtifactError(
                 f"{option} {source} does not match the expected digest: expected {expected.digest}, actual {actual} "
-                f"({exc.details.get('size')} bytes){origin}; the {what} was removed from the cache: it is corrupt, "
-                "truncated or not the release that was pinned",
+                f"({exc.details.get('size')} bytes){origin}; {outcome}",
                 details={"expected": str(expected.digest), "actual": actual, "size": exc.details.get("size")},
             ) from None
         temp.install(layout.artifact)

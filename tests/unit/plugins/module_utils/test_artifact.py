@@ -1342,8 +1342,10 @@ def test_a_src_that_does_not_match_names_the_digests_and_removes_the_copy(releas
     actual = f"sha256:{sha256sum(artifact)}"
     assert str(caught.value) == (
         f"src {artifact} does not match the expected digest: expected sha256:{wrong}, actual {actual} ({size} bytes); "
-        "the copy was removed from the cache: it is corrupt, truncated or not the release that was pinned"
+        f"nothing was cached and {artifact} is left as it is: it is not the release that was pinned, or the pinned"
+        " digest is wrong"
     )
+    assert artifact.exists()
     assert caught.value.details == {"expected": f"sha256:{wrong}", "actual": actual, "size": size}
     assert os.listdir(tmp_path / "cache" / wrong / "artifact") == []
 
@@ -1566,7 +1568,7 @@ def test_offline_checksums_copy_is_named_in_a_digest_mismatch(release, tmp_path,
         if text.endswith(f"  {BARE}")
     )
     assert (
-        f"(expected digest from checksums_url {url} (cached copy {stored}, offline) line {line}); the copy was removed"
+        f"(expected digest from checksums_url {url} (cached copy {stored}, offline) line {line}); nothing was cached"
         in str(caught.value)
     )
 
@@ -1758,11 +1760,11 @@ def test_cache_entry_directories_are_private(release, tmp_path):
 
 
 def test_a_download_that_does_not_match_says_the_download_was_removed(release, tmp_path, server):
-    """A url whose bytes do not match says the download (not a copy) was removed."""
+    """A url whose bytes do not match says the download (not a copy) was discarded."""
     args = params(tmp_path / "cache", url=f"{server.base}/{BARE}", checksum="ab" * 32)
-    assert (
-        "; the download was removed from the cache: it is corrupt, truncated or not the release that was pinned"
-    ) in _refusal(args)
+    assert ("; the download was discarded: it is corrupt, truncated or not the release that was pinned") in _refusal(
+        args
+    )
 
 
 def test_checksums_option_refusals_in_full(release, tmp_path):
