@@ -30,6 +30,9 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze i
 UNIT_KEYS = ("LoadState", "ActiveState", "SubState", "Result", "MainPID", "NRestarts", "ExecMainStartTimestamp")
 #: How often the unit's state is read while waiting for it to become active.
 POLL_SECONDS = 0.5
+#: How many of the unit's newest journal lines a failure message carries.
+JOURNAL_LINES = 10
+MASK = "********"
 
 
 class WaitInputError(ValueError):
@@ -68,6 +71,31 @@ def _state(unit, shown):
     )
 
 
+def masked(text, secrets):
+    """``text`` with every secret value, and every line of a multi-line one, replaced by MASK."""
+    pieces = set()
+    for secret in secrets:
+        secret = str(secret)
+        pieces.add(secret)
+        pieces.update(line.strip() for line in secret.splitlines())
+    for piece in sorted((p for p in pieces if len(p) >= 3), key=len, reverse=True):
+        text = text.replace(piece, MASK)
+    return text
+
+
+def journal_excerpt(run, journalctl, unit, secrets=(), lines=JOURNAL_LINES):
+    """The unit's newest journal lines (systemd's own about it included: how the main process ended),
+    secrets masked, as the text a failure message ends with; "" when the journal cannot be read."""
+    if not journalctl:
+        return ""
+    rc, out, _err = run([journalctl, "-u", unit, "-n", str(lines), "-o", "cat", "--no-pager"])
+    shown = [line for line in (out or "").splitlines() if line.strip()]
+    if rc != 0 or not shown:
+        return ""
+    body = "\n".join("  " + masked(line, secrets) for line in shown)
+    return f"\nThe last {len(shown)} journal lines of {unit}:\n{body}"
+
+
 def wait_for_service(
     run,
     systemctl,
@@ -78,11 +106,22 @@ def wait_for_service(
     settle=0.0,
     clock=time.monotonic,
     sleep=time.sleep,
+    journalctl=None,
+    secrets=(),
 ):
     """Wait as described in the module docstring; return the result (``failed`` and ``msg`` when it failed).
 
-    ``health`` and ``readiness`` are health_check configs (``probe_config``) or None.
+    ``health`` and ``readiness`` are health_check configs (``probe_config``) or None. A failure's
+    message ends with the unit's newest journal lines (``journalctl``'s path; ``secrets`` masked), so
+    that the reason reaches the controller without a shell on the host.
     """
+    result = _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep)
+    if result["failed"]:
+        result["msg"] += journal_excerpt(run, journalctl, unit, secrets)
+    return result
+
+
+def _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep):
     result = {"unit": unit, "state": None, "settled": None, "liveness": None, "readiness": None, "failed": False}
     started = clock()
     while True:
@@ -132,4 +171,5 @@ ARGUMENT_SPEC = dict(
     health_url=dict(type="str", default=""),
     ready_url=dict(type="str", default=""),
     ready_success_threshold=dict(type="int", default=2),
+    secrets=dict(type="list", elements="str", default=[], no_log=True),
 )

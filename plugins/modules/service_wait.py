@@ -20,6 +20,9 @@ description:
     second, backing off to 5 s).
   - One round trip instead of a C(systemd_service) poll and two C(health_check) tasks. The task fails with the
     first step that did not come through, in C(msg).
+  - A failure's C(msg) ends with the unit's 10 newest journal lines (C(journalctl -u <unit> -o cat)), systemd's
+    own lines about it included (how the main process ended), with O(secrets) masked, so that the reason reaches
+    the controller without a shell on the host.
   - Uses only the Python standard library on the target (Python 3.9 or later).
 options:
   unit:
@@ -46,6 +49,13 @@ options:
     description: Successes in a row the readiness URL must answer.
     type: int
     default: 2
+  secrets:
+    description:
+      - Values to mask (C(********)) in the journal lines a failure message carries, for example the service's
+        secret environment values; a multi-line value is masked line by line too. Never shown in any output.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -131,6 +141,8 @@ def main():
             health=health,
             readiness=ready,
             settle=params["settle"],
+            journalctl=module.get_bin_path("journalctl"),
+            secrets=params["secrets"],
         )
     except WaitInputError as exc:
         module.fail_json(msg=f"service_wait: {exc}")
