@@ -37,20 +37,26 @@ class ActionModule(ActionBase):
             return dict(
                 result, failed=True, msg=f"report_files: mode must be octal, e.g. '0644' (got {args['mode']!r})"
             )
-        bad = [f["name"] for f in args["files"] if not NAME_RE.match(f["name"])]
+        bad = [name for name in [f["name"] for f in args["files"]] + args["remove"] if not NAME_RE.match(name)]
         if bad:
             return dict(
                 result,
                 failed=True,
                 msg=f"report_files: file names must not contain a directory or start with a dot: {', '.join(bad)}",
             )
-        written, unchanged = [], []
+        written, unchanged, removed = [], [], []
         try:
             os.makedirs(directory, mode=0o755, exist_ok=True)
             for item in args["files"]:
                 path = os.path.join(directory, item["name"])
                 changed = write_atomically(path, to_bytes(item["content"], errors="surrogate_or_strict"), mode)
                 (written if changed else unchanged).append(path)
+            # Reports an earlier run left that this run would otherwise show beside its own.
+            for name in args["remove"]:
+                path = os.path.join(directory, name)
+                if os.path.lexists(path):
+                    os.unlink(path)
+                    removed.append(path)
         except OSError as exc:
             return dict(
                 result,
@@ -59,4 +65,4 @@ class ActionModule(ActionBase):
                 "Set the report directory to a writable path.",
             )
         # A report is not configuration of the fleet: writing it is never a change.
-        return dict(result, changed=False, dir=directory, written=written, unchanged=unchanged)
+        return dict(result, changed=False, dir=directory, written=written, unchanged=unchanged, removed=removed)

@@ -20,6 +20,7 @@ ARGUMENT_SPEC = {
         },
     },
     "mode": {"type": "str", "default": "0644"},
+    "remove": {"type": "list", "elements": "str", "default": []},
 }
 
 #: A report file name: no directory part, no hidden file.

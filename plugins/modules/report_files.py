@@ -40,6 +40,13 @@ options:
     description: Octal mode of the files.
     type: str
     default: "0644"
+  remove:
+    description:
+      - Names of files in O(dir) to delete when they are there (an earlier run's reports that would otherwise
+        stand beside this run's); the same name rule as O(files[].name). A name that is not there is skipped.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -72,6 +79,11 @@ written:
   elements: str
 unchanged:
   description: Paths of the files that already had that content and mode.
+  returned: success
+  type: list
+  elements: str
+removed:
+  description: Paths of the files of O(remove) that were there and were deleted.
   returned: success
   type: list
   elements: str

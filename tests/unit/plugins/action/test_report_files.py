@@ -75,3 +75,25 @@ def test_an_unwritable_directory_is_named(write, tmp_path):
     blocker.write_text("")
     result = write(dir=str(blocker / "reports"), files=[{"name": "a.json", "content": "x"}])
     assert result["failed"] and str(blocker / "reports") in result["msg"] and "writable path" in result["msg"]
+
+
+def test_an_earlier_run_s_reports_are_removed_when_named(write, tmp_path):
+    (tmp_path / "h1.after-rollback.json").write_text("{}")
+    result = write(
+        dir=str(tmp_path),
+        files=[{"name": "h1.json", "content": "{}"}],
+        remove=["h1.after-rollback.json", "h1.after-rollback.xml"],
+    )
+    assert not result.get("failed")
+    assert result["removed"] == [str(tmp_path / "h1.after-rollback.json")]  # the .xml was not there
+    assert sorted(os.listdir(tmp_path)) == ["h1.json"]
+    assert write(dir=str(tmp_path), files=[], remove=["h1.after-rollback.json"])["removed"] == []
+
+
+@pytest.mark.parametrize("name", ["../h1.json", ".hidden", "a/b.json"])
+def test_a_name_to_remove_outside_the_directory_is_refused(write, tmp_path, name):
+    (tmp_path / "keep.json").write_text("{}")
+    result = write(dir=str(tmp_path / "reports"), files=[], remove=[name])
+    assert result["failed"] is True
+    assert name in result["msg"]
+    assert (tmp_path / "keep.json").exists()
