@@ -15,6 +15,7 @@ from test_inputs import CHECKS, GOOD, VERIFY
 
 from ansible_collections.gosvc.hardening.plugins.filter.go_service_input_problems import go_service_input_problems
 from ansible_collections.gosvc.hardening.plugins.filter.verify_input_problems import verify_input_problems
+from ansible_collections.gosvc.hardening.plugins.module_utils import _inputs
 from ansible_collections.gosvc.hardening.plugins.plugin_utils._role_specs import role_options
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -62,3 +63,35 @@ def test_the_go_service_filter_names_a_misspelled_variable(role_inputs):
         " and its default used): did you mean go_service_health_url?"
     ]
     assert go_service_input_problems(role_inputs, given=sorted(declared("go_service"))) == []
+
+
+def test_the_collection_sets_no_role_prefixed_variable_it_would_refuse():
+    """A name the collection (or a scenario) registers or sets must be an option or a published output:
+    preflight refuses every other go_service_* and verify_* name, and a later run in the same play sees it."""
+    known = declared("go_service") | declared("verify") | set(_inputs.ROLE_OUTPUTS)
+    files = [
+        *(ROOT / "roles").glob("*/tasks/*.yml"),
+        *(ROOT / "playbooks").glob("*.yml"),
+        *(ROOT / "molecule").glob("*/*.yml"),  # the scenarios run the roles again in the same plays
+        *(ROOT / "demo").glob("*.yml"),
+    ]
+    set_here = set()
+    for path in files:
+        for task in _tasks(yaml.safe_load(path.read_text()) or []):
+            if str(task.get("register", "")).startswith(("go_service_", "verify_")):
+                set_here.add(task["register"])
+            for action in ("ansible.builtin.set_fact", "set_fact"):
+                for name in task.get(action) or {}:
+                    if str(name).startswith(("go_service_", "verify_")):
+                        set_here.add(name)
+    assert set_here and set_here <= known, sorted(set_here - known)
+
+
+def _tasks(items):
+    """Every task of a task list or play list, blocks and their rescue/always included."""
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        yield item
+        for key in ("tasks", "pre_tasks", "post_tasks", "handlers", "block", "rescue", "always"):
+            yield from _tasks(item.get(key))
