@@ -7,7 +7,7 @@
 For every NAME: NAME.json validates against SCHEMA (JSON Schema 2020-12), NAME.xml is well-formed
 JUnit with one testsuite named after the report's host and one testcase per check, and the JUnit
 counts agree with the report (failures = failed blocking checks, skipped = skipped checks).
-Prints {NAME: {"status", "version", "mode", "failed_checks"}} as JSON; exits 1 listing every problem.
+Prints {NAME: {"status", "version", "mode", "health", "failed_checks"}} as JSON; exits 1 listing every problem.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def check(schema_path: Path, report_dir: Path, names: list[str]) -> tuple[dict, 
         problems += [f"{name}.xml: {k} is {actual[k]!r}, expected {v!r}" for k, v in expected.items() if actual[k] != v]
         if suites and suites[0].get("failures") != str(len(blocking)):
             problems.append(f"{name}.xml: failures attribute {suites[0].get('failures')} != {len(blocking)}")
-        summary[name] = {k: report.get(k) for k in ("status", "version", "mode", "failed_checks")}
+        summary[name] = {k: report.get(k) for k in ("status", "version", "mode", "health", "failed_checks")}
     return summary, problems
 
 
