@@ -10,20 +10,10 @@ renders them; the verify settings are that file's.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from support import RoleVars
-from test_inputs import CHECKS, GOOD, ROOT, VERIFY
+from test_inputs import CHECKS, VERIFY
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _inputs
-
-
-@pytest.fixture(scope="module")
-def role_inputs():
-    rendered = RoleVars(ROOT / "roles" / "go_service").render("{{ __go_service_inputs }}", **GOOD)
-    return json.loads(json.dumps(rendered))
-
 
 GO_SERVICE_MESSAGES = [
     pytest.param(

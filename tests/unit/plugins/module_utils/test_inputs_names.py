@@ -5,13 +5,10 @@ declare (a typo would be ignored and its default used), and take every one they 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import pytest
 import yaml
-from support import RoleVars
-from test_inputs import CHECKS, GOOD, VERIFY
+from test_inputs import CHECKS, VERIFY
 
 from ansible_collections.gosvc.hardening.plugins.filter.go_service_input_problems import go_service_input_problems
 from ansible_collections.gosvc.hardening.plugins.filter.verify_input_problems import verify_input_problems
@@ -19,12 +16,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils import _inputs
 from ansible_collections.gosvc.hardening.plugins.plugin_utils._role_specs import role_options
 
 ROOT = Path(__file__).resolve().parents[4]
-
-
-@pytest.fixture(scope="module")
-def role_inputs():
-    rendered = RoleVars(ROOT / "roles" / "go_service").render("{{ __go_service_inputs }}", **GOOD)
-    return json.loads(json.dumps(rendered))
 
 
 def declared(role):

@@ -11,11 +11,9 @@ The base inputs are the go_service role's own defaults, rendered as test_inputs.
 from __future__ import annotations
 
 import datetime
-import json
 
 import pytest
-from support import RoleVars
-from test_inputs import CHECKS, GOOD, ROOT, VERIFY
+from test_inputs import CHECKS, GOOD, VERIFY
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _inputs
 
@@ -26,12 +24,6 @@ IGNORED_PROBLEM = "go_service_binary_remote_src installs the file already on the
 CHECKSUMS_URL = "https://example.com/checksums.txt"
 CHECKSUMS_SRC = "/srv/dist/checksums.txt"
 HEALTH_URL = "http://127.0.0.1:8080/healthz"
-
-
-@pytest.fixture(scope="module")
-def role_inputs():
-    rendered = RoleVars(ROOT / "roles" / "go_service").render("{{ __go_service_inputs }}", **GOOD)
-    return json.loads(json.dumps(rendered))
 
 
 @pytest.fixture
