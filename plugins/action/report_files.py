@@ -37,7 +37,8 @@ class ActionModule(ActionBase):
             return dict(
                 result, failed=True, msg=f"report_files: mode must be octal, e.g. '0644' (got {args['mode']!r})"
             )
-        bad = [name for name in [f["name"] for f in args["files"]] + args["remove"] if not NAME_RE.match(name)]
+        names = [f["name"] for f in args["files"]] + args["remove"]
+        bad = [name for name in names if not NAME_RE.match(name)]
         if bad:
             return dict(
                 result,

@@ -490,8 +490,10 @@ def process_environment(system, pid, names):
     """``{name: value}`` of those of ``names`` set in the environment process ``pid`` started with
     (/proc/<pid>/environ); None when it cannot be read. Only the named variables leave the host: the
     rest of that environment holds the service's secrets."""
-    if pid <= 0 or not names:
-        return None if pid <= 0 and names else {}
+    if not names:
+        return {}
+    if pid <= 0:
+        return None
     text = system.read_text(f"/proc/{pid}/environ")
     if text is None:
         return None
@@ -632,7 +634,8 @@ def probe_service(settings, system):
         "binary_digests": binary_digests(settings.binary_path, settings.digest_algorithms, checksum),
         "go_build": go_build,
         "runtime": runtime_result(settings.binary_path),
-        "go_version": go_version(settings.binary_path),
+        # The build policy's reading already holds the version when it ran: the binary is read once.
+        "go_version": go_build.get("go_version") or go_version(settings.binary_path),
         "environment": environment,
         "exposure": exposure,
         "liveness": liveness,

@@ -444,7 +444,7 @@ def main():
     if "not_go_reason" in info and not params["fail_on_not_go"]:
         info = {key: value for key, value in info.items() if key not in ("failed", "msg")}
         module.exit_json(changed=False, **info)
-    if params["require_runnable"] and info.get("is_go", True) is not False:
+    if params["require_runnable"] and info["is_go"]:
         host = read_host_runtime(info["requirements"], origin=os.path.dirname(os.path.abspath(path)))
         info["runnable_problems"] = runnable_problems(info["requirements"], host, name=path)
         info["violations"] += [f"require_runnable: {problem}" for problem in info["runnable_problems"]]
