@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 _COLUMNS = ("HOST", "VERSION", "USER", "HEALTH", "EXPOSURE", "RESTARTS", "FAILED CHECKS")
 
@@ -35,15 +36,27 @@ def _cells(row):
     ]
 
 
+def _same_release_text(new, changed):
+    """A host deployed on the release it already ran: whether the run changed it (unit, configuration, ...)."""
+    try:
+        changed = None if changed is None else boolean(changed)
+    except TypeError:
+        changed = None
+    if changed is None:
+        # A record without a readable ``changed`` (a playbook of your own): whether the host changed is not known.
+        return f"{new} (same release)"
+    return f"{new} (reconfigured)" if changed else f"{new} (unchanged)"
+
+
 def rollout_text(rollout):
-    """One cell for a rollout record ``{status, from, to, reason}`` (or a plain string)."""
+    """One cell for a rollout record ``{status, from, to, reason, changed}`` (or a plain string)."""
     if not rollout:
         return "-"
     if not isinstance(rollout, dict):
         return str(rollout)
     status, old, new = rollout.get("status"), rollout.get("from") or "none", rollout.get("to") or "?"
     if status == "deployed":
-        return f"{new} (unchanged)" if old == new else f"{old} -> {new}"
+        return _same_release_text(new, rollout.get("changed")) if old == new else f"{old} -> {new}"
     if status == "rolled back":
         return f"{new} failed, rolled back to {old}"
     if status == "rollback failed":

@@ -790,9 +790,13 @@ def _obtain_artifact(params, layout, expected, name, source):
                 option, outcome = "url", "the download was discarded: it is corrupt, truncated or not the release "
                 outcome += "that was pinned"
             else:
-                # The user's own file is left as it is: only the cache's copy of it is gone.
-                option, outcome = "src", f"nothing was cached and {source} is left as it is: it is not the release "
-                outcome += "that was pinned, or the pinned digest is wrong"
+                # The user's own file was only read: it was never copied into the cache, and stays where it is.
+                pin = "checksum" if expected.entry is None else "checksums_entry or the checksums file"
+                option = "src"
+                outcome = f"{source} was not used and is left where it is (nothing was cached): it is not the release "
+                outcome += (
+                    f"that was pinned, or the pinned digest is wrong; put the pinned release there, or correct {pin}"
+                )
             raise ArtifactError(
                 f"{option} {source} does not match the expected digest: expected {expected.digest}, actual {actual} "
                 f"({exc.details.get('size')} bytes){origin}; {outcome}",

@@ -416,8 +416,17 @@ def test_summary_shows_the_rollout_of_each_host():
         {"host": "d", "report": report, "rollout": {"status": "rollback failed", "from": "0.9.0", "to": "1.0.0"}},
         {"host": "e", "report": report, "rollout": {"status": "unchanged", "from": "0.9.0", "to": "1.0.0"}},
         {"host": "f", "report": report, "rollout": {"status": "failed", "from": "", "to": "1.0.0"}},
-        {"host": "g", "report": report, "rollout": {"status": "deployed", "from": "1.0.0", "to": "1.0.0"}},
+        {
+            "host": "g",
+            "report": report,
+            "rollout": {"status": "deployed", "from": "1.0.0", "to": "1.0.0", "changed": False},
+        },
         {"host": "h", "report": report},
+        {
+            "host": "i",
+            "report": report,
+            "rollout": {"status": "deployed", "from": "1.0.0", "to": "1.0.0", "changed": True},
+        },
     ]
     lines = summary_mod.verify_summary(rows)
     assert lines[0].endswith("ROLLOUT")
@@ -429,6 +438,8 @@ def test_summary_shows_the_rollout_of_each_host():
     assert lines[6].endswith("1.0.0 failed, nothing to roll back to")
     assert lines[7].endswith("1.0.0 (unchanged)")
     assert lines[8].endswith(" -")
+    # Same release, but the run rewrote the unit or configuration (and restarted it): not "unchanged".
+    assert lines[9].endswith("1.0.0 (reconfigured)")
 
 
 def test_summary_refuses_rows_without_a_host():

@@ -1342,8 +1342,8 @@ def test_a_src_that_does_not_match_names_the_digests_and_removes_the_copy(releas
     actual = f"sha256:{sha256sum(artifact)}"
     assert str(caught.value) == (
         f"src {artifact} does not match the expected digest: expected sha256:{wrong}, actual {actual} ({size} bytes); "
-        f"nothing was cached and {artifact} is left as it is: it is not the release that was pinned, or the pinned"
-        " digest is wrong"
+        f"{artifact} was not used and is left where it is (nothing was cached): it is not the release that was"
+        " pinned, or the pinned digest is wrong; put the pinned release there, or correct checksum"
     )
     assert artifact.exists()
     assert caught.value.details == {"expected": f"sha256:{wrong}", "actual": actual, "size": size}
@@ -1568,9 +1568,12 @@ def test_offline_checksums_copy_is_named_in_a_digest_mismatch(release, tmp_path,
         if text.endswith(f"  {BARE}")
     )
     assert (
-        f"(expected digest from checksums_url {url} (cached copy {stored}, offline) line {line}); nothing was cached"
+        f"(expected digest from checksums_url {url} (cached copy {stored}, offline) line {line}); {impostor} was not"
+        " used and is left where it is (nothing was cached): it is not the release that was pinned, or the pinned"
+        " digest is wrong; put the pinned release there, or correct checksums_entry or the checksums file"
         in str(caught.value)
     )
+    assert impostor.read_bytes() == elf_bytes + b"\0"
 
 
 def test_a_hidden_checksums_src_name_is_refused(release, tmp_path):
