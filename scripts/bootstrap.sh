@@ -76,6 +76,7 @@ setup_images() {
 setup_demo_binaries() {
   command -v go >/dev/null || apt_install_missing golang-go
   "$GOSVC_ROOT/scripts/build-demo.sh"
+  "$GOSVC_ROOT/scripts/fetch-debs.sh"
 }
 
 main() {

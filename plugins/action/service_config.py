@@ -8,17 +8,21 @@ content under a key the controller keeps. When the files this task would write a
 the module would plan no change; the task then reports that result without running it
 (``compared_on: controller``). Otherwise the module runs on the host and compares, verifies and
 writes as usual. The decision is ``_service_config.unchanged``, the same layout the module plans.
+
+A config file given by ``src`` is read here, on the controller (found like ansible.builtin.copy's ``src``,
+vault-encrypted files decrypted), and sent as its content; one marked ``secret`` as ``secret_content``.
 """
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
     ARGUMENT_SPEC,
     CONTROLLER_ONLY,
     ConfigError,
+    host_entries,
     layout,
     unchanged,
     unchanged_result,
@@ -36,12 +40,20 @@ class ActionModule(ActionBase):
         validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         del validation
         try:
+            params["config_files"] = host_entries(params["config_files"], self._read_src)
             files, dirs = layout(params)
-        except ConfigError as exc:
+        except (ConfigError, AnsibleError) as exc:
             raise AnsibleActionFail(f"service_config: {exc}") from exc
         if unchanged(files, dirs, params["known_files"], params["digest_key"]):
             result.update(unchanged_result(files), compared_on="controller")
             return result
         module_args = {k: v for k, v in self._task.args.items() if k not in CONTROLLER_ONLY}
+        module_args["config_files"] = params["config_files"]
         result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
         return result
+
+    def _read_src(self, src):
+        """A config file's ``src``, looked up like ansible.builtin.copy's (the role's or play's files/)."""
+        path = self._find_needle("files", src)
+        with open(self._loader.get_real_file(path, decrypt=True), "rb") as handle:
+            return handle.read()

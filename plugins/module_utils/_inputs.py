@@ -36,7 +36,13 @@ from collections.abc import Mapping
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._http import HealthCheckError, parse_url
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import ReleaseError, check_name
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import _ASSIGNMENT
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
+    _ASSIGNMENT,
+    ConfigError,
+    config_dest_problem,
+    config_mode_problem,
+    validate_argv,
+)
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_probe import (
     GO_BUILD_KEYS,
     PROBE_OPTION_KEYS,
@@ -66,6 +72,8 @@ MEMORY_BYTES = re.compile(r"^[0-9]+([.][0-9]+)?[KMGTPE]?\Z")
 MEMORY_MAX = re.compile(r"^([0-9]+([.][0-9]+)?[KMGTPE]?|[0-9]+([.][0-9]+)?%|infinity)\Z")
 #: A sha256 digest, bare or with its algorithm.
 SHA256 = re.compile(r"^(sha256:)?[0-9a-fA-F]{64}\Z")
+#: A socket address family as RestrictAddressFamilies= names it.
+ADDRESS_FAMILY = re.compile(r"^AF_[A-Z0-9]+\Z")
 #: A unit section go_service_unit_overrides may name, and a directive name.
 SECTION = re.compile(r"^(Unit|Service|Install|X-[A-Za-z0-9-]+)\Z")
 DIRECTIVE = re.compile(r"^([A-Z][A-Za-z0-9]*|X-[A-Za-z0-9-]+)\Z")
@@ -452,6 +460,44 @@ def _override_problems(overrides):
     return problems
 
 
+#: The keys an entry of go_service_config_files may have.
+CONFIG_FILE_KEYS = ("dest", "content", "src", "secret", "mode", "validate")
+
+
+def _config_file_problems(entries, env_name):
+    """Entries of go_service_config_files: the rules service_config applies on the host, checked here first."""
+    if not is_sequence(entries) or isinstance(entries, (str, Mapping)):
+        return [f"go_service_config_files must be a list of files, not {to_json(entries)}."]
+    problems = []
+    for index, entry in enumerate(entries):
+        where = f"go_service_config_files[{index}]"
+        if not isinstance(entry, Mapping):
+            problems.append(f"{where} must be a mapping with dest and content (or src), not {to_json(entry)}.")
+            continue
+        unknown = [text(key) for key in entry if key not in CONFIG_FILE_KEYS]
+        if unknown:
+            problems.append(
+                f"{where} has {', '.join(unknown)}: not a key of a config file ({', '.join(CONFIG_FILE_KEYS)})."
+            )
+        problem = config_dest_problem(entry.get("dest"), env_name) or config_mode_problem(entry.get("mode", "0640"))
+        if problem:
+            problems.append(f"{where}: {problem}.")
+        if ("content" in entry) == ("src" in entry):
+            problems.append(f"{where} needs exactly one of content (the text) and src (a file on the controller).")
+        elif "content" in entry and not isinstance(entry["content"], str):
+            problems.append(f"{where} content must be text; quote it, or give it as a YAML block (|).")
+        if entry.get("validate") is not None:
+            try:
+                validate_argv(text(entry["validate"]), "/dev/null")
+            except ConfigError as exc:
+                problems.append(f"{where}: {exc}.")
+    dests = [entry.get("dest") for entry in entries if isinstance(entry, Mapping)]
+    twice = sorted({text(dest) for dest in dests if dests.count(dest) > 1})
+    if twice:
+        problems.append(f"go_service_config_files names {', '.join(twice)} more than once; give each file once.")
+    return problems
+
+
 def _install_problems(v):
     """The inputs only an install reads."""
     problems = []
@@ -567,6 +613,23 @@ def _install_problems(v):
     env = _env_problems(v)
     if env:
         problems.append(" ".join(env))
+    problems += _config_file_problems(v["go_service_config_files"], f"{text(v['go_service_name'])}.env")
+    families = v["go_service_address_families"]
+    if (
+        not is_sequence(families)
+        or isinstance(families, (str, Mapping))
+        or not families
+        or not all(isinstance(name, str) and ADDRESS_FAMILY.match(name) for name in families)
+    ):
+        problems.append(
+            f"go_service_address_families {to_json(families)} must be a non-empty list of socket address family names"
+            " as systemd's RestrictAddressFamilies= takes them, e.g. [AF_INET, AF_INET6, AF_UNIX, AF_NETLINK]."
+        )
+    elif "AF_UNIX" not in families:
+        problems.append(
+            "go_service_address_families must keep AF_UNIX: systemd's notification socket and journald's stream"
+            " are unix sockets, so without it the service could not log or report that it is ready."
+        )
     overrides = _override_problems(mapping(v["go_service_unit_overrides"]))
     if overrides:
         problems.append(
@@ -663,7 +726,7 @@ def verify_problems(inputs, checks):
 
 
 #: Variables the roles set themselves for the play to read (documented in their docs pages), not options.
-ROLE_OUTPUTS = ("go_service_result", "go_service_binary_sha256", "verify_result")
+ROLE_OUTPUTS = ("go_service_result", "go_service_rollback_result", "go_service_binary_sha256", "verify_result")
 
 
 def unknown_variable_problems(given, known, role):

@@ -1251,7 +1251,7 @@ def release_facts(root, state=None):
 #: the module_utils file that implements it, see docs/architecture.md).
 ARGUMENT_SPEC = dict(
     root=dict(type="path", required=True),
-    state=dict(type="str", choices=["present", "rollback"], default="present"),
+    state=dict(type="str", choices=["present", "rollback", "snapshot"], default="present"),
     version=dict(type="str"),
     src=dict(type="path"),
     local_src=dict(type="path"),
@@ -1263,4 +1263,6 @@ ARGUMENT_SPEC = dict(
     keep=dict(type="int", default=3),
     switch=dict(type="bool", default=True),
     lock_timeout=dict(type="int", default=60),
+    files=dict(type="list", elements="path", default=[]),
+    restore=dict(type="bool", default=False),
 )

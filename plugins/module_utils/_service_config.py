@@ -31,6 +31,7 @@ import hmac
 import os
 import pwd
 import re
+import shlex
 import shutil
 import stat
 import tempfile
@@ -56,6 +57,8 @@ class FileSpec:
     group: str = "root"
     mode: int = 0o644
     secret_keys: frozenset = field(default_factory=frozenset)  # environment keys masked in diffs
+    secret: bool = False  # the whole content is never shown (a diff says only that it changed)
+    validate: str | None = None  # a command run on a copy of the new content before anything is written
 
 
 @dataclass
@@ -87,6 +90,23 @@ ARGUMENT_SPEC = dict(
     verify=dict(type="str", choices=["strict", "syntax", "none"], default="strict"),
     known_files=dict(type="dict", default={}),
     digest_key=dict(type="str", default="", no_log=True),
+    config_dir=dict(type="path"),
+    config_files=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            dest=dict(type="str", required=True),
+            content=dict(type="str"),
+            secret_content=dict(type="str", no_log=True),
+            src=dict(type="path"),
+            secret=dict(type="bool", default=False),
+            mode=dict(type="str", default="0640"),
+            validate=dict(type="str"),
+        ),
+        mutually_exclusive=[("content", "secret_content", "src")],
+        required_one_of=[("content", "secret_content", "src")],
+    ),
 )
 
 #: Parameters the action plugin uses on the controller and does not send to the host.
@@ -96,12 +116,109 @@ CONTROLLER_ONLY = ("known_files", "digest_key")
 OBSERVE_MAX_BYTES = 1 << 20
 
 
+#: What a config file's ``dest`` may be: a relative path of plain names (no ``.`` or ``..`` part, no
+#: leading ``/``), each name starting with a letter, digit or underscore.
+CONFIG_DEST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+@-]*(/[A-Za-z0-9_][A-Za-z0-9._+@-]*)*\Z")
+#: The mode of a config file: octal, no setuid, setgid or sticky bit, and nothing for others to write.
+CONFIG_MODE = re.compile(r"^0?[0-7][0-7][0-5]\Z")
+
+
+def config_dest_problem(dest, env_name: str = "") -> str:
+    """Why ``dest`` cannot name a config file (empty when it can); ``env_name`` is the environment file's name."""
+    if not isinstance(dest, str) or not CONFIG_DEST.match(dest) or len(dest) > 255:
+        return (
+            f"dest {dest!r} must be a path relative to the service's config directory, of plain names (letters,"
+            " digits and . _ + @ -, not starting with a dot), without .. or a leading /; for example config.yml"
+            " or rules/alerts.yml"
+        )
+    if env_name and dest == env_name:
+        return f"dest {dest!r} is the environment file, which go_service writes itself; choose another name"
+    return ""
+
+
+def config_mode_problem(mode) -> str:
+    """Why ``mode`` cannot be a config file's mode (empty when it can)."""
+    if not isinstance(mode, str) or not CONFIG_MODE.match(mode):
+        return (
+            f"mode {mode!r} must be an octal string such as '0640' or '0644', without setuid, setgid or sticky"
+            " bits and not writable by others"
+        )
+    return ""
+
+
+def host_entries(entries: list, read_src) -> list:
+    """The ``config_files`` entries as the module on the host takes them: ``content`` or ``secret_content``.
+
+    Run on the controller by the action plugin: ``read_src(path)`` returns a ``src`` file's bytes (from the
+    role's or playbook's files/ search path); an entry with ``secret`` true sends its content as
+    ``secret_content`` (never logged). Raises ConfigError naming an entry whose file is not UTF-8 text.
+    """
+    converted = []
+    for index, entry in enumerate(entries or []):
+        entry = dict(entry)
+        src = entry.pop("src", None)
+        secret = entry.pop("secret", False)
+        if src is not None:
+            try:
+                entry["content"] = read_src(src).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ConfigError(f"config_files[{index}]: src {src} is not UTF-8 text") from None
+        if secret and entry.get("content") is not None:
+            entry["secret_content"] = entry.pop("content")
+        converted.append({key: value for key, value in entry.items() if value is not None})
+    return converted
+
+
+def config_specs(params: dict) -> tuple:
+    """``(files, dirs)`` of the ``config_files`` under ``config_dir`` (default: the environment file's directory).
+
+    Files are ``root:<group>``; a subdirectory a ``dest`` names is ``root:<group>`` 0750. Raises ConfigError
+    naming the entry when a ``dest`` or ``mode`` cannot be used, or when two entries name the same file.
+    """
+    base = params.get("config_dir") or os.path.dirname(params["env_file"])
+    env_name = os.path.basename(params["env_file"]) if base == os.path.dirname(params["env_file"]) else ""
+    files, dirs, seen = [], [], set()
+    for index, entry in enumerate(params.get("config_files") or []):
+        dest = entry.get("dest")
+        problem = config_dest_problem(dest, env_name) or config_mode_problem(entry.get("mode", "0640"))
+        if not problem and dest in seen:
+            problem = f"dest {dest!r} is given twice; give each file once"
+        if problem:
+            raise ConfigError(f"config_files[{index}]: {problem}")
+        seen.add(dest)
+        if entry.get("src") is not None:
+            raise ConfigError(f"config_files[{index}] ({dest}): src is read on the controller by the action plugin")
+        secret = entry.get("secret_content") is not None or bool(entry.get("secret"))
+        content = entry["secret_content"] if secret else entry.get("content")
+        if content is None:
+            raise ConfigError(f"config_files[{index}] ({dest}): give content or secret_content")
+        files.append(
+            FileSpec(
+                f"config:{dest}",
+                os.path.join(base, dest),
+                content.encode(),
+                "root",
+                params["group"],
+                int(entry.get("mode", "0640"), 8),
+                secret=secret,
+                validate=entry.get("validate") or None,
+            )
+        )
+        parts = dest.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            path = os.path.join(base, *parts[:depth])
+            if (path, "root", params["group"], 0o750) not in dirs:
+                dirs.append((path, "root", params["group"], 0o750))
+    return files, dirs
+
+
 def layout(params: dict) -> tuple:
     """``(files, dirs)`` that service_config manages for its parameters (defaults applied).
 
-    ``files``: the environment file, the unit and the drop-in (content None: must not exist) as FileSpecs;
-    ``dirs``: ``(path, owner, group, mode)`` of the directories it creates or corrects.
-    Raises ConfigError when a name that must be a file name holds a directory.
+    ``files``: the environment file, the unit and the drop-in (content None: must not exist), then the
+    config files, as FileSpecs; ``dirs``: ``(path, owner, group, mode)`` of the directories it creates or
+    corrects. Raises ConfigError when a name that must be a file name holds a directory, or a config file
+    entry cannot be used.
     """
     if "/" in params["unit_name"] or "/" in params["overrides_name"]:
         raise ConfigError("unit_name and overrides_name are file names, without a directory")
@@ -123,7 +240,10 @@ def layout(params: dict) -> tuple:
     dirs = [(os.path.dirname(params["env_file"]), "root", params["group"], 0o750)]
     if params["overrides"]:
         dirs.append((os.path.dirname(dropin_path), "root", "root", 0o755))
-    return files, dirs
+    config_files, config_dirs = config_specs(params)
+    if params.get("config_dir") and params["config_files"]:
+        dirs.append((params["config_dir"], "root", params["group"], 0o750))
+    return files + config_files, dirs + [entry for entry in config_dirs if entry not in dirs]
 
 
 def content_mac(key: str, content: bytes) -> str:
@@ -221,6 +341,7 @@ def unchanged_result(files: list) -> dict:
         },
         "backups": [],
         "created": [],
+        "validated": [],
         "verify": None,
     }
 
@@ -454,7 +575,10 @@ def diff_of(result: Plan) -> dict:
     spec = result.spec
     before = "" if result.before is None else result.before.decode("utf-8", errors="replace")
     after = "" if spec.content is None else spec.content.decode("utf-8", errors="replace")
-    if spec.secret_keys:
+    if spec.secret:
+        before = f"{MASK} (secret content)\n" if result.before is not None else ""
+        after = f"{MASK} (secret content, changed)\n" if spec.content is not None else ""
+    elif spec.secret_keys:
         old, new = _secret_texts(before, spec.secret_keys), _secret_texts(after, spec.secret_keys)
         changed = {key for key in new if key in old and old[key] != new[key]}
         before, after = mask_env(before, spec.secret_keys), mask_env(after, spec.secret_keys, changed)
@@ -476,6 +600,55 @@ def unified(diff: dict) -> str:
             diff["after_header"],
         )
     )
+
+
+#: How many of a failed validation's last output lines its message carries.
+VALIDATE_TAIL_LINES = 10
+
+
+def validate_argv(command: str, path: str) -> list:
+    """The argv of a ``validate`` command for ``path``: split like a shell would, ``%s`` replaced by the path.
+
+    Raises ConfigError when the command does not hold ``%s`` (it would not read the new content).
+    """
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(f"validate {command!r} cannot be split into words: {exc}") from None
+    if not words or not any("%s" in word for word in words):
+        raise ConfigError(f"validate {command!r} must hold %s, where the path of the new content goes")
+    return [word.replace("%s", path) for word in words]
+
+
+def validate_plans(plans: list, run) -> list:
+    """Run each changed config file's ``validate`` command on a copy of its new content; nothing is written.
+
+    ``run(argv)`` returns ``(rc, stdout, stderr)`` (AnsibleModule.run_command). The copy keeps the file's
+    name, in a scratch directory only root can read. Returns ``[{dest, command, rc}]``; raises ConfigError
+    for the first failure, naming the file, the command, its exit status and its last output lines (not
+    for a secret file, whose validator may echo it).
+    """
+    done = []
+    for item in plans:
+        spec = item.spec
+        if not spec.validate or spec.content is None or not item.content_changed:
+            continue
+        with tempfile.TemporaryDirectory(prefix="gosvc-validate-") as scratch:
+            candidate = os.path.join(scratch, os.path.basename(spec.path))
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(spec.content)
+            argv = validate_argv(spec.validate, candidate)
+            rc, out, err = run(argv)
+        if rc != 0:
+            lines = (str(err or "") + str(out or "")).strip().splitlines()[-VALIDATE_TAIL_LINES:]
+            shown = "its output is not shown (secret file)" if spec.secret else "output: " + " | ".join(lines)
+            raise ConfigError(
+                f"{spec.path} failed validation: `{spec.validate}` exited {rc} on the new content; {shown}."
+                " Correct the file's content (or its validate command)"
+            )
+        done.append({"dest": spec.path, "command": spec.validate, "rc": rc})
+    return done
 
 
 def backup_path(path: str, now=None) -> str:

@@ -33,6 +33,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     release_facts,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import observe
+from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import SNAPSHOTS_DIR
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     AnalyzeError,
     parse_show,
@@ -235,7 +236,7 @@ def gather(
 
 
 #: What go_release and the role put in a release root (besides TEMP_PREFIX names).
-_RELEASE_TREE_NAMES = frozenset((RELEASES_DIR, STAGING_DIR, CURRENT_LINK, STATE_FILE, LOCK_FILE))
+_RELEASE_TREE_NAMES = frozenset((RELEASES_DIR, STAGING_DIR, CURRENT_LINK, STATE_FILE, LOCK_FILE, SNAPSHOTS_DIR))
 
 #: The keys of the layout ``claims`` reads: the paths (and unit name) of one service of the go_service role.
 LAYOUT_KEYS = (
@@ -331,7 +332,11 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
             if present(dir_key):
                 left.append(f"{layout[dir_key]} (not a directory)")
             continue
-        others = [name for name in names if name != os.path.basename(layout[file_key])]
+        # Beside the environment file, the config files the role writes (go_service_config_files) are its own.
+        written = {os.path.basename(layout[file_key])} | set(
+            layout.get("config_names") or () if dir_key == "env_dir" else ()
+        )
+        others = [name for name in names if name not in written]
         if others:
             shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
             left.append(f"{layout[dir_key]} (it holds files the role did not write: {shown})")

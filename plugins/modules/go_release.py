@@ -52,9 +52,12 @@ options:
         pointed to before the last switch by O(state=present) (if that release is still installed; otherwise the
         release installed just before the current one). Running a rollback without O(version) again after it
         succeeded changes nothing; give O(version) to go further back.
+      - V(snapshot) records O(files) as they are on the host now as the snapshot of the current release
+        (C(<root>/snapshots/<version>/), root only, mode V(0700)), the configuration that release ran with once it
+        was accepted. A rollback with O(restore) puts it back. Snapshots of releases no longer installed are removed.
       - Removing the whole tree is not this module's job; remove O(root) with M(ansible.builtin.file).
     type: str
-    choices: [present, rollback]
+    choices: [present, rollback, snapshot]
     default: present
   version:
     description:
@@ -134,6 +137,22 @@ options:
       - Seconds to wait for another run holding C(<root>/.lock) before failing.
     type: int
     default: 60
+  files:
+    description:
+      - With O(state=snapshot), the files the release runs with (unit, drop-in, environment file, config files). A
+        file that does not exist is recorded as absent, and a restore removes it. Each must be a regular file of at
+        most 16 MiB.
+    type: list
+    elements: path
+    default: []
+  restore:
+    description:
+      - With O(state=rollback), also put back the snapshot of the release switched to (see O(state=snapshot)). Every
+        file goes back as it was recorded (content checked against the digest recorded with it, owner, mode); a file
+        recorded as absent is removed, and so is a file that the snapshot of the release left behind lists and this
+        one does not. RV(restored) says what was done; a release without a snapshot is switched to alone.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description:
@@ -221,6 +240,38 @@ current_was:
   returned: success
   type: str
   sample: ok
+restored:
+  description: With O(restore), what the snapshot of the release switched to put back.
+  returned: success, O(state=rollback) and O(restore)
+  type: dict
+  contains:
+    snapshot:
+      description: Whether that release has a snapshot; V(false) when it was never accepted or was installed before
+        snapshots were recorded (only the binary was switched).
+      type: bool
+    restored:
+      description: The files written back.
+      type: list
+      elements: str
+    removed:
+      description: The files removed (absent when the snapshot was recorded).
+      type: list
+      elements: str
+snapshot:
+  description: With O(state=snapshot), the snapshot recorded.
+  returned: success and O(state=snapshot)
+  type: dict
+  sample: {"changed": true, "version": "0.25.0", "files": ["/etc/systemd/system/alertmanager.service"]}
+pruned_snapshots:
+  description: With O(state=snapshot), the versions whose snapshots were removed (their releases are gone).
+  returned: success and O(state=snapshot)
+  type: list
+  elements: str
+healthy_versions:
+  description: With O(state=snapshot), the versions that have a snapshot, i.e. were accepted at least once.
+  returned: success and O(state=snapshot)
+  type: list
+  elements: str
 rolled_back_from:
   description: With O(state=rollback), the release C(current) was switched away from; V(null) when it was not switched.
   returned: success and O(state=rollback)
@@ -326,6 +377,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     install_release,
     rollback_release,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import restore_release, snapshot_release
 
 
 def main():
@@ -339,6 +391,8 @@ def main():
     state = params["state"]
     if state == "present":
         action = f"Installing release {params['version']} in {params['root']}"
+    elif state == "snapshot":
+        action = f"Recording the snapshot of the current release in {params['root']}"
     else:
         action = f"Rolling back {params['root']}" + (f" to {params['version']}" if params["version"] else "")
     try:
@@ -347,8 +401,15 @@ def main():
                 if params[option] is None:
                     raise ReleaseError(f"{option} is required with state=present; {_HINTS[option]}")
             result = install_release(params, module.check_mode)
+        elif state == "snapshot":
+            module.exit_json(**snapshot_release(params, module.check_mode))
         else:
             result = rollback_release(params, module.check_mode)
+            if params["restore"]:
+                result["restored"] = restore_release(params, result, module.check_mode)
+                result["changed"] = result["changed"] or bool(
+                    result["restored"]["restored"] + result["restored"]["removed"]
+                )
     except ReleaseError as exc:
         module.fail_json(msg=f"{action}: {exc}", root=params["root"], version=params["version"], **exc.details)
     except OSError as exc:

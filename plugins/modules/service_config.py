@@ -106,10 +106,68 @@ options:
         this task does not send it to the host.
     type: str
     default: ""
+  config_dir:
+    description:
+      - The directory of O(config_files). By default the directory of O(env_file); another directory is created
+        C(root:<group>) mode V(0750).
+    type: path
+  config_files:
+    description:
+      - The service's own configuration files (the file it reads with C(--config.file) and the like). Each is
+        written C(root:<group>), compared, backed up (O(backup)) and renamed into place like the other files, and
+        a change of one counts in RV(content_changed), so that the caller restarts the service.
+      - Before anything is written (the unit and environment file included), every changed file with a
+        C(validate) command is checked on a copy of its new content; a failure fails the task and nothing on the
+        host is changed.
+      - A file left out of the list is not removed.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      dest:
+        description:
+          - The file's path relative to O(config_dir), of plain names without C(..), for example V(config.yml) or
+            V(rules/alerts.yml) (a subdirectory is created C(root:<group>) V(0750)). Not the environment file's name.
+        type: str
+        required: true
+      content:
+        description:
+          - The file's content, shown in a diff.
+          - Exactly one of O(config_files[].content), O(config_files[].secret_content) and O(config_files[].src).
+        type: str
+      secret_content:
+        description:
+          - The content of a file that holds secrets. Never logged, and a diff says only that it changed; a failed
+            validation does not show the validator's output.
+        type: str
+      src:
+        description:
+          - A file on the controller to take the content from (UTF-8 text), found like the O(config_files[].src) of
+            M(ansible.builtin.copy) (a role's C(files/), a play's directory; vault-encrypted files are decrypted).
+            Read by the action plugin; the host receives the content.
+        type: path
+      secret:
+        description:
+          - Treat O(config_files[].content) or the content of O(config_files[].src) as
+            O(config_files[].secret_content).
+        type: bool
+        default: false
+      mode:
+        description: The file's mode, an octal string; not writable by others, no setuid, setgid or sticky bit.
+        type: str
+        default: "0640"
+      validate:
+        description:
+          - A command that checks the new content before anything is written, with V(%s) where the path of a copy
+            goes, for example V(amtool check-config %s). Split into words like a shell would (no shell runs it);
+            it runs as the connection user, on the host, in check mode too. It must exit 0.
+        type: str
 attributes:
   check_mode:
     support: full
-    description: Reports what would change (with the diff) and verifies the new unit, writing nothing.
+    description:
+      - Reports what would change (with the diff), verifies the new unit and validates changed config files, writing
+        nothing.
   diff_mode:
     support: full
     description: One before/after record per changed file; values of O(env_secret_keys) are masked, whole.
@@ -158,8 +216,9 @@ content_changed:
   returned: always
   type: bool
 files:
-  description: Per file (C(unit), C(overrides), C(env)) its path, whether it changed, was created or removed, and
-    the backup made of it.
+  description:
+    - Per file (C(unit), C(overrides), C(env), and C(config:<dest>) for each of O(config_files)) its path, whether it
+      changed, was created or removed, and the backup made of it.
   returned: always
   type: dict
   sample: {"unit": {"path": "/etc/systemd/system/demo.service", "changed": true, "created": false,
@@ -176,6 +235,12 @@ created:
   returned: always
   type: list
   elements: str
+validated:
+  description: The config files whose C(validate) command ran on their new content (and passed), with its exit status.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"dest": "/etc/alertmanager/alertmanager.yml", "command": "amtool check-config %s", "rc": 0}]
 verify:
   description: The result of C(systemd-analyze verify); null when nothing was verified.
   returned: always
@@ -210,6 +275,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._service_config im
     layout,
     owner_of,
     plan,
+    validate_plans,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     COMMAND_ENV,
@@ -253,9 +319,15 @@ def main():
                 verify=verified,
             )
 
+    try:
+        validated = validate_plans(plans, lambda argv: module.run_command(argv))
+    except ConfigError as exc:
+        module.fail_json(msg=f"service_config: {exc}. Nothing was changed on the host.", verify=verified)
+
     result = {
         "changed": False,
         "content_changed": any(p.content_changed for p in plans),
+        "validated": validated,
         "files": {},
         "backups": [],
         "created": [],

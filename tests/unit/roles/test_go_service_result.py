@@ -41,9 +41,9 @@ START = {
 CHANGED = {"changed": True}
 
 
-def host(current, n_restarts=0):
-    """service_facts as preflight registers it: the release record and the unit's restart count."""
-    return {"release": {"current": current}, "unit": {"n_restarts": n_restarts}}
+def host(current, n_restarts=0, active_state="active"):
+    """service_facts as preflight registers it: the release record, the unit's state and restart count."""
+    return {"release": {"current": current}, "unit": {"n_restarts": n_restarts, "active_state": active_state}}
 
 
 def failed_task(*tags, name="Some task"):
@@ -197,6 +197,14 @@ def test_a_rollback_that_fails_itself_is_failed_in_phase_rollback_naming_both_fa
          "release", "0.9.0"),
         ({"__go_service_facts": host("1.0.0"), "__go_service_config": {"changed": True, "content_changed": True}},
          "release", "1.0.0"),
+        # The service was not running before the run: nothing healthy to restart.
+        ({"__go_service_facts": host("1.0.0", active_state="failed"),
+          "__go_service_config": {"changed": True, "content_changed": True}}, "stopped_before", "1.0.0"),
+        ({"__go_service_facts": host("1.0.0", active_state="activating"),
+          "__go_service_release": {"changed": True, "switched": True, "previous_version": "1.0.0"}},
+         "stopped_before", "1.0.0"),
+        ({"__go_service_facts": host("1.0.0", active_state="inactive"),
+          "__go_service_config": {"changed": True, "content_changed": True}}, "stopped_before", "1.0.0"),
     ],
 )  # fmt: skip
 def test_the_rollback_plan_undoes_exactly_what_the_run_changed(role_vars, changes, plan, target):

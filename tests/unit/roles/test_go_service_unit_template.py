@@ -45,7 +45,9 @@ PROFILES = ("strict", "standard", "off")
 #: The table as written (values not templated), in its order.
 TABLE = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())["__go_service_hardening"]
 #: Rows whose value the role computes: the capabilities a low listen port needs.
-COMPUTED = {"CapabilityBoundingSet", "AmbientCapabilities"}
+COMPUTED = {"CapabilityBoundingSet", "AmbientCapabilities", "RestrictAddressFamilies"}
+#: go_service_address_families by default, as RestrictAddressFamilies= gets it.
+DEFAULT_FAMILIES = "AF_INET AF_INET6 AF_UNIX"
 SECTION = re.compile(r"\[(?P<name>[A-Za-z][A-Za-z0-9-]*)\]\Z")
 ASSIGNMENT = re.compile(r"(?P<key>[A-Z][A-Za-z0-9]*)=(?P<value>.*)\Z")
 
@@ -131,7 +133,13 @@ def expected_rows(profile, version, port=0):
     lines = []
     for row in TABLE:
         if profile in row["profiles"] and version >= row["min_systemd"]:
-            value = capabilities_for(port) if row["key"] in COMPUTED else row["value"]
+            value = (
+                DEFAULT_FAMILIES
+                if row["key"] == "RestrictAddressFamilies"
+                else capabilities_for(port)
+                if row["key"] in COMPUTED
+                else row["value"]
+            )
             lines.append(f"{row['key']}={value}")
     return lines
 
@@ -143,7 +151,7 @@ def hardening_lines(entries):
 
 
 def test_only_the_capability_rows_are_computed():
-    # expected_rows computes these two values itself; any other templated value would go unchecked.
+    # expected_rows computes these values itself; any other templated value would go unchecked.
     assert {row["key"] for row in TABLE if "{{" in str(row["value"])} == COMPUTED
 
 
@@ -226,7 +234,9 @@ def test_the_unit_holds_exactly_the_documented_directives_of_the_profile(render,
     documented = []
     for key, value, minimum, profiles in documented_rows():
         if profile in profiles and version >= minimum:
-            documented.append(f"{key}={capabilities_for(443) if value == 'computed (see note)' else value}")
+            if value == "computed (see note)":
+                value = DEFAULT_FAMILIES if key == "RestrictAddressFamilies" else capabilities_for(443)
+            documented.append(f"{key}={value}")
     written = hardening_lines(
         parse_unit(render("unit.service.j2", release, go_service_hardening_profile=profile, go_service_listen_port=443))
     )
@@ -429,3 +439,8 @@ def test_the_environment_file_quotes_every_value(render):
         'DEMO_LISTEN_ADDR="127.0.0.1:8080"',
         'DEMO_PATTERN="a \\"b\\" \\\\c $HOME"',
     ]
+
+
+def test_address_families_come_from_the_variable(render):
+    text = render("unit.service.j2", go_service_address_families=["AF_INET", "AF_UNIX", "AF_NETLINK"])
+    assert "RestrictAddressFamilies=AF_INET AF_UNIX AF_NETLINK" in text.splitlines()
