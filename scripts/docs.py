@@ -3,14 +3,18 @@
     .venv/bin/python scripts/docs.py          rewrite them
     .venv/bin/python scripts/docs.py --check  exit 1 when one is stale (the unit tests run this check)
 
-Today one part: the table of the verify role's checks in docs/verify.md, rendered from their
-declarations (``DECLARED`` in plugins/filter/verify_report.py), between the checks markers.
+Two kinds of parts:
+- the table of the verify role's checks in docs/verify.md, rendered from their declarations
+  (``DECLARED`` in plugins/filter/verify_report.py), between the checks markers;
+- the inventories in docs/recipes.md, each copied from the file a Molecule scenario runs, between
+  ``<!-- recipe:begin <path> -->`` and ``<!-- recipe:end -->``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VERIFY_DOC = ROOT / "docs" / "verify.md"
 BEGIN = "<!-- checks:begin (scripts/docs.py writes this table from plugins/filter/verify_report.py) -->\n"
 END = "<!-- checks:end -->\n"
+RECIPES_DOC = ROOT / "docs" / "recipes.md"
+RECIPE = re.compile(r"(<!-- recipe:begin (?P<path>\S+) -->\n)(?:.*?\n)?(<!-- recipe:end -->\n)", re.DOTALL)
 
 
 def _verify_report():
@@ -36,20 +42,33 @@ def rendered(text):
     return head + BEGIN + _verify_report().checks_table() + END + tail
 
 
+def recipes(text):
+    """``text`` (docs/recipes.md) with each recipe block copied anew from the file it names."""
+
+    def block(found):
+        source = (ROOT / found.group("path")).read_text(encoding="utf-8")
+        return f"{found.group(1)}```yaml\n{source}```\n{found.group(3)}"
+
+    return RECIPE.sub(block, text)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only say whether the docs are up to date")
     args = parser.parse_args(argv)
-    text = VERIFY_DOC.read_text(encoding="utf-8")
-    new = rendered(text)
-    if new == text:
-        return 0
-    if args.check:
-        print(f"{VERIFY_DOC.relative_to(ROOT)} is stale: run make docs", file=sys.stderr)
-        return 1
-    VERIFY_DOC.write_text(new, encoding="utf-8")
-    print(f"wrote {VERIFY_DOC.relative_to(ROOT)}")
-    return 0
+    status = 0
+    for doc, render in ((VERIFY_DOC, rendered), (RECIPES_DOC, recipes)):
+        text = doc.read_text(encoding="utf-8")
+        new = render(text)
+        if new == text:
+            continue
+        if args.check:
+            print(f"{doc.relative_to(ROOT)} is stale: run make docs", file=sys.stderr)
+            status = 1
+            continue
+        doc.write_text(new, encoding="utf-8")
+        print(f"wrote {doc.relative_to(ROOT)}")
+    return status
 
 
 if __name__ == "__main__":

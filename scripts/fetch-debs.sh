@@ -3,11 +3,12 @@
 # .cache/debs/<name>/<version>/ (the binaries only, unpacked from the .deb).
 # molecule/realworld deploys them. Each package is pinned by its SHA-256, so a
 # mirror can serve it but not change it; a download is done once.
-# The Debian mirror is this machine's (tests/images/mirror.sh).
+# The Debian mirror is this machine's, found by the image build's own
+# apt_mirror (tests/images/build.sh; GOSVC_DEBIAN_MIRROR overrides it).
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=tests/images/mirror.sh
-. "$GOSVC_ROOT/tests/images/mirror.sh"
+eval "$(sed -n '/^apt_mirror() {/,/^}/p' "$GOSVC_ROOT/tests/images/build.sh")"
+declare -F apt_mirror >/dev/null || die "tests/images/build.sh defines no apt_mirror"
 
 # name version (our label) pool path sha256
 packages=(
