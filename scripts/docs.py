@@ -23,7 +23,7 @@ VERIFY_DOC = ROOT / "docs" / "verify.md"
 BEGIN = "<!-- checks:begin (scripts/docs.py writes this table from plugins/filter/verify_report.py) -->\n"
 END = "<!-- checks:end -->\n"
 RECIPES_DOC = ROOT / "docs" / "recipes.md"
-RECIPE = re.compile(r"(<!-- recipe:begin (?P<path>\S+) -->\n)(?:.*?\n)?(<!-- recipe:end -->\n)", re.DOTALL)
+RECIPE = re.compile(r"(<!-- recipe:begin (?P<path>\S+) -->\n).*?(<!-- recipe:end -->\n)", re.DOTALL)
 
 
 def _verify_report():

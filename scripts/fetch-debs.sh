@@ -14,6 +14,8 @@ declare -F apt_mirror >/dev/null || die "tests/images/build.sh defines no apt_mi
 packages=(
   "alertmanager 0.21.0 pool/main/p/prometheus-alertmanager/prometheus-alertmanager_0.21.0+ds-4+b5_amd64.deb 479b515dd43b7e61e7621114fdf787a0167ee902cb032abc96f10031a05480a1"
   "alertmanager 0.25.0 pool/main/p/prometheus-alertmanager/prometheus-alertmanager_0.25.0-1+b4_amd64.deb 4fb9aed15cfe8e0c32408e643ab32a1e41ee87d2cc26f18aeba928b1b0b98ae7"
+  "node_exporter 1.1.2 pool/main/p/prometheus-node-exporter/prometheus-node-exporter_1.1.2+ds-2.1_amd64.deb 43ef9fb57e27230bc7d1d38e9c9b90693421069ef9911b0781e6ac6dd974867b"
+  "etcd 3.3.25 pool/main/e/etcd/etcd-server_3.3.25+dfsg-6+b6_amd64.deb 26ebaf2c5482e1ded1c7d9a65a47d06cdb9dc99d78aa3c280ee61bae39d4e44c"
 )
 
 mirror="$(apt_mirror)"
