@@ -689,6 +689,42 @@ def _check_runtime_limits(raw, _done):
     return _check("runtime_limits", "passed", "; ".join(text for _fits, text in found))
 
 
+@declare(
+    "config_drift",
+    "blocking",
+    proves=(
+        "the unit, its drop-in, the environment file and the config files are as the current release's snapshot "
+        "recorded them when it last ran healthy: content digest, owner, group and mode (a secret never "
+        "leaves the host: contents are compared by digest there)"
+    ),
+    reads="`<root>/snapshots/<version>/manifest.json` and each file it lists",
+)
+def _check_config_drift(raw, _done):
+    found = raw.get("config_drift")
+    if not isinstance(found, dict):
+        return _check("config_drift", "skipped", "the files were not compared (service_probe returned no reading)")
+    if found.get("error"):
+        return _check("config_drift", "failed", found["error"])
+    version = found.get("version") or "the current release"
+    if not found.get("recorded"):
+        return _check(
+            "config_drift",
+            "skipped",
+            f"release {version} has no snapshot to compare with (deployed before snapshots were recorded, or never"
+            " healthy); the next deploy that changes something records one",
+        )
+    drifted = found.get("drifted") or []
+    if drifted:
+        listing = "; ".join(f"{item.get('path')}: {', '.join(item.get('differences') or [])}" for item in drifted)
+        return _check(
+            "config_drift",
+            "failed",
+            f"{len(drifted)} file(s) differ from what release {version} recorded: {listing}. A deploy puts them back",
+        )
+    count = len(found.get("files") or [])
+    return _check("config_drift", "passed", f"{count} file(s) as release {version} recorded them")
+
+
 # --- the report ---------------------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
@@ -36,8 +38,8 @@ def _cells(row):
     ]
 
 
-def _same_release_text(new, changed):
-    """A host deployed on the release it already ran: whether the run changed it (unit, configuration, ...)."""
+def _same_release_text(new, changed, files=None):
+    """A host deployed on the release it already ran: whether the run changed it, and which files it wrote."""
     try:
         changed = None if changed is None else boolean(changed)
     except TypeError:
@@ -45,18 +47,23 @@ def _same_release_text(new, changed):
     if changed is None:
         # A record without a readable ``changed`` (a playbook of your own): whether the host changed is not known.
         return f"{new} (same release)"
-    return f"{new} (reconfigured)" if changed else f"{new} (unchanged)"
+    if not changed:
+        return f"{new} (unchanged)"
+    names = [os.path.basename(str(path)) for path in files or [] if path] if isinstance(files, list) else []
+    return f"{new} (reconfigured: {', '.join(names)})" if names else f"{new} (reconfigured)"
 
 
 def rollout_text(rollout):
-    """One cell for a rollout record ``{status, from, to, reason, changed}`` (or a plain string)."""
+    """One cell for a rollout record ``{status, from, to, reason, changed, files}`` (or a plain string)."""
     if not rollout:
         return "-"
     if not isinstance(rollout, dict):
         return str(rollout)
     status, old, new = rollout.get("status"), rollout.get("from") or "none", rollout.get("to") or "?"
     if status == "deployed":
-        return _same_release_text(new, rollout.get("changed")) if old == new else f"{old} -> {new}"
+        if old != new:
+            return f"{old} -> {new}"
+        return _same_release_text(new, rollout.get("changed"), rollout.get("files"))
     if status == "rolled back":
         return f"{new} failed, rolled back to {old}"
     if status == "rollback failed":

@@ -12,7 +12,8 @@ the verify role, in this order (each step reads what the one before found), and 
    release) and the installed binary's digest (``_digests``);
 4. the Go build policy (``_goelf``), the exposure (``_systemd_analyze``);
 5. liveness, then readiness once liveness passed, and every forbidden URL (``_http``);
-6. the current invocation's last journal lines;
+6. the current invocation's last journal lines; the configuration files against the current
+   release's snapshot (``_snapshot.drift``);
 7. a sleep for what is left of the window, then the unit again.
 
 A failed check is a result, never an exception: the caller reports it. Everything that touches
@@ -48,6 +49,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
     run_health_check,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import STATE_FILE, release_facts
+from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import drift
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     COMMAND_ENV,
     command_on_exec_path,
@@ -562,6 +564,7 @@ def probe_service(settings, system):
     environment = process_environment(system, main_pid, settings.environment)
     user_entry = system.passwd(settings.user) if settings.user else None
     current = system.link(os.path.dirname(settings.binary_path.rstrip("/")))
+    config_drift = drift(settings.release_root, current_version(current) or None)
 
     expected, source, record_problem = settings.checksum, "checksum", ""
     if not expected:
@@ -643,6 +646,7 @@ def probe_service(settings, system):
         "forbidden_addresses": addresses,
         "forbidden": forbidden,
         "journal": journal,
+        "config_drift": config_drift,
     }
 
 

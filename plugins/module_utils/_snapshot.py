@@ -4,7 +4,7 @@
 
 Used by gosvc.hardening.go_release (``state=snapshot`` and ``state=rollback`` with ``restore``).
 A release is its binary plus the files it ran with: the unit, the drop-in, the environment file and
-the service's config files. Once a deployment is accepted (healthy, verified), the role records those
+the service's config files. Once a deployment is healthy (after the role's health gate), the role records those
 files as they are on the host under the release root::
 
     snapshots/<version>/manifest.json     {"format": 1, "version", "recorded_at", "files": [entry, ...]}
@@ -15,18 +15,21 @@ there, and a restore removes it). The directory is root's, mode 0700: the enviro
 secrets, as the backups of service_config do. A snapshot is replaced whole (written beside, then
 renamed), so a reader never sees half of one.
 
-``restore`` puts a snapshot's files back with service_config's own writer (``_service_config.plan`` and
-``apply``: compared first, written to a temporary file and renamed, owner and mode set), and removes a
-file the release being left had and the snapshot does not know (a drop-in or config file added later).
+``drift`` compares the files on the host with the current release's snapshot (digest, owner, group,
+mode; secrets never leave the host), for the verify role's config_drift check. Putting a snapshot
+back is ``_snapshot_restore`` (it writes through service_config's own writer, which this module does
+not load, so that service_probe stays small).
 
-That a snapshot exists says that the release was once accepted: ``healthy_versions`` lists them.
+That a snapshot exists says that the release once ran healthy: ``healthy_versions`` lists them.
 """
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import stat
 import uuid
@@ -39,13 +42,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     check_root,
     release_facts,
     utc_now,
-)
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
-    ConfigError,
-    FileSpec,
-    apply,
-    owner_of,
-    plan,
 )
 
 SNAPSHOTS_DIR = "snapshots"
@@ -85,7 +81,7 @@ def read_manifest(root: str, version: str) -> dict | None:
 
 
 def healthy_versions(root: str) -> list:
-    """The versions that have a snapshot (accepted at least once), sorted by name."""
+    """The versions that have a snapshot (healthy at least once), sorted by name."""
     try:
         names = os.listdir(os.path.join(root, SNAPSHOTS_DIR))
     except OSError:
@@ -111,7 +107,7 @@ def _describe(path: str) -> tuple:
         raise SnapshotError(f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB; a snapshot keeps configuration files")
     with open(path, "rb") as handle:
         content = handle.read()
-    owner, group, mode = owner_of(path)
+    owner, group, mode = _owner(st)
     entry = {
         "path": path,
         "exists": True,
@@ -121,6 +117,62 @@ def _describe(path: str) -> tuple:
         "sha256": hashlib.sha256(content).hexdigest(),
     }
     return entry, content
+
+
+def _owner(st) -> tuple:
+    """(owner name, group name, mode) of an lstat result, names falling back to numbers."""
+    try:
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        owner = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    return owner, group, stat.S_IMODE(st.st_mode)
+
+
+def drift(root: str, version: str | None) -> dict:
+    """How the files ``version`` recorded differ on the host now: ``{recorded, version, files, drifted}``.
+
+    ``recorded`` False: the release has no snapshot (nothing to compare). ``drifted`` lists
+    ``{path, differences}``, each difference a phrase ("mode 0644, recorded 0640", "content differs from
+    the recorded one", "missing", "present, recorded absent"). Contents are compared by digest on the host.
+    """
+    result = {"recorded": False, "version": version, "files": [], "drifted": []}
+    if not version:
+        return result
+    try:
+        manifest = read_manifest(root, version)
+    except SnapshotError as exc:
+        result["error"] = str(exc)
+        return result
+    if manifest is None:
+        return result
+    result["recorded"] = True
+    for entry in manifest["files"]:
+        path = entry.get("path")
+        result["files"].append(path)
+        try:
+            now, _content = _describe(path)
+        except SnapshotError as exc:
+            result["drifted"].append({"path": path, "differences": [str(exc)]})
+            continue
+        differences = []
+        if not entry.get("exists"):
+            if now["exists"]:
+                differences.append("present, recorded absent")
+        elif not now["exists"]:
+            differences.append("missing")
+        else:
+            for key, what in (("owner", "owner"), ("group", "group"), ("mode", "mode")):
+                if now[key] != entry.get(key):
+                    differences.append(f"{what} {now[key]}, recorded {entry.get(key)}")
+            if now["sha256"] != entry.get("sha256"):
+                differences.append("content differs from the recorded one")
+        if differences:
+            result["drifted"].append({"path": path, "differences": differences})
+    return result
 
 
 def record(root: str, version: str, paths: list, check_mode: bool = False, now: str = "") -> dict:
@@ -169,57 +221,6 @@ def record(root: str, version: str, paths: list, check_mode: bool = False, now: 
 
 def _without_name(entry: dict) -> dict:
     return {key: value for key, value in entry.items() if key != "name"}
-
-
-def restore(root: str, version: str, leaving: str | None = None, check_mode: bool = False) -> dict:
-    """Put ``version``'s snapshot back on the host; ``{snapshot, restored, removed}``.
-
-    ``snapshot`` is False (and nothing is done) when ``version`` has none. A file the snapshot of
-    ``leaving`` (the release rolled back from) lists and ``version``'s does not is removed. Each file is
-    checked against its recorded digest before it is written back.
-    """
-    manifest = read_manifest(root, version)
-    if manifest is None:
-        return {"snapshot": False, "restored": [], "removed": []}
-    wanted = {entry["path"]: entry for entry in manifest["files"]}
-    left = read_manifest(root, leaving) if leaving and leaving != version else None
-    extra = [e["path"] for e in (left or {}).get("files", []) if e.get("exists") and e["path"] not in wanted]
-    specs = []
-    for entry in manifest["files"]:
-        content = None
-        if entry.get("exists"):
-            stored = os.path.join(snapshot_dir(root, version), str(entry.get("name")))
-            try:
-                with open(stored, "rb") as handle:
-                    content = handle.read()
-            except OSError as exc:
-                raise SnapshotError(f"cannot read {stored} of the snapshot of {version}: {exc.strerror}") from None
-            if hashlib.sha256(content).hexdigest() != entry.get("sha256"):
-                raise SnapshotError(
-                    f"{stored} (the snapshot of {entry['path']} for release {version}) does not match the digest "
-                    "recorded with it; it was modified, so nothing was restored"
-                )
-            specs.append(
-                FileSpec(entry["path"], entry["path"], content, entry["owner"], entry["group"], int(entry["mode"], 8))
-            )
-        else:
-            specs.append(FileSpec(entry["path"], entry["path"], None))
-    specs += [FileSpec(path, path, None) for path in extra]
-    try:
-        plans = [plan(spec, check_mode) for spec in specs]
-        changed = [item for item in plans if item.changed]
-        if not check_mode:
-            for item in changed:
-                if item.spec.content is not None:
-                    make_dirs(os.path.dirname(item.spec.path))
-                apply(item, backup=False)
-    except ConfigError as exc:
-        raise SnapshotError(f"restoring the snapshot of {version}: {exc}") from None
-    return {
-        "snapshot": True,
-        "restored": [item.spec.path for item in changed if item.spec.content is not None],
-        "removed": [item.spec.path for item in changed if item.spec.content is None],
-    }
 
 
 def prune(root: str, installed: list, check_mode: bool = False) -> list:
@@ -271,13 +272,3 @@ def snapshot_release(params: dict, check_mode: bool = False) -> dict:
         if not check_mode
         else sorted(set(healthy_versions(root)) | {facts["current"]}),
     }
-
-
-def restore_release(params: dict, rolled: dict, check_mode: bool = False) -> dict:
-    """After ``state=rollback``: put back the snapshot of the release ``rolled`` (its result) switched to."""
-    root = check_root(params.get("root"))
-    with RootLock(Layout(root).lock, exclusive=not check_mode, create=False, timeout=params.get("lock_timeout", 60)):
-        try:
-            return restore(root, rolled["current_version"], rolled["previous_version"], check_mode)
-        except SnapshotError as exc:
-            raise ReleaseError(f"release {rolled['current_version']} is current again, but {exc}") from None

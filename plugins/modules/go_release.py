@@ -54,7 +54,7 @@ options:
         succeeded changes nothing; give O(version) to go further back.
       - V(snapshot) records O(files) as they are on the host now as the snapshot of the current release
         (C(<root>/snapshots/<version>/), root only, mode V(0700)), the configuration that release ran with once it
-        was accepted. A rollback with O(restore) puts it back. Snapshots of releases no longer installed are removed.
+        was healthy. A rollback with O(restore) puts it back. Snapshots of releases no longer installed are removed.
       - Removing the whole tree is not this module's job; remove O(root) with M(ansible.builtin.file).
     type: str
     choices: [present, rollback, snapshot]
@@ -246,7 +246,7 @@ restored:
   type: dict
   contains:
     snapshot:
-      description: Whether that release has a snapshot; V(false) when it was never accepted or was installed before
+      description: Whether that release has a snapshot; V(false) when it never ran healthy or was installed before
         snapshots were recorded (only the binary was switched).
       type: bool
     restored:
@@ -268,7 +268,7 @@ pruned_snapshots:
   type: list
   elements: str
 healthy_versions:
-  description: With O(state=snapshot), the versions that have a snapshot, i.e. were accepted at least once.
+  description: With O(state=snapshot), the versions that have a snapshot, i.e. ran healthy at least once.
   returned: success and O(state=snapshot)
   type: list
   elements: str
@@ -377,7 +377,8 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     install_release,
     rollback_release,
 )
-from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import restore_release, snapshot_release
+from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import snapshot_release
+from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot_restore import restore_release
 
 
 def main():

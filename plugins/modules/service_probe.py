@@ -458,6 +458,18 @@ journal:
   returned: always
   type: dict
   sample: {"rc": 0, "stdout_lines": ["{\"level\":\"info\",\"msg\":\"listening\"}"]}
+config_drift:
+  description:
+    - The unit, drop-in, environment file and config files compared with the snapshot the current release recorded
+      when it last ran healthy (M(gosvc.hardening.go_release),
+      O(gosvc.hardening.go_release#module:state=snapshot)).
+    - C(recorded) (false when that release has none), C(version), C(files) (the paths compared) and C(drifted), each
+      C({path, differences}) with phrases such as V(mode 0644, recorded 0640) or V(content differs from the recorded
+      one). Contents are compared by digest on the host; no content is returned.
+  returned: always
+  type: dict
+  sample: {"recorded": true, "version": "1.4.2", "files": ["/etc/systemd/system/demo.service"],
+           "drifted": [{"path": "/etc/demo/demo.env", "differences": ["mode 0644, recorded 0640"]}]}
 """
 
 from ansible.module_utils.basic import AnsibleModule

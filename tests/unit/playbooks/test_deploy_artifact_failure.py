@@ -84,7 +84,14 @@ def test_a_wrong_checksum_still_prints_the_fleet_summary_and_fails_the_run(tmp_p
     assert "does not match the expected digest" in canary["reason"]
     assert f"{tmp_path / 'myapp'} was not used and is left where it is" in canary["reason"]
     for host in ("web2", "web3"):
-        assert rollout[host] == {"status": "not reached", "from": "", "to": "", "reason": "", "changed": False}
+        assert rollout[host] == {
+            "status": "not reached",
+            "from": "",
+            "to": "",
+            "reason": "",
+            "changed": False,
+            "files": [],
+        }
     table = [line for line in out.splitlines() if line.strip().startswith('"') and "  " in line]
     assert any(
         "canary" in line and line.rstrip('",').endswith("1.0.0 failed before changing the host") for line in table
@@ -93,7 +100,8 @@ def test_a_wrong_checksum_still_prints_the_fleet_summary_and_fails_the_run(tmp_p
     assert "Rollout stopped before the first batch: the artifact failed on the controller" in out
     # Only the canary fails the run; the others were not reached, not failed.
     assert "fatal: [canary]: FAILED!" in out
-    recap = {line.split()[0]: line for line in out.splitlines()[-5:] if ": ok=" in line}
+    after_recap = out[out.rindex("PLAY RECAP") :].splitlines()[1:]
+    recap = {line.split()[0]: line for line in after_recap if ": ok=" in line}
     assert set(recap) == {"canary", "web2", "web3"}
     assert " failed=0 " in recap["web2"] and " failed=0 " in recap["web3"]
     # No batch ran: nothing was installed.

@@ -196,8 +196,10 @@ def test_a_healthy_host_passes_every_configured_check(name):
     raw = capture["raw"]
     assert report["status"] == "passed"
     statuses = {c["name"]: c["status"] for c in report["checks"]}
-    # These captures predate runtime_limits: they hold no unit limits, and the report says so.
+    # These captures predate runtime_limits and config_drift: they hold no unit limits and no snapshot
+    # reading, and the report says so.
     assert statuses.pop("runtime_limits") == "skipped"
+    assert statuses.pop("config_drift") == "skipped"
     assert set(statuses.values()) == {"passed"}
     assert report["failed_checks"] == report["warnings"] == report["audit_findings"] == []
     assert report["version"] == raw["current_link"]["lnk_target"].split("/")[-1] == "1.0.0"
@@ -301,6 +303,7 @@ def test_skipped_tasks_give_skipped_checks():
         "tls_expiry",
         "forbidden_urls",
         "structured_logs",
+        "config_drift",
     }
 
 
@@ -458,8 +461,8 @@ def test_a_healthy_host_through_service_probe():
     assert report["uid"] == int(raw["user_entry"][1])
     skipped = {c["name"] for c in report["checks"] if c["status"] == "skipped"}
     # What the demo inventory does not configure: no signature, no build policy, no HTTPS endpoint;
-    # and runtime_limits, which came after this capture (no unit limits read).
-    assert skipped == {"signature", "go_build", "tls_expiry", "runtime_limits"}
+    # and runtime_limits and config_drift, which came after this capture (no unit limits, no snapshot read).
+    assert skipped == {"signature", "go_build", "tls_expiry", "runtime_limits", "config_drift"}
     assert raw["go_build_result"]["skipped"] is True
     assert {c["status"] for c in report["checks"]} - {"skipped"} == {"passed"}
 
@@ -695,3 +698,48 @@ def test_runtime_limits_without_a_process_or_its_environment_says_so():
     unread = runtime_check(dict(raw, environment=None))
     assert unread["status"] == "failed"
     assert unread["detail"] == f"/proc/{raw['unit_after']['MainPID']}/environ could not be read"
+
+
+# --- config_drift -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reading", "status", "words"),
+    [
+        (None, "skipped", "were not compared"),
+        (
+            {"recorded": False, "version": "1.0.0", "files": [], "drifted": []},
+            "skipped",
+            "release 1.0.0 has no snapshot",
+        ),
+        ({"recorded": False, "error": "cannot read the snapshot /x: bad"}, "failed", "cannot read the snapshot"),
+        (
+            {"recorded": True, "version": "1.0.0", "files": ["/a", "/b"], "drifted": []},
+            "passed",
+            "2 file(s) as release 1.0.0",
+        ),
+        (
+            {
+                "recorded": True,
+                "version": "1.0.0",
+                "files": ["/etc/demo/demo.env", "/etc/systemd/system/demo.service"],
+                "drifted": [
+                    {"path": "/etc/demo/demo.env", "differences": ["mode 0644, recorded 0640"]},
+                    {
+                        "path": "/etc/systemd/system/demo.service",
+                        "differences": ["content differs from the recorded one"],
+                    },
+                ],
+            },
+            "failed",
+            "2 file(s) differ from what release 1.0.0 recorded: /etc/demo/demo.env: mode 0644, recorded 0640;"
+            " /etc/systemd/system/demo.service: content differs from the recorded one",
+        ),
+    ],
+)
+def test_config_drift_reads_the_snapshot_comparison(reading, status, words):
+    capture = load("pass-debian12")
+    by_name = checks(report_mod.verify_report(dict(capture["raw"], config_drift=reading), DEFAULTS))
+    assert by_name["config_drift"]["status"] == status
+    assert words in by_name["config_drift"]["detail"]
+    assert by_name["config_drift"]["severity"] == "blocking"

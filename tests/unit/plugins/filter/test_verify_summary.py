@@ -17,7 +17,7 @@ import yaml
 from ansible_collections.gosvc.hardening.plugins.filter.verify_summary import rollout_text, verify_summary
 
 ROOT = Path(__file__).resolve().parents[4]
-RECORD_KEYS = {"status", "from", "to", "reason", "changed"}
+RECORD_KEYS = {"status", "from", "to", "reason", "changed", "files"}
 
 
 def _deployed(old, new, **extra):
@@ -110,4 +110,13 @@ def test_every_rollout_record_of_deploy_has_the_documented_keys():
     installed = dict(records)["Record the installation and the outcome"]
     assert "go_service_result.changed" in installed["changed"]
     docs = (ROOT / "docs" / "playbooks.md").read_text()
-    assert "`{status, from, to, reason, changed}`" in docs
+    assert "`{status, from, to, reason, changed, files}`" in docs
+
+
+def test_a_reconfigured_host_names_the_files_the_run_wrote():
+    files = ["/etc/systemd/system/demo.service", "/etc/demo/demo.env"]
+    record = {"status": "deployed", "from": "1.0.0", "to": "1.0.0", "changed": True, "files": files}
+    assert rollout_text(record) == "1.0.0 (reconfigured: demo.service, demo.env)"
+    assert rollout_text(dict(record, files=[])) == "1.0.0 (reconfigured)"
+    assert rollout_text(dict(record, files="not a list")) == "1.0.0 (reconfigured)"
+    assert rollout_text(dict(record, changed=False)) == "1.0.0 (unchanged)"

@@ -13,7 +13,7 @@ import stat
 
 import pytest
 
-from ansible_collections.gosvc.hardening.plugins.module_utils import _snapshot
+from ansible_collections.gosvc.hardening.plugins.module_utils import _snapshot, _snapshot_restore
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import ReleaseError
 
 pytestmark = pytest.mark.skipif(os.getuid() != 0, reason="sets owners like on a target")
@@ -85,19 +85,19 @@ def test_restore_puts_back_content_mode_and_removes_what_came_later(tree):
     extra.write_text("groups: []\n")
     _snapshot.record(str(root), "0.25.0", [*paths, str(extra)])
 
-    done = _snapshot.restore(str(root), "0.21.0", leaving="0.25.0")
+    done = _snapshot_restore.restore(str(root), "0.21.0", leaving="0.25.0")
     assert done["snapshot"] is True
     assert sorted(done["restored"]) == sorted([str(files["unit"]), str(files["config"]), str(files["env"])])
     assert sorted(done["removed"]) == sorted([str(files["dropin"]), str(extra)])
     assert {key: (p.read_bytes(), _mode(p)) for key, p in files.items() if p.exists()} == before
     assert not extra.exists() and not files["dropin"].exists()
-    again = _snapshot.restore(str(root), "0.21.0", leaving="0.25.0")
+    again = _snapshot_restore.restore(str(root), "0.21.0", leaving="0.25.0")
     assert again == {"snapshot": True, "restored": [], "removed": []}
 
 
 def test_a_release_without_a_snapshot_restores_nothing(tree):
     root, files = tree
-    assert _snapshot.restore(str(root), "0.21.0") == {"snapshot": False, "restored": [], "removed": []}
+    assert _snapshot_restore.restore(str(root), "0.21.0") == {"snapshot": False, "restored": [], "removed": []}
     assert files["unit"].read_text() == "ExecStart=/opt/am/current/am --a\n"
 
 
@@ -109,7 +109,7 @@ def test_a_modified_snapshot_is_refused_and_nothing_is_written(tree):
     stored.write_text("route: {tampered: true}\n")
     files["unit"].write_text("changed\n")
     with pytest.raises(_snapshot.SnapshotError, match="does not match the digest"):
-        _snapshot.restore(str(root), "0.21.0")
+        _snapshot_restore.restore(str(root), "0.21.0")
     assert files["unit"].read_text() == "changed\n"
 
 
@@ -147,3 +147,37 @@ def test_snapshot_release_records_the_current_one_and_prunes_removed_releases(tr
     (root / "current").unlink()
     with pytest.raises(ReleaseError, match="nothing to record a snapshot for"):
         _snapshot.snapshot_release(params)
+
+
+def test_drift_names_each_file_and_what_differs_and_never_its_content(tree):
+    root, files = tree
+    paths = [str(p) for p in files.values()]
+    _snapshot.record(str(root), "0.21.0", paths)
+    assert _snapshot.drift(str(root), "0.21.0") == {
+        "recorded": True,
+        "version": "0.21.0",
+        "files": paths,
+        "drifted": [],
+    }
+    os.chmod(files["env"], 0o644)
+    files["unit"].write_text("ExecStart=/opt/am/current/am --a\nNoNewPrivileges=no\n")
+    files["config"].unlink()
+    files["dropin"].parent.mkdir()
+    files["dropin"].write_text("[Service]\n")
+    found = _snapshot.drift(str(root), "0.21.0")
+    assert found["drifted"] == [
+        {"path": str(files["unit"]), "differences": ["content differs from the recorded one"]},
+        {"path": str(files["env"]), "differences": ["mode 0644, recorded 0640"]},
+        {"path": str(files["config"]), "differences": ["missing"]},
+        {"path": str(files["dropin"]), "differences": ["present, recorded absent"]},
+    ]
+    assert "s3cret" not in json.dumps(found)
+
+
+def test_drift_without_a_snapshot_or_version_compares_nothing(tree):
+    root, _files = tree
+    assert _snapshot.drift(str(root), "0.21.0") == {"recorded": False, "version": "0.21.0", "files": [], "drifted": []}
+    assert _snapshot.drift(str(root), None)["recorded"] is False
+    (root / "snapshots" / "0.21.0").mkdir(parents=True)
+    (root / "snapshots" / "0.21.0" / "manifest.json").write_text("not json")
+    assert "cannot read the snapshot" in _snapshot.drift(str(root), "0.21.0")["error"]
