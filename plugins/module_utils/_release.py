@@ -60,6 +60,8 @@ RELEASES_DIR = "releases"
 STAGING_DIR = ".staging"
 CURRENT_LINK = "current"
 STATE_FILE = ".releases.json"
+#: The record as it was before its last change, kept beside it to recover from.
+STATE_BACKUP_FILE = ".releases.json.previous"
 LOCK_FILE = ".lock"
 #: Every temporary name this module creates starts with this prefix.
 TEMP_PREFIX = ".go_release."
@@ -153,6 +155,7 @@ class Layout:
         self.staging = os.path.join(root, STAGING_DIR)
         self.current = os.path.join(root, CURRENT_LINK)
         self.state = os.path.join(root, STATE_FILE)
+        self.state_backup = os.path.join(root, STATE_BACKUP_FILE)
         self.lock = os.path.join(root, LOCK_FILE)
 
     def release_dir(self, version):
@@ -322,8 +325,9 @@ def read_state(layout, binary_hint=None):
     """Read ``.releases.json``; a missing file is an empty state. Returns (State, existed)."""
     path = layout.state
     fix = (
-        f"fix it, or remove it to let the module rebuild it from {layout.releases} (the install order is then "
-        "guessed from the version numbers)"
+        f"fix it, or put back {layout.state_backup} (the record before its last change) in its place; removing it"
+        f" makes the module rebuild it from {layout.releases}, trusting the digests of the binaries on disk and"
+        " guessing the install order from the version numbers (it then prunes nothing and warns)"
     )
     try:
         with open(path, "rb") as handle:
@@ -551,10 +555,8 @@ def switch_current(layout, version):
     fsync_dir(layout.root)
 
 
-def write_state(layout, state):
-    """Write ``.releases.json`` atomically (temporary file, fsync, rename, fsync of the directory)."""
-    text = json.dumps(state.as_json(), indent=2) + "\n"
-    temp = _temp_name(layout.root, "state")
+def _write_atomically(layout, path, text, kind):
+    temp = _temp_name(layout.root, kind)
     # O_CREAT with O_EXCL never follows a symbolic link: a name planted meanwhile fails the open.
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
@@ -563,11 +565,34 @@ def write_state(layout, state):
             handle.flush()
             os.fsync(handle.fileno())
             os.fchmod(handle.fileno(), 0o644)
-        os.rename(temp, layout.state)
+        os.rename(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def backup_state(layout):
+    """Keep the record as it is now in ``.releases.json.previous`` (atomically), before it is replaced.
+
+    Only a record that reads as valid is kept: a backup is something to recover from.
+    """
+    try:
+        read_state(layout, _FACTS_BINARY)
+        with open(layout.state, encoding="utf-8") as handle:
+            text = handle.read(STATE_MAX_BYTES + 1)
+    except (ReleaseError, OSError):
+        return False
+    _write_atomically(layout, layout.state_backup, text, "state-backup")
+    return True
+
+
+def write_state(layout, state):
+    """Write ``.releases.json`` atomically (temporary file, fsync, rename, fsync of the directory), after
+    keeping the record it replaces in ``.releases.json.previous``."""
+    text = json.dumps(state.as_json(), indent=2) + "\n"
+    backup_state(layout)
+    _write_atomically(layout, layout.state, text, "state")
     fsync_dir(layout.root)
 
 
@@ -1017,6 +1042,17 @@ def install_release(params, check_mode=False):
         protected.add(rollback_target(releases, current_version, switched_from))
         kept_by_count = set(versions[-keep:])
         pruned = [v for v in versions if v not in kept_by_count and v not in protected]
+        if inv.adopted:
+            # Releases the record does not list were taken in by hashing their binaries on disk and guessing
+            # their order: the order (and so what is old) is not known. Nothing is pruned on such a record.
+            pruned = []
+            run.warnings.append(
+                f"{layout.state} did not list the installed release(s) {', '.join(inv.adopted)} (the record was"
+                " missing, or a run was interrupted): their digests were read from the binaries on disk and"
+                " trusted as they are, and their order was guessed from the version numbers. Nothing was pruned."
+                f" Check those digests against the published checksums; {layout.state_backup}, when present, holds"
+                " the record before its last change"
+            )
         releases = [release for release in releases if release.version not in pruned]
         new_state = State(releases, switched_from, rolled_back)
         if new_state.as_json() != state.as_json():
@@ -1179,6 +1215,7 @@ __all__: List[str] = [
     "LOCK_FILE",
     "RELEASES_DIR",
     "STAGING_DIR",
+    "STATE_BACKUP_FILE",
     "STATE_FILE",
     "TEMP_PREFIX",
     "CurrentLink",

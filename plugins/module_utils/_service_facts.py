@@ -28,6 +28,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     LOCK_FILE,
     RELEASES_DIR,
     STAGING_DIR,
+    STATE_BACKUP_FILE,
     STATE_FILE,
     TEMP_PREFIX,
     release_facts,
@@ -236,7 +237,9 @@ def gather(
 
 
 #: What go_release and the role put in a release root (besides TEMP_PREFIX names).
-_RELEASE_TREE_NAMES = frozenset((RELEASES_DIR, STAGING_DIR, CURRENT_LINK, STATE_FILE, LOCK_FILE, SNAPSHOTS_DIR))
+_RELEASE_TREE_NAMES = frozenset(
+    (RELEASES_DIR, STAGING_DIR, CURRENT_LINK, STATE_FILE, STATE_BACKUP_FILE, LOCK_FILE, SNAPSHOTS_DIR)
+)
 
 #: The keys of the layout ``claims`` reads: the paths (and unit name) of one service of the go_service role.
 LAYOUT_KEYS = (

@@ -174,6 +174,9 @@ notes:
   - The lock is an advisory C(flock) lock; only other runs of this module honour it.
   - All writes are atomic renames followed by an fsync of the directory, so an interrupted run leaves either the
     old or the new state (plus temporary files that the next run removes).
+  - Before each change of C(.releases.json), the record it replaces is kept as C(.releases.json.previous). A release
+    the record does not list is taken in (its binary hashed on disk, its order guessed from the version numbers);
+    such a run prunes nothing and warns.
 seealso:
   - module: gosvc.hardening.checksum_verify
   - module: ansible.builtin.copy

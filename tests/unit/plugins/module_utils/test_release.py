@@ -195,7 +195,10 @@ def test_read_state_refuses_bad_files(root, content, message):
     (root / ".releases.json").write_text(content)
     with pytest.raises(ReleaseError, match=message) as caught:
         read_state(Layout(str(root)), "demo")
-    assert "remove it to let the module rebuild it" in str(caught.value)
+    assert "put back" in str(caught.value) and ".releases.json.previous (the record before its last change)" in str(
+        caught.value
+    )
+    assert "it then prunes nothing and warns" in str(caught.value)
 
 
 def test_read_state_without_binary_name_needs_a_hint(root):
@@ -422,3 +425,36 @@ def test_install_creates_a_missing_root_with_parents(tmp_path):
     assert result["actions"][0] == f"create {root}"
     assert os.stat(root).st_mode & 0o7777 == 0o755
     assert os.readlink(root / "current") == "releases/1"
+
+
+def test_a_removed_record_is_rebuilt_with_a_warning_and_nothing_is_pruned(root, tmp_path):
+    """Deleting .releases.json (as its error message once suggested) must not cost the rollback target."""
+    for version in ("1.0.0", "2.0.0", "3.0.0"):
+        src, digest = stage(root, tmp_path)
+        install_release(params(root, version, src, digest, keep=2))
+    installed = sorted(os.listdir(root / "releases"))
+    assert installed == ["2.0.0", "3.0.0"]  # keep=2 pruned 1.0.0 while the record was there
+    previous = json.loads((root / ".releases.json.previous").read_text())
+    assert [r["version"] for r in previous["releases"]] == ["1.0.0", "2.0.0"]  # the record before the last write
+    (root / ".releases.json").unlink()
+    src, digest = stage(root, tmp_path)
+    result = install_release(params(root, "4.0.0", src, digest, keep=1))
+    assert result["pruned"] == []
+    assert sorted(os.listdir(root / "releases")) == ["2.0.0", "3.0.0", "4.0.0"]
+    (warning,) = [w for w in result["warnings"] if "did not list the installed release(s)" in w]
+    assert "2.0.0, 3.0.0" in warning and "read from the binaries on disk" in warning and "Nothing was pruned" in warning
+    # The next run reads a complete record again and prunes by its order.
+    src, digest = stage(root, tmp_path)
+    later = install_release(params(root, "5.0.0", src, digest, keep=1))
+    assert later["warnings"] == [] and later["pruned"] == ["2.0.0", "3.0.0"]
+
+
+def test_the_record_before_each_write_is_kept_and_an_invalid_one_is_not(root, tmp_path):
+    src, digest = stage(root, tmp_path)
+    install_release(params(root, "1.0.0", src, digest))
+    assert not (root / ".releases.json.previous").exists()  # nothing was there before the first write
+    (root / ".releases.json").write_text("{not json")
+    src, digest = stage(root, tmp_path)
+    with pytest.raises(ReleaseError, match="is not valid JSON"):
+        install_release(params(root, "2.0.0", src, digest))
+    assert not (root / ".releases.json.previous").exists()

@@ -915,8 +915,10 @@ GOOD = {"version": "1.0.0", "sha256": "a" * 64, "installed_at": None, "binary_na
 def test_a_bad_state_file_is_named_with_what_is_wrong_and_the_fix(root, document, why):
     """A state file that is not valid names the file, what is wrong, and how to recover."""
     assert _state_error(root, document) == (
-        f"the state file {root}/.releases.json is not valid ({why}); fix it, or remove it to let the module "
-        f"rebuild it from {root}/releases (the install order is then guessed from the version numbers)"
+        f"the state file {root}/.releases.json is not valid ({why}); fix it, or put back"
+        f" {root}/.releases.json.previous (the record before its last change) in its place; removing it makes the"
+        f" module rebuild it from {root}/releases, trusting the digests of the binaries on disk and guessing the"
+        " install order from the version numbers (it then prunes nothing and warns)"
     )
 
 
