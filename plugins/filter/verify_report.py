@@ -436,8 +436,14 @@ _PROBES = (("health_url", "liveness_result"), ("ready_url", "readiness_result"))
 @declare(
     "liveness",
     "blocking",
-    proves="`verify_health_url` answers",
-    reads="an HTTP(S) probe (as `health_check`) with retries within `verify_health_timeout`",
+    proves=(
+        "`verify_health_url` answers, and the answer comes from the unit: the socket listening at the URL's address is"
+        " held by a process of the unit (`verify_health_owner_check`)"
+    ),
+    reads=(
+        "an HTTP(S) probe (as `health_check`) with retries within `verify_health_timeout`; `/proc/net/tcp{,6}`, the"
+        " holders' `/proc/<pid>/fd` and `cgroup`"
+    ),
 )
 def _check_liveness(raw, _done):
     return _check_probe("liveness", raw.get("health_url") or "", raw.get("liveness_result"))
@@ -446,7 +452,10 @@ def _check_liveness(raw, _done):
 @declare(
     "readiness",
     "blocking",
-    proves="after liveness passed, `verify_ready_url` answers `verify_ready_success_threshold` times in a row",
+    proves=(
+        "after liveness passed, `verify_ready_url` answers `verify_ready_success_threshold` times in a row, from the"
+        " unit's own listener"
+    ),
     reads="the same probe",
 )
 def _check_readiness(raw, done):

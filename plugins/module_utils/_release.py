@@ -1301,5 +1301,6 @@ ARGUMENT_SPEC = dict(
     switch=dict(type="bool", default=True),
     lock_timeout=dict(type="int", default=60),
     files=dict(type="list", elements="path", default=[]),
+    probes=dict(type="dict", default={}),
     restore=dict(type="bool", default=False),
 )

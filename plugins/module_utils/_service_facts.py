@@ -34,7 +34,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     release_facts,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import observe
-from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import SNAPSHOTS_DIR
+from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import SNAPSHOTS_DIR, recorded_probes
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     AnalyzeError,
     parse_show,
@@ -212,6 +212,14 @@ def systemd_problem(facts):
     return "PID 1 is systemd but `systemctl --version` did not answer: systemctl is missing or broken"
 
 
+def _release_with_probes(release_root):
+    """``_release.release_facts``, with the health and readiness URLs the current release was proven healthy on
+    (its snapshot's ``probes``; None when it has none): what a rollback in this run proves it with."""
+    facts = release_facts(release_root)
+    facts["probes"] = recorded_probes(release_root, facts.get("current"))
+    return facts
+
+
 def gather(
     run,
     release_root=None,
@@ -228,7 +236,7 @@ def gather(
         "ownership": ownership(list(dict.fromkeys([*files, *paths])), marker) if marker else None,
         "service_manager": service_manager(proc_root),
         "systemd_version": systemd_version(run),
-        "release": release_facts(release_root) if release_root else None,
+        "release": _release_with_probes(release_root) if release_root else None,
         "paths": path_facts(paths),
         "account": account_facts(user, group),
         "unit": unit_facts(run, unit) if unit else None,

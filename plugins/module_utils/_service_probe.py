@@ -11,7 +11,8 @@ the verify role, in this order (each step reads what the one before found), and 
 3. the expected digest (the given one, else the one ``.releases.json`` recorded for the current
    release) and the installed binary's digest (``_digests``);
 4. the Go build policy (``_goelf``), the exposure (``_systemd_analyze``);
-5. liveness, then readiness once liveness passed, and every forbidden URL (``_http``);
+5. liveness, then readiness once liveness passed (each answer traced to the unit's own listener,
+   ``_listeners``), and every forbidden URL (``_http``);
 6. the current invocation's last journal lines; the configuration files against the current
    release's snapshot (``_snapshot.drift``);
 7. a sleep for what is left of the window, then the unit again.
@@ -48,6 +49,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
     build_config,
     run_health_check,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._listeners import owner_problem
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import STATE_FILE, release_facts
 from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import drift
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
@@ -315,6 +317,17 @@ def exposure_result(system, unit, max_exposure):
     return result
 
 
+def owned(result, config, settings, main_pid=None, proc="/proc"):
+    """A probe that answered must have been answered by the unit: else it fails naming who answered."""
+    if not settings.check_owner or config is None or result.get("failed") or result.get("skipped"):
+        return result
+    problem, found = owner_problem(config.target.url, settings.unit, proc, main_pid=main_pid)
+    result["owners"] = found
+    if problem:
+        result.update(failed=True, msg=problem)
+    return result
+
+
 def probe_result(config):
     """What health_check returns (``failed`` set when the probe did not succeed)."""
     result = run_health_check(config)
@@ -465,6 +478,7 @@ def validate(params):
         soak_seconds=float(soak),
         unit_properties=tuple(name for name in dict.fromkeys(properties) if name not in UNIT_KEYS),
         environment=tuple(dict.fromkeys(environment)),
+        check_owner=bool(params.get("check_owner", True)),
     )
 
 
@@ -588,12 +602,14 @@ def probe_service(settings, system):
     exposure = exposure_result(system, settings.unit, settings.max_exposure)
 
     liveness = probe_result(settings.liveness) if settings.liveness else skipped("health_url is empty")
+    owned(liveness, settings.liveness, settings, main_pid)
     if not settings.readiness:
         readiness = skipped("ready_url is empty")
     elif liveness.get("failed"):
         readiness = skipped("liveness failed")
     else:
         readiness = probe_result(settings.readiness)
+        owned(readiness, settings.readiness, settings, main_pid)
 
     addresses = list(settings.forbidden_addresses)
     if not addresses and any(isinstance(e, dict) for e in settings.forbidden_urls):
@@ -693,4 +709,5 @@ ARGUMENT_SPEC = dict(
     soak_seconds=dict(type="float", default=5),
     unit_properties=dict(type="list", elements="str", default=[]),
     environment=dict(type="list", elements="str", default=[]),
+    check_owner=dict(type="bool", default=True),
 )

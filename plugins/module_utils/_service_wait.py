@@ -11,6 +11,8 @@ The steps the go_service role took as separate tasks, with the same rules:
 3. The health URL until it answers (health_check's schedule: retries every second, backing off
    to 5 s, within ``timeout``), then the readiness URL until it answers
    ``ready_success_threshold`` times in a row.
+4. Each URL that answered must be the unit's: the socket listening at its address is held by a
+   process of the unit (``_listeners.owner_problem``), not by another service on the same port.
 
 ``run(argv) -> (rc, stdout, stderr)``, ``clock`` and ``sleep`` are injected, so the tests drive
 the unit states and the time; the HTTP probes are the real health_check code.
@@ -25,6 +27,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._http import (
     build_config,
     run_health_check,
 )
+from ansible_collections.gosvc.hardening.plugins.module_utils._listeners import owner_problem
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import parse_show
 
 UNIT_KEYS = ("LoadState", "ActiveState", "SubState", "Result", "MainPID", "NRestarts", "ExecMainStartTimestamp")
@@ -108,6 +111,8 @@ def wait_for_service(
     sleep=time.sleep,
     journalctl=None,
     secrets=(),
+    check_owner=True,
+    proc="/proc",
 ):
     """Wait as described in the module docstring; return the result (``failed`` and ``msg`` when it failed).
 
@@ -115,14 +120,22 @@ def wait_for_service(
     message ends with the unit's newest journal lines (``journalctl``'s path; ``secrets`` masked), so
     that the reason reaches the controller without a shell on the host.
     """
-    result = _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep)
+    result = _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep, check_owner, proc)
     if result["failed"]:
         result["msg"] += journal_excerpt(run, journalctl, unit, secrets)
     return result
 
 
-def _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep):
-    result = {"unit": unit, "state": None, "settled": None, "liveness": None, "readiness": None, "failed": False}
+def _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep, check_owner=True, proc="/proc"):
+    result = {
+        "unit": unit,
+        "state": None,
+        "settled": None,
+        "liveness": None,
+        "readiness": None,
+        "owners": {},
+        "failed": False,
+    }
     started = clock()
     while True:
         shown = read_unit(run, systemctl, unit)
@@ -159,6 +172,11 @@ def _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep
         result[key] = probed
         if probed["stop_reason"] != "success":
             return dict(result, failed=True, msg=probed["msg"])
+        if check_owner:
+            problem, found = owner_problem(config.target.url, unit, proc, main_pid=result["state"].get("MainPID"))
+            result["owners"][key] = found
+            if problem:
+                return dict(result, failed=True, msg=problem)
     return result
 
 
@@ -172,4 +190,5 @@ ARGUMENT_SPEC = dict(
     ready_url=dict(type="str", default=""),
     ready_success_threshold=dict(type="int", default=2),
     secrets=dict(type="list", elements="str", default=[], no_log=True),
+    check_owner=dict(type="bool", default=True),
 )

@@ -7,10 +7,12 @@ A release is its binary plus the files it ran with: the unit, the drop-in, the e
 the service's config files. Once a deployment is healthy (after the role's health gate), the role records those
 files as they are on the host under the release root::
 
-    snapshots/<version>/manifest.json     {"format": 1, "version", "recorded_at", "files": [entry, ...]}
+    snapshots/<version>/manifest.json     {"format": 1, "version", "recorded_at", "files": [entry, ...], "probes"}
     snapshots/<version>/<n>               the content of the n-th file that existed
 
-An entry is ``{path, exists, owner, group, mode, sha256, name}`` (``exists`` false: the file was not
+``probes`` holds the health and readiness URLs the release was proven healthy on, so that a rollback
+to it proves it on its own URLs, not on those of the release that failed. An entry is
+``{path, exists, owner, group, mode, sha256, name}`` (``exists`` false: the file was not
 there, and a restore removes it). The directory is root's, mode 0700: the environment file holds
 secrets, as the backups of service_config do. A snapshot is replaced whole (written beside, then
 renamed), so a reader never sees half of one.
@@ -175,7 +177,17 @@ def drift(root: str, version: str | None) -> dict:
     return result
 
 
-def record(root: str, version: str, paths: list, check_mode: bool = False, now: str = "") -> dict:
+def recorded_probes(root: str, version: str | None) -> dict | None:
+    """The health and readiness URLs ``version`` ran healthy with (its snapshot's ``probes``), or None."""
+    try:
+        manifest = read_manifest(root, version) if version else None
+    except SnapshotError:
+        return None
+    probes = (manifest or {}).get("probes")
+    return probes if isinstance(probes, dict) and probes else None
+
+
+def record(root: str, version: str, paths: list, check_mode: bool = False, now: str = "", probes=None) -> dict:
     """Keep ``paths`` as they are now as ``version``'s snapshot; ``{changed, version, files}``.
 
     Unchanged (the same files with the same content, owner and mode as the snapshot already holds):
@@ -184,7 +196,8 @@ def record(root: str, version: str, paths: list, check_mode: bool = False, now: 
     described = [_describe(path) for path in dict.fromkeys(paths)]
     entries = [entry for entry, _content in described]
     old = read_manifest(root, version)
-    if old is not None and [_without_name(e) for e in old["files"]] == entries:
+    probes = dict(probes or {})
+    if old is not None and [_without_name(e) for e in old["files"]] == entries and old.get("probes", {}) == probes:
         return {"changed": False, "version": version, "files": [e["path"] for e in entries]}
     result = {"changed": True, "version": version, "files": [e["path"] for e in entries]}
     if check_mode:
@@ -202,7 +215,7 @@ def record(root: str, version: str, paths: list, check_mode: bool = False, now: 
             fd = os.open(os.path.join(temp, entry["name"]), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
-        manifest = {"format": FORMAT, "version": version, "recorded_at": now, "files": entries}
+        manifest = {"format": FORMAT, "version": version, "recorded_at": now, "files": entries, "probes": probes}
         with open(os.path.join(temp, MANIFEST), "w", encoding="utf-8") as handle:
             json.dump(manifest, handle, indent=1, sort_keys=True)
         final = snapshot_dir(root, version)
@@ -259,7 +272,9 @@ def snapshot_release(params: dict, check_mode: bool = False) -> dict:
                 f"{layout.current} names no installed release, so there is nothing to record a snapshot for"
             )
         try:
-            recorded = record(root, facts["current"], params.get("files") or [], check_mode, utc_now())
+            recorded = record(
+                root, facts["current"], params.get("files") or [], check_mode, utc_now(), params.get("probes")
+            )
             pruned = prune(root, [release["version"] for release in facts["releases"]], check_mode)
         except (SnapshotError, OSError) as exc:
             raise ReleaseError(f"recording the snapshot of {facts['current']}: {exc}") from None

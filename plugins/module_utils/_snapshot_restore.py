@@ -32,7 +32,7 @@ def restore(root: str, version: str, leaving: str | None = None, check_mode: boo
     """
     manifest = read_manifest(root, version)
     if manifest is None:
-        return {"snapshot": False, "restored": [], "removed": []}
+        return {"snapshot": False, "probes": {}, "restored": [], "removed": []}
     wanted = {entry["path"]: entry for entry in manifest["files"]}
     left = read_manifest(root, leaving) if leaving and leaving != version else None
     extra = [e["path"] for e in (left or {}).get("files", []) if e.get("exists") and e["path"] not in wanted]
@@ -69,6 +69,7 @@ def restore(root: str, version: str, leaving: str | None = None, check_mode: boo
         raise SnapshotError(f"restoring the snapshot of {version}: {exc}") from None
     return {
         "snapshot": True,
+        "probes": manifest.get("probes") or {},
         "restored": [item.spec.path for item in changed if item.spec.content is not None],
         "removed": [item.spec.path for item in changed if item.spec.content is None],
     }

@@ -145,6 +145,13 @@ options:
     type: list
     elements: path
     default: []
+  probes:
+    description:
+      - With O(state=snapshot), the health and readiness URLs that proved the release healthy (for example
+        C({health_url, ready_url})), kept with the snapshot; a rollback to the release returns them in RV(restored),
+        so that it is proven on its own URLs.
+    type: dict
+    default: {}
   restore:
     description:
       - With O(state=rollback), also put back the snapshot of the release switched to (see O(state=snapshot)). Every
@@ -252,6 +259,9 @@ restored:
       description: Whether that release has a snapshot; V(false) when it never ran healthy or was installed before
         snapshots were recorded (only the binary was switched).
       type: bool
+    probes:
+      description: The URLs that release was proven healthy on (O(probes) when its snapshot was recorded).
+      type: dict
     restored:
       description: The files written back.
       type: list

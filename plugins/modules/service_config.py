@@ -320,7 +320,7 @@ def main():
             )
 
     try:
-        validated = validate_plans(plans, lambda argv: module.run_command(argv))
+        validated = validate_plans(plans, module.run_command)
     except ConfigError as exc:
         module.fail_json(msg=f"service_config: {exc}. Nothing was changed on the host.", verify=verified)
 

@@ -161,6 +161,12 @@ release:
       description: Whether O(release_root) is a directory.
       type: bool
       returned: always
+    probes:
+      description:
+        - The health and readiness URLs the current release was proven healthy on (its snapshot's, see
+          M(gosvc.hardening.go_release) O(gosvc.hardening.go_release#module:probes)); null when it has no snapshot.
+      type: dict
+      returned: always
     current:
       description: The release C(current) points to, when it is an installed release; null otherwise.
       type: str

@@ -201,6 +201,14 @@ options:
     type: list
     elements: str
     default: []
+  check_owner:
+    description:
+      - After O(health_url) or O(ready_url) answered, check that the socket listening at its address is held by a
+        process of O(unit) (or by systemd, for socket activation). An answer from another service on that port
+        fails the probe (RV(liveness), RV(readiness)) naming the process and its unit. A URL that does not reach
+        this host is not checked.
+    type: bool
+    default: true
   soak_seconds:
     description:
       - Shortest observation window, in seconds, over which the unit's C(NRestarts) and main PID must hold.

@@ -56,6 +56,14 @@ options:
     type: list
     elements: str
     default: []
+  check_owner:
+    description:
+      - After a URL answered, check that the socket listening at its address is held by a process of O(unit) (its
+        cgroup, read from C(/proc)), or by systemd for socket activation. Another service answering on that port
+        (a port collision, an old instance, a neighbour) fails the task, naming the process and its unit.
+      - When the socket cannot be traced on this host (a URL to another host, a unix socket), nothing is checked.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -100,6 +108,13 @@ readiness:
   description: The M(gosvc.hardening.health_check) result for O(ready_url); null when not probed.
   returned: always
   type: dict
+owners:
+  description:
+    - With O(check_owner), per probe (C(liveness), C(readiness)) the processes holding the socket the URL reached,
+      each C({pid, unit}); null when it could not be traced on this host.
+  returned: always
+  type: dict
+  sample: {"liveness": [{"pid": 4242, "unit": "demo.service"}]}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -143,6 +158,7 @@ def main():
             settle=params["settle"],
             journalctl=module.get_bin_path("journalctl"),
             secrets=params["secrets"],
+            check_owner=params["check_owner"],
         )
     except WaitInputError as exc:
         module.fail_json(msg=f"service_wait: {exc}")

@@ -101,7 +101,7 @@ def test_every_rollout_record_of_deploy_has_the_documented_keys():
     """The summary reads changed: every record deploy.yml writes carries it (and the documented keys only)."""
     plays = yaml.safe_load((ROOT / "playbooks" / "deploy.yml").read_text())
     records = list(_rollout_records(plays))
-    names = [name for name, _ in records]
+    names = [name for name, _record in records]
     assert "Record the installation and the outcome" in names
     assert "Record the outcome" in names
     assert len(records) >= 4

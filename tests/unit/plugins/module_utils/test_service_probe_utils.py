@@ -109,6 +109,9 @@ def params(**overrides):
         "ready_url": "",
         "health_timeout": 10.0,
         "ready_success_threshold": 2,
+        # The tests' HTTP servers run in the test process, not in demo.service (test_service_wait.py and
+        # test_listeners.py check the owner).
+        "check_owner": False,
         "probe_options": None,
         "forbidden_urls": [],
         "forbidden_addresses": [],
@@ -404,6 +407,24 @@ def test_exposure_without_systemd_analyze():
 
 
 # --- the whole probe ------------------------------------------------------------------------
+
+
+def test_an_answer_from_another_process_fails_liveness_and_skips_readiness(release_root, http_server):
+    """The test's server stands for another service on the probed port: this process is not demo.service."""
+    base = http_server({"/healthz": 200, "/readyz": 200})
+    settings = sp.validate(
+        params(
+            binary_path=release_root["binary"],
+            health_url=base + "/healthz",
+            ready_url=base + "/readyz",
+            check_owner=True,
+        )
+    )
+    result = sp.probe_service(settings, FakeSystem(RELEASES[0]))
+    assert result["liveness"]["stop_reason"] == "success" and result["liveness"]["failed"] is True
+    assert result["liveness"]["msg"].startswith(f"{base}/healthz is answered by pid {os.getpid()} (")
+    assert "not demo.service" in result["liveness"]["msg"]
+    assert result["readiness"] == {"skipped": True, "skip_reason": "liveness failed"}
 
 
 @pytest.mark.parametrize("release", RELEASES)

@@ -18,6 +18,7 @@ show`` lines, and says so.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -77,6 +78,8 @@ class Host:
         self.now += seconds
 
     def wait(self, timeout=10.0, **kwargs):
+        # The test's HTTP server runs in this process, not in the unit: owner checks have tests of their own.
+        kwargs.setdefault("check_owner", False)
         return sw.wait_for_service(
             self.run, "/bin/systemctl", self.unit, timeout, clock=self.clock, sleep=self.sleep, **kwargs
         )
@@ -123,6 +126,31 @@ def test_active_at_once_then_healthy_and_ready_twice(server, release):
     assert host.reads == 1 and result["state"]["MainPID"] == main_pid(release) != "0"
     assert result["liveness"]["stop_reason"] == "success"
     assert [a["ok"] for a in result["readiness"]["attempts"]] == [True, True]
+
+
+def test_a_health_answer_from_another_process_fails_naming_it(server):
+    """The test's server stands for another service on the probed port: this process is not demo.service."""
+    base = server(healthz=[200], readyz=[200])
+    host = Host(running("debian12"))
+    result = host.wait(health=sw.probe_config("health_url", base + "/healthz", 10, 1), check_owner=True)
+    assert result["failed"]
+    assert result["liveness"]["stop_reason"] == "success"  # it answered; the answer is not the unit's
+    assert result["msg"].startswith(f"{base}/healthz is answered by pid {os.getpid()} (")
+    assert f"not {host.unit}: another service listens on that address" in result["msg"]
+    assert [item["pid"] for item in result["owners"]["liveness"]] == [os.getpid()]
+
+
+def test_a_health_answer_from_the_unit_itself_passes(server, monkeypatch):
+    """The same server, with this process's unit read as the unit's own (its cgroup)."""
+    base = server(healthz=[200], readyz=[200])
+    host = Host(running("debian12"))
+    monkeypatch.setattr(
+        "ansible_collections.gosvc.hardening.plugins.module_utils._listeners.unit_of",
+        lambda pid, proc="/proc": host.unit,
+    )
+    result = host.wait(health=sw.probe_config("health_url", base + "/healthz", 10, 1), check_owner=True)
+    assert not result["failed"], result.get("msg")
+    assert result["owners"]["liveness"] == [{"pid": os.getpid(), "unit": host.unit}]
 
 
 @pytest.mark.parametrize("release", RELEASES)

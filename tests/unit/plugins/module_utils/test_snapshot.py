@@ -92,12 +92,17 @@ def test_restore_puts_back_content_mode_and_removes_what_came_later(tree):
     assert {key: (p.read_bytes(), _mode(p)) for key, p in files.items() if p.exists()} == before
     assert not extra.exists() and not files["dropin"].exists()
     again = _snapshot_restore.restore(str(root), "0.21.0", leaving="0.25.0")
-    assert again == {"snapshot": True, "restored": [], "removed": []}
+    assert again == {"snapshot": True, "probes": {}, "restored": [], "removed": []}
 
 
 def test_a_release_without_a_snapshot_restores_nothing(tree):
     root, files = tree
-    assert _snapshot_restore.restore(str(root), "0.21.0") == {"snapshot": False, "restored": [], "removed": []}
+    assert _snapshot_restore.restore(str(root), "0.21.0") == {
+        "snapshot": False,
+        "probes": {},
+        "restored": [],
+        "removed": [],
+    }
     assert files["unit"].read_text() == "ExecStart=/opt/am/current/am --a\n"
 
 
@@ -181,3 +186,16 @@ def test_drift_without_a_snapshot_or_version_compares_nothing(tree):
     (root / "snapshots" / "0.21.0").mkdir(parents=True)
     (root / "snapshots" / "0.21.0" / "manifest.json").write_text("not json")
     assert "cannot read the snapshot" in _snapshot.drift(str(root), "0.21.0")["error"]
+
+
+def test_the_urls_a_release_was_proven_on_are_kept_and_a_change_of_them_rewrites_the_snapshot(tree):
+    root, files = tree
+    probes = {"health_url": "http://127.0.0.1:9101/metrics", "ready_url": ""}
+    assert _snapshot.record(str(root), "0.21.0", [str(files["unit"])], probes=probes)["changed"]
+    assert _snapshot.recorded_probes(str(root), "0.21.0") == probes
+    assert not _snapshot.record(str(root), "0.21.0", [str(files["unit"])], probes=probes)["changed"]
+    moved = dict(probes, health_url="http://127.0.0.1:9102/metrics")
+    assert _snapshot.record(str(root), "0.21.0", [str(files["unit"])], probes=moved)["changed"]
+    assert _snapshot_restore.restore(str(root), "0.21.0")["probes"] == moved
+    assert _snapshot.recorded_probes(str(root), "9.9.9") is None
+    assert _snapshot.recorded_probes(str(root), None) is None

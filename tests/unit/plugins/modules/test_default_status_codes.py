@@ -108,7 +108,7 @@ def test_service_wait_fails_on_a_5xx_and_passes_on_a_2xx(base, option, code):
     probes[key] = sw.probe_config(option, f"{base}/{code}", 2, 1)
     clock = Clock()
     result = sw.wait_for_service(
-        captured_show, "/bin/systemctl", "demo.service", 2, clock=clock, sleep=clock.sleep, **probes
+        captured_show, "/bin/systemctl", "demo.service", 2, clock=clock, sleep=clock.sleep, check_owner=False, **probes
     )
     probed = result["liveness" if key == "health" else "readiness"]
     assert probed["status"] == code

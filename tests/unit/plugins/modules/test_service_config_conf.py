@@ -15,7 +15,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from test_service_config import ENV, GROUP, UNIT, analyze  # noqa: F401  (analyze is a fixture)
+import test_service_config
+from test_service_config import ENV, GROUP, UNIT
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import (
     MASK,
@@ -35,6 +36,12 @@ cat "$1" >> "$CHECK_LOG"
 if grep -q BROKEN "$1"; then echo "line 1: field BROKEN not found in type config.plain" >&2; exit 1; fi
 echo "Checking '$1'  SUCCESS"
 """
+
+
+@pytest.fixture
+def analyze(tmp_path, monkeypatch):
+    """The systemd-analyze stand-in of test_service_config.py."""
+    return test_service_config.analyze.__wrapped__(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -72,7 +79,7 @@ def _attrs(path):
     return st.st_uid, grp.getgrgid(st.st_gid).gr_name, f"{stat.S_IMODE(st.st_mode):04o}"
 
 
-def test_config_files_are_validated_written_and_unchanged_on_a_second_run(run_module, analyze, args, tmp_path, checker):  # noqa: F811
+def test_config_files_are_validated_written_and_unchanged_on_a_second_run(run_module, analyze, args, tmp_path, checker):
     _tool, log = checker
     result = run_module(service_config, args)
     assert result["changed"] and result["content_changed"], result
@@ -91,7 +98,7 @@ def test_config_files_are_validated_written_and_unchanged_on_a_second_run(run_mo
     assert log.read_text() == CONFIG + SECRET  # not validated again: nothing changed
 
 
-def test_a_config_change_alone_counts_as_a_content_change_and_is_backed_up(run_module, analyze, args, tmp_path):  # noqa: F811
+def test_a_config_change_alone_counts_as_a_content_change_and_is_backed_up(run_module, analyze, args, tmp_path):
     run_module(service_config, args)
     changed = json.loads(json.dumps(args))
     changed["config_files"][0]["content"] = CONFIG + "  - name: pager\n"
@@ -105,7 +112,7 @@ def test_a_config_change_alone_counts_as_a_content_change_and_is_backed_up(run_m
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
-def test_a_config_that_fails_validation_changes_nothing(run_module, analyze, args, tmp_path, check_mode):  # noqa: F811
+def test_a_config_that_fails_validation_changes_nothing(run_module, analyze, args, tmp_path, check_mode):
     run_module(service_config, args)
     before = {p: p.read_bytes() for p in (tmp_path / "etc").rglob("*") if p.is_file()}
     broken = json.loads(json.dumps(args))
@@ -120,7 +127,7 @@ def test_a_config_that_fails_validation_changes_nothing(run_module, analyze, arg
     assert (tmp_path / "systemd" / "am.service").read_text() == UNIT
 
 
-def test_a_secret_file_is_masked_in_the_diff_and_its_validator_output_withheld(run_module, analyze, args):  # noqa: F811
+def test_a_secret_file_is_masked_in_the_diff_and_its_validator_output_withheld(run_module, analyze, args):
     run_module(service_config, args)
     changed = json.loads(json.dumps(args))
     changed["config_files"][1]["secret_content"] = "smtp_auth_password: n3w-BROKEN-secret\n"
@@ -136,7 +143,7 @@ def test_a_secret_file_is_masked_in_the_diff_and_its_validator_output_withheld(r
     assert diff["before"] == f"{MASK} (secret content)\n" and diff["after"] == f"{MASK} (secret content, changed)\n"
 
 
-def test_a_plain_config_file_shows_its_diff(run_module, analyze, args):  # noqa: F811
+def test_a_plain_config_file_shows_its_diff(run_module, analyze, args):
     run_module(service_config, args)
     changed = json.loads(json.dumps(args))
     changed["config_files"][0]["content"] = CONFIG.replace("team", "ops")
@@ -158,7 +165,7 @@ def test_a_plain_config_file_shows_its_diff(run_module, analyze, args):  # noqa:
         ({"dest": "x.yml", "content": "x", "mode": "rw-r-----"}, "octal string"),
     ],
 )
-def test_an_unusable_entry_is_named_and_nothing_is_written(run_module, analyze, args, tmp_path, entry, words):  # noqa: F811
+def test_an_unusable_entry_is_named_and_nothing_is_written(run_module, analyze, args, tmp_path, entry, words):
     result = run_module(service_config, dict(args, config_files=[entry]))
     assert result["failed"] and "config_files[0]" in result["msg"] and words in result["msg"], result["msg"]
     assert not (tmp_path / "etc").exists() and os.listdir(tmp_path / "systemd") == []
@@ -174,7 +181,7 @@ def test_a_subdirectory_is_created_once_per_level(args):
     deep = dict(args, config_files=[{"dest": "a/b/c.yml", "content": "1"}, {"dest": "a/d.yml", "content": "2"}])
     files, dirs = config_specs(deep)
     base = os.path.dirname(args["env_file"])
-    assert [path for path, *_ in dirs] == [f"{base}/a", f"{base}/a/b"]
+    assert [entry[0] for entry in dirs] == [f"{base}/a", f"{base}/a/b"]
     assert [spec.path for spec in files] == [f"{base}/a/b/c.yml", f"{base}/a/d.yml"]
 
 

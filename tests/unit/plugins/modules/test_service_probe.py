@@ -67,7 +67,13 @@ def host(monkeypatch, tmp_path):
     digest = hashlib.sha256(b"demo 1.0.0\n").hexdigest()
     (tmp_path / ".releases.json").write_text(record_text(digest))
     return {
-        "args": {"unit": "demo.service", "binary_path": str(tmp_path / "current" / "demo"), "soak_seconds": 0},
+        "args": {
+            "unit": "demo.service",
+            "binary_path": str(tmp_path / "current" / "demo"),
+            "soak_seconds": 0,
+            # The test's HTTP server runs in this process, not in demo.service.
+            "check_owner": False,
+        },
         "digest": digest,
         "calls": calls,
     }

@@ -80,7 +80,13 @@ def host(request, monkeypatch, tmp_path):
     record = tmp_path / ".releases.json"
     record.write_text(record_text(digest))
     return {
-        "args": {"unit": "demo.service", "binary_path": str(tmp_path / "current" / "demo"), "soak_seconds": 0},
+        "args": {
+            "unit": "demo.service",
+            "binary_path": str(tmp_path / "current" / "demo"),
+            "soak_seconds": 0,
+            # The test's HTTP server runs in this process, not in demo.service.
+            "check_owner": False,
+        },
         "digest": digest,
         "record": record,
         "release": release,
