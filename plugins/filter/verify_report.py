@@ -426,7 +426,19 @@ def _check_probe(name, url, result, skipped_reason=None):
         return _check(name, "failed", f"{url} was not probed")
     if _failed(result):
         return _check(name, "failed", _msg(result))
-    return _check(name, "passed", _probe_detail(url, result))
+    return _check(name, "passed", _probe_detail(url, result) + _owner_text(result.get("owners")))
+
+
+def _owner_text(owners):
+    """Who held the socket that answered (service_probe's owner check), as the detail's tail."""
+    if not isinstance(owners, list) or not owners:
+        return ""
+    pids = [
+        f"pid {item['pid']} ({item.get('unit') or 'no unit'})"
+        for item in owners
+        if isinstance(item, dict) and item.get("pid")
+    ]
+    return f"; answered by {', '.join(pids)}" if pids else ""
 
 
 #: The probe results the tls_expiry check reads: (URL key, result key) of raw.

@@ -10,7 +10,8 @@ The steps the go_service role took as separate tasks, with the same rules:
    (a service that nothing else can prove healthy may crash right after starting).
 3. The health URL until it answers (health_check's schedule: retries every second, backing off
    to 5 s, within ``timeout``), then the readiness URL until it answers
-   ``ready_success_threshold`` times in a row.
+   ``ready_success_threshold`` times in a row. Between attempts the unit is read again: one
+   that has failed meanwhile (a crash loop that used up its restarts) ends the wait at once.
 4. Each URL that answered must be the unit's: the socket listening at its address is held by a
    process of the unit (``_listeners.owner_problem``), not by another service on the same port.
 
@@ -40,6 +41,14 @@ MASK = "********"
 
 class WaitInputError(ValueError):
     """An option is unusable; the message names it."""
+
+
+class _UnitFailed(Exception):
+    """The unit failed while it was being probed (raised between two probe attempts)."""
+
+    def __init__(self, shown):
+        super().__init__(shown.get("ActiveState"))
+        self.shown = shown
 
 
 def probe_config(option, url, timeout, success_threshold):
@@ -165,10 +174,25 @@ def _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep
                 ),
             )
 
+    def watchful_sleep(seconds):
+        """Between probe attempts, read the unit: one that has failed (its restarts used up) cannot answer."""
+        sleep(seconds)
+        now = read_unit(run, systemctl, unit)
+        if now["ActiveState"] == "failed":
+            raise _UnitFailed(now)
+
     for key, config in (("liveness", health), ("readiness", readiness)):
         if config is None:
             continue
-        probed = run_health_check(config, clock=clock, sleep=sleep)
+        try:
+            probed = run_health_check(config, clock=clock, sleep=watchful_sleep)
+        except _UnitFailed as failed:
+            result["state"] = failed.shown
+            return dict(
+                result,
+                failed=True,
+                msg=f"{unit} failed while its {key} was probed ({config.target.url}): {_state(unit, failed.shown)}",
+            )
         result[key] = probed
         if probed["stop_reason"] != "success":
             return dict(result, failed=True, msg=probed["msg"])

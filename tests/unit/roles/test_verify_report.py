@@ -743,3 +743,13 @@ def test_config_drift_reads_the_snapshot_comparison(reading, status, words):
     assert by_name["config_drift"]["status"] == status
     assert words in by_name["config_drift"]["detail"]
     assert by_name["config_drift"]["severity"] == "blocking"
+
+
+def test_a_passed_probe_names_the_process_that_answered():
+    capture = load("pass-debian12")
+    liveness = dict(capture["raw"]["liveness_result"], owners=[{"pid": 812, "unit": "demo.service"}])
+    readiness = dict(capture["raw"]["readiness_result"], owners=None)
+    raw = dict(capture["raw"], liveness_result=liveness, readiness_result=readiness)
+    by_name = checks(report_mod.verify_report(raw, DEFAULTS))
+    assert by_name["liveness"]["detail"].endswith("; answered by pid 812 (demo.service)")
+    assert "answered by" not in by_name["readiness"]["detail"]

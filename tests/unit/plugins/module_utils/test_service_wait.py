@@ -123,7 +123,8 @@ def test_active_at_once_then_healthy_and_ready_twice(server, release):
         readiness=sw.probe_config("ready_url", base + "/readyz", 10, 2),
     )
     assert not result["failed"], result
-    assert host.reads == 1 and result["state"]["MainPID"] == main_pid(release) != "0"
+    # One read until active, one between the two readiness attempts (a failed unit ends the wait).
+    assert host.reads == 2 and result["state"]["MainPID"] == main_pid(release) != "0"
     assert result["liveness"]["stop_reason"] == "success"
     assert [a["ok"] for a in result["readiness"]["attempts"]] == [True, True]
 
@@ -211,6 +212,22 @@ def test_a_failed_unit_fails_at_once_with_its_state():
         "demo.service is not active after it failed: ActiveState=failed, SubState=failed, Result=exit-code, "
         "NRestarts=3; see journalctl -u demo.service"
     )
+
+
+def test_a_unit_that_fails_while_it_is_probed_ends_the_wait_at_once(server):
+    """A crash loop uses up its restarts while the health URL is retried: no waiting out the deadline."""
+    base = server(healthz=[503])
+    # TYPED failed state, as in test_a_failed_unit_fails_at_once_with_its_state.
+    typed = "MainPID=0\nResult=exit-code\nNRestarts=4\nExecMainStartTimestamp=\n"
+    typed += "LoadState=loaded\nActiveState=failed\nSubState=failed\n"
+    host = Host(running("debian12"), typed)
+    result = host.wait(timeout=60, health=sw.probe_config("health_url", base + "/healthz", 60, 1))
+    assert result["failed"] and host.reads == 2 and host.now < 5
+    assert result["msg"] == (
+        f"demo.service failed while its liveness was probed ({base}/healthz): ActiveState=failed, SubState=failed,"
+        " Result=exit-code, NRestarts=4; see journalctl -u demo.service"
+    )
+    assert result["state"]["ActiveState"] == "failed"
 
 
 def test_not_ready_fails_with_the_health_check_message(server):
