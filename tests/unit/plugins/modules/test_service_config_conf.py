@@ -22,6 +22,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._service_config im
     MASK,
     ConfigError,
     config_specs,
+    host_entries,
     validate_argv,
 )
 from ansible_collections.gosvc.hardening.plugins.modules import service_config
@@ -205,3 +206,19 @@ def test_validate_argv_splits_like_a_shell_and_puts_the_path_in(command, argv):
 def test_validate_argv_refuses_a_command_that_cannot_read_the_file(command, words):
     with pytest.raises(ConfigError, match=words):
         validate_argv(command, "/x/a.yml")
+
+
+def test_the_action_plugin_turns_src_and_secret_into_what_the_host_takes():
+    read = {"files/am.yml": b"route: {}\n", "files/smtp.yml": b"password: x\n", "files/bin": b"\xff\xfe"}.__getitem__
+    entries = [
+        {"dest": "am.yml", "src": "files/am.yml", "secret": False, "mode": "0640", "content": None},
+        {"dest": "smtp.yml", "src": "files/smtp.yml", "secret": True, "mode": "0600"},
+        {"dest": "inline.yml", "content": "a: 1\n", "secret": True},
+    ]
+    assert host_entries(entries, read) == [
+        {"dest": "am.yml", "content": "route: {}\n", "mode": "0640"},
+        {"dest": "smtp.yml", "secret_content": "password: x\n", "mode": "0600"},
+        {"dest": "inline.yml", "secret_content": "a: 1\n"},
+    ]
+    with pytest.raises(ConfigError, match=r"config_files\[0\]: src files/bin is not UTF-8 text"):
+        host_entries([{"dest": "b", "src": "files/bin"}], read)
