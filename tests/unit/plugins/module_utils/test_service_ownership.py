@@ -43,7 +43,7 @@ def _read(layout, fragment=None):
     out = "LoadState=not-found\nActiveState=inactive\n"
     if fragment:
         out = f"LoadState=loaded\nActiveState=active\nFragmentPath={fragment}\n"
-    paths = [v for k, v in layout.items() if k not in ("unit_name", "account")]
+    paths = [v for k, v in layout.items() if k not in ("unit_name", "account", "config_names")]
     return f.gather(
         lambda argv: (0, out, ""),
         release_root=layout["release_root"],
@@ -192,6 +192,22 @@ def test_a_file_the_user_put_beside_the_environment_file_keeps_its_directory(tmp
     assert claim["left"] == [f"{layout['env_dir']} (it holds files the role did not write: config.yml)"]
     # without purge_data the state directory is not even looked at
     assert layout["state_dir"] not in claim["remove"]
+
+
+def test_the_config_files_the_role_writes_go_with_the_environment_directory(tmp_path):
+    """go_service_config_files: their top-level names in the directory are the role's (layout config_names)."""
+    layout = dict(_layout(tmp_path, "app"), config_names=["config.yml", "rules"])
+    _install(layout, tmp_path, dropin=False)
+    _write(Path(layout["env_dir"]) / "config.yml", "listen: :8080\n")
+    _write(Path(layout["env_dir"]) / "rules" / "a.yml", "groups: []\n")
+    claim = f.claims(_read(layout, fragment=layout["unit"]), layout)
+    assert layout["env_dir"] in claim["remove"]
+    assert claim["left"] == []
+    # A file the inventory does not name still keeps the directory, and is named.
+    _write(Path(layout["env_dir"]) / "extra.conf", "x\n")
+    claim = f.claims(_read(layout, fragment=layout["unit"]), layout)
+    assert layout["env_dir"] not in claim["remove"]
+    assert claim["left"] == [f"{layout['env_dir']} (it holds files the role did not write: extra.conf)"]
 
 
 def test_an_environment_file_written_before_the_marker_is_the_role_s_beside_its_unit(tmp_path):
