@@ -5,12 +5,32 @@
 from __future__ import annotations
 
 import contextlib
+import grp
 import hashlib
 import os
+import pwd
 import stat
 import tempfile
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._digests import DigestError, digests_equal, file_digest
+
+
+def _name(lookup, number):
+    """The name pwd.getpwuid or grp.getgrgid gives ``number``, or the number when it has none."""
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def user_name(uid):
+    """The name of the user ``uid``, or the number when no account has it."""
+    return _name(pwd.getpwuid, uid)
+
+
+def owner_names(st):
+    """``(owner name, group name, mode)`` of an ``os.stat``/``lstat`` result, names falling back to numbers."""
+    return _name(pwd.getpwuid, st.st_uid), _name(grp.getgrgid, st.st_gid), stat.S_IMODE(st.st_mode)
 
 
 def make_dirs(path, mode=0o755):

@@ -4,7 +4,8 @@
 
 A health answer proves a service healthy only if the service gave it. Another service listening on
 the probed port (an old instance, a neighbour, a port collision after an upgrade) answers just as
-well. ``owner_problem`` finds the TCP sockets listening on the URL's port at one of its addresses
+well. ``owner_problem`` finds the TCP sockets listening on a probe target's port (the target as
+``_http.parse_url`` reads the URL) at one of its addresses
 (``/proc/net/tcp``, ``/proc/net/tcp6``, state LISTEN; a wildcard address counts for every address),
 the processes holding them (``/proc/<pid>/fd`` links ``socket:[<inode>]``) and the unit of each
 (``/proc/<pid>/cgroup``), and says when none of them is the expected unit. A socket systemd holds
@@ -22,10 +23,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import pwd
 import re
 import socket
-from urllib.parse import urlsplit
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._files import user_name
 
 #: The TCP state LISTEN in /proc/net/tcp.
 LISTEN = "0A"
@@ -66,17 +67,16 @@ def _serves(listener_address, addresses) -> bool:
     return listener_address in addresses or (mapped is not None and mapped in addresses)
 
 
-def url_target(url: str):
-    """``(addresses, port)`` a URL connects to on this host, or None (not TCP, or the name does not resolve)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
+def addresses_of(target) -> set:
+    """The IP addresses a probe ``target`` (``_http.parse_url``'s) connects to; empty for a unix socket or a
+    name that does not resolve."""
+    if target.unix_path:
+        return set()
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (OSError, ValueError):
-        return None
-    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}, port
+        return set()
+    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
 
 
 def holders(inodes, proc: str = "/proc") -> dict:
@@ -120,12 +120,11 @@ def unit_of(pid: int, proc: str = "/proc") -> str:
     return ""
 
 
-def _sockets(url: str, proc: str) -> list:
-    """``[(inode, uid)]`` of the sockets listening where ``url`` connects on this host."""
-    target = url_target(url)
-    if target is None:
+def sockets_of(target, proc: str = "/proc") -> list:
+    """``[(inode, uid)]`` of the sockets listening where a probe ``target`` connects on this host."""
+    addresses = addresses_of(target)
+    if not addresses:
         return []
-    addresses, port = target
     try:
         tcp = _read(os.path.join(proc, "net", "tcp"))
         tcp6 = _read(os.path.join(proc, "net", "tcp6"))
@@ -134,13 +133,12 @@ def _sockets(url: str, proc: str) -> list:
     return [
         (inode, uid)
         for address, lport, inode, uid in listening(tcp, tcp6, with_uid=True)
-        if lport == port and _serves(address, addresses)
+        if lport == target.port and _serves(address, addresses)
     ]
 
 
-def owners(url: str, proc: str = "/proc") -> list | None:
-    """``[{pid, unit}]`` of the processes holding the socket that ``url`` reaches on this host; None if unknown."""
-    sockets = _sockets(url, proc)
+def owners(sockets, proc: str = "/proc") -> list | None:
+    """``[{pid, unit}]`` of the processes holding any of ``sockets`` (``sockets_of``); None if none is readable."""
     held = holders([inode for inode, _uid in sockets], proc) if sockets else {}
     if not held:
         return None
@@ -166,13 +164,6 @@ def uid_of(pid, proc: str = "/proc"):
     return None
 
 
-def _user(uid) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
-
-
 def _read(path: str) -> str:
     try:
         with open(path, encoding="ascii", errors="replace") as handle:
@@ -181,8 +172,9 @@ def _read(path: str) -> str:
         return ""
 
 
-def owner_problem(url: str, unit: str, proc: str = "/proc", main_pid=None) -> tuple:
-    """``(problem, owners)``: why ``url`` is not ``unit``'s to answer ('' when it is, or cannot be told).
+def owner_problem(target, unit: str, proc: str = "/proc", main_pid=None) -> tuple:
+    """``(problem, owners)``: why the probe ``target`` (``_http.parse_url``'s) is not ``unit``'s to answer
+    ('' when it is, or cannot be told).
 
     The socket is the unit's when any process holding it runs in ``unit``, or it is PID 1's (systemd
     holds it for socket activation). Where other processes' descriptors cannot be read (no
@@ -190,13 +182,14 @@ def owner_problem(url: str, unit: str, proc: str = "/proc", main_pid=None) -> tu
     main process (``main_pid``) instead: a socket of another user is another service's; a root-owned one
     (systemd's, for socket activation, or a root service's) cannot be told apart and is not judged.
     """
-    found = owners(url, proc)
+    url = target.url
+    sockets = sockets_of(target, proc)
+    found = owners(sockets, proc)
     if not found:
-        sockets = _sockets(url, proc)
         uids = sorted({uid for _inode, uid in sockets})
         if not sockets or main_pid is None or 0 in uids:
             return "", None
-        named = ", ".join(f"uid {uid} ({_user(uid)})" for uid in uids)
+        named = ", ".join(f"uid {uid} ({user_name(uid)})" for uid in uids)
         fix = (
             f": another service listens on that address. Point the URL at {unit}'s own listener (or stop what"
             " holds the port)"
@@ -210,7 +203,7 @@ def owner_problem(url: str, unit: str, proc: str = "/proc", main_pid=None) -> tu
             return "", None
         return (
             f"{url} is answered by a socket of {named}, not of {unit}'s main process (pid {main_pid}, uid"
-            f" {expected} ({_user(expected)})){fix}"
+            f" {expected} ({user_name(expected)})){fix}"
         ), listed
     if any(item["unit"] == unit or item["pid"] == 1 for item in found):
         return "", found

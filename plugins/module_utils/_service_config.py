@@ -38,7 +38,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._files import make_dirs
+from ansible_collections.gosvc.hardening.plugins.module_utils._files import make_dirs, owner_names
 
 #: What a masked secret value shows as in a diff.
 MASK = "********"
@@ -251,14 +251,6 @@ def content_mac(key: str, content: bytes) -> str:
     return hmac.new(key.encode(), content, hashlib.sha256).hexdigest()
 
 
-def _name(lookup, number):
-    """The name pwd.getpwuid or grp.getgrgid gives ``number``, or the number when it has none."""
-    try:
-        return lookup(number)[0]
-    except KeyError:
-        return str(number)
-
-
 def observe(path: str, key: str = "") -> dict:
     """How ``path`` is on this host: ``{exists, type, owner, group, mode, hmac}``; never raises.
 
@@ -272,13 +264,14 @@ def observe(path: str, key: str = "") -> dict:
         return {"exists": False}
     except OSError as exc:
         return {"exists": None, "error": exc.strerror}
+    owner, group, mode = owner_names(st)
     kind = "file" if stat.S_ISREG(st.st_mode) else "directory" if stat.S_ISDIR(st.st_mode) else "other"
     facts = {
         "exists": True,
         "type": kind,
-        "owner": _name(pwd.getpwuid, st.st_uid),
-        "group": _name(grp.getgrgid, st.st_gid),
-        "mode": f"{stat.S_IMODE(st.st_mode):04o}",
+        "owner": owner,
+        "group": group,
+        "mode": f"{mode:04o}",
     }
     if kind == "file" and key and st.st_size <= OBSERVE_MAX_BYTES:
         # Opened without following a link and without blocking (a FIFO put there since the lstat), and
@@ -742,5 +735,4 @@ def backup_entry(record: dict, spec: FileSpec, before_mode: int, before_owner: s
 
 def owner_of(path: str) -> tuple:
     """(owner name, group name, mode) of an existing file, names falling back to numbers."""
-    st = os.lstat(path)
-    return _name(pwd.getpwuid, st.st_uid), _name(grp.getgrgid, st.st_gid), stat.S_IMODE(st.st_mode)
+    return owner_names(os.lstat(path))

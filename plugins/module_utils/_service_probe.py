@@ -321,7 +321,7 @@ def owned(result, config, settings, main_pid=None, proc="/proc"):
     """A probe that answered must have been answered by the unit: else it fails naming who answered."""
     if not settings.check_owner or config is None or result.get("failed") or result.get("skipped"):
         return result
-    problem, found = owner_problem(config.target.url, settings.unit, proc, main_pid=main_pid)
+    problem, found = owner_problem(config.target, settings.unit, proc, main_pid=main_pid)
     result["owners"] = found
     if problem:
         result.update(failed=True, msg=problem)

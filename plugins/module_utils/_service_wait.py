@@ -197,7 +197,7 @@ def _wait(run, systemctl, unit, timeout, health, readiness, settle, clock, sleep
         if probed["stop_reason"] != "success":
             return dict(result, failed=True, msg=probed["msg"])
         if check_owner:
-            problem, found = owner_problem(config.target.url, unit, proc, main_pid=result["state"].get("MainPID"))
+            problem, found = owner_problem(config.target, unit, proc, main_pid=result["state"].get("MainPID"))
             result["owners"][key] = found
             if problem:
                 return dict(result, failed=True, msg=problem)

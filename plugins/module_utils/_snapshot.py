@@ -27,17 +27,16 @@ That a snapshot exists says that the release once ran healthy: ``healthy_version
 
 from __future__ import annotations
 
-import grp
 import hashlib
 import json
 import os
-import pwd
 import shutil
 import stat
 import uuid
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._files import make_dirs
+from ansible_collections.gosvc.hardening.plugins.module_utils._files import make_dirs, owner_names
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
+    TEMP_PREFIX,
     Layout,
     ReleaseError,
     RootLock,
@@ -49,8 +48,6 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
 SNAPSHOTS_DIR = "snapshots"
 MANIFEST = "manifest.json"
 FORMAT = 1
-#: Temporary names start with this (the prefix go_release cleans up after a crash).
-TEMP_PREFIX = ".go_release."
 #: The files a snapshot keeps are small configuration files; a larger one is refused.
 MAX_FILE_BYTES = 16 << 20
 
@@ -109,7 +106,7 @@ def _describe(path: str) -> tuple:
         raise SnapshotError(f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB; a snapshot keeps configuration files")
     with open(path, "rb") as handle:
         content = handle.read()
-    owner, group, mode = _owner(st)
+    owner, group, mode = owner_names(st)
     entry = {
         "path": path,
         "exists": True,
@@ -119,19 +116,6 @@ def _describe(path: str) -> tuple:
         "sha256": hashlib.sha256(content).hexdigest(),
     }
     return entry, content
-
-
-def _owner(st) -> tuple:
-    """(owner name, group name, mode) of an lstat result, names falling back to numbers."""
-    try:
-        owner = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        owner = str(st.st_uid)
-    try:
-        group = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        group = str(st.st_gid)
-    return owner, group, stat.S_IMODE(st.st_mode)
 
 
 def drift(root: str, version: str | None) -> dict:
@@ -167,9 +151,9 @@ def drift(root: str, version: str | None) -> dict:
         elif not now["exists"]:
             differences.append("missing")
         else:
-            for key, what in (("owner", "owner"), ("group", "group"), ("mode", "mode")):
+            for key in ("owner", "group", "mode"):
                 if now[key] != entry.get(key):
-                    differences.append(f"{what} {now[key]}, recorded {entry.get(key)}")
+                    differences.append(f"{key} {now[key]}, recorded {entry.get(key)}")
             if now["sha256"] != entry.get("sha256"):
                 differences.append("content differs from the recorded one")
         if differences:
@@ -278,12 +262,12 @@ def snapshot_release(params: dict, check_mode: bool = False) -> dict:
             pruned = prune(root, [release["version"] for release in facts["releases"]], check_mode)
         except (SnapshotError, OSError) as exc:
             raise ReleaseError(f"recording the snapshot of {facts['current']}: {exc}") from None
+    # In check mode the snapshot was not written: the current release counts as it will once it is.
+    healthy = set(healthy_versions(root)) | ({facts["current"]} if check_mode else set())
     return {
         "changed": recorded["changed"] or bool(pruned),
         "current_version": facts["current"],
         "snapshot": recorded,
         "pruned_snapshots": pruned,
-        "healthy_versions": healthy_versions(root)
-        if not check_mode
-        else sorted(set(healthy_versions(root)) | {facts["current"]}),
+        "healthy_versions": sorted(healthy),
     }

@@ -16,9 +16,15 @@ import socket
 import pytest
 
 from ansible_collections.gosvc.hardening.plugins.module_utils import _listeners
+from ansible_collections.gosvc.hardening.plugins.module_utils._http import parse_url
 
 HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
 HEADER6 = "  sl  local_address                         remote_address                        st tx_queue rx_queue\n"
+
+
+def owner_problem(url, unit, proc, main_pid=None):
+    """_listeners.owner_problem for a URL, read as the probes read it (``_http.parse_url``)."""
+    return _listeners.owner_problem(parse_url(url), unit, proc, main_pid=main_pid)
 
 
 def tcp_line(address, port, inode, state="0A"):
@@ -72,8 +78,8 @@ def proc(tmp_path):
 
 
 def test_the_unit_that_listens_passes_and_another_is_named(proc):
-    assert _listeners.owner_problem("http://127.0.0.1:9101/metrics", "node_b.service", str(proc))[0] == ""
-    problem, found = _listeners.owner_problem("http://127.0.0.1:9100/metrics", "node_b.service", str(proc))
+    assert owner_problem("http://127.0.0.1:9101/metrics", "node_b.service", str(proc))[0] == ""
+    problem, found = owner_problem("http://127.0.0.1:9100/metrics", "node_b.service", str(proc))
     assert found == [{"pid": 200, "unit": "node_a.service"}]
     assert problem.startswith(
         "http://127.0.0.1:9100/metrics is answered by pid 200 (node_a.service), not node_b.service"
@@ -82,7 +88,7 @@ def test_the_unit_that_listens_passes_and_another_is_named(proc):
 
 def test_a_socket_systemd_holds_for_activation_counts_as_the_units(proc):
     os.symlink("socket:[5001]", proc / "1" / "fd" / "7")
-    assert _listeners.owner_problem("http://127.0.0.1:9100/", "node_b.service", str(proc))[0] == ""
+    assert owner_problem("http://127.0.0.1:9100/", "node_b.service", str(proc))[0] == ""
 
 
 @pytest.mark.parametrize(
@@ -94,7 +100,7 @@ def test_what_cannot_be_traced_is_not_checked(proc, url):
     for link in (proc / "200" / "fd" / "3",):
         if url.endswith(":9100/"):
             link.unlink()
-    assert _listeners.owner_problem(url, "node_b.service", str(proc)) == ("", None)
+    assert owner_problem(url, "node_b.service", str(proc)) == ("", None)
 
 
 def test_unit_of_reads_cgroup_v2_and_the_systemd_hierarchy_of_v1(tmp_path):
@@ -114,7 +120,7 @@ def test_this_process_is_found_holding_its_own_listener_on_the_real_proc():
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
-        found = _listeners.owners(f"http://127.0.0.1:{port}/healthz")
+        found = _listeners.owners(_listeners.sockets_of(parse_url(f"http://127.0.0.1:{port}/healthz")))
     assert found is not None and os.getpid() in [item["pid"] for item in found]
 
 
@@ -130,8 +136,8 @@ def _no_fd_rights(proc):
 def test_without_fd_rights_the_socket_owner_uid_stands_in_for_its_process(proc):
     _no_fd_rights(proc)
     # tcp_line writes uid 995 for every socket: node_b's own uid.
-    assert _listeners.owner_problem("http://127.0.0.1:9100/", "node_b.service", str(proc), main_pid=300)[0] == ""
-    problem, found = _listeners.owner_problem("http://127.0.0.1:9100/", "node_a.service", str(proc), main_pid=200)
+    assert owner_problem("http://127.0.0.1:9100/", "node_b.service", str(proc), main_pid=300)[0] == ""
+    problem, found = owner_problem("http://127.0.0.1:9100/", "node_a.service", str(proc), main_pid=200)
     assert problem.startswith("http://127.0.0.1:9100/ is answered by a socket of uid 995 (")
     assert "not of node_a.service's main process (pid 200, uid 994 (" in problem
     assert found == [{"pid": None, "uid": 995, "unit": None}]
@@ -139,17 +145,17 @@ def test_without_fd_rights_the_socket_owner_uid_stands_in_for_its_process(proc):
 
 def test_without_fd_rights_a_root_socket_or_an_unknown_main_process_is_not_judged(proc):
     _no_fd_rights(proc)
-    assert _listeners.owner_problem("http://127.0.0.1:9100/", "node_a.service", str(proc), main_pid=None) == ("", None)
+    assert owner_problem("http://127.0.0.1:9100/", "node_a.service", str(proc), main_pid=None) == ("", None)
     tcp = (proc / "net" / "tcp").read_text().replace("   995        0", "     0        0")
     (proc / "net" / "tcp").write_text(tcp)
-    assert _listeners.owner_problem("http://127.0.0.1:9100/", "node_a.service", str(proc), main_pid=200) == ("", None)
+    assert owner_problem("http://127.0.0.1:9100/", "node_a.service", str(proc), main_pid=200) == ("", None)
 
 
 @pytest.mark.parametrize("main_pid", [0, "0", 4242])
 def test_without_fd_rights_an_answer_while_the_unit_has_no_main_process_is_not_the_units(proc, main_pid):
     """MainPID 0 (the process exited: a port collision) or a pid that is gone: the unit did not answer."""
     _no_fd_rights(proc)
-    problem, found = _listeners.owner_problem("http://127.0.0.1:9100/", "node_a.service", str(proc), main_pid=main_pid)
+    problem, found = owner_problem("http://127.0.0.1:9100/", "node_a.service", str(proc), main_pid=main_pid)
     assert problem.startswith("http://127.0.0.1:9100/ is answered by a socket of uid 995 (")
     assert "while node_a.service has no running main process" in problem
     assert found == [{"pid": None, "uid": 995, "unit": None}]
