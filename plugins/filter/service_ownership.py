@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import claims
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import (
+    claims,
+    replaced_service,
+    service_layout,
+)
 
 
 def service_ownership(facts, layout, health_watchdog=False, purge_data=False):
@@ -28,6 +32,31 @@ def service_ownership(facts, layout, health_watchdog=False, purge_data=False):
         raise AnsibleFilterError(f"service_ownership: {exc}") from None
 
 
+def service_layout_filter(name, base_dir="/opt", config_dir="/etc", config_files=(), account=True):
+    """``_service_facts.service_layout``: where the go_service role puts service ``name``."""
+    if not isinstance(name, str) or not name:
+        raise AnsibleFilterError(f"service_layout: give a service name, not {name!r}")
+    if isinstance(config_files, (str, bytes)) or not all(isinstance(dest, str) for dest in config_files):
+        raise AnsibleFilterError("service_layout: config_files is a list of destinations relative to env_dir")
+    return service_layout(name, str(base_dir), str(config_dir), list(config_files), bool(account))
+
+
+def replaced_services(results, base_dir="/opt", config_dir="/etc", keep_user=None):
+    """``_service_facts.replaced_service`` for each result of a service_facts loop over the replaced names."""
+    if not isinstance(results, list):
+        raise AnsibleFilterError("replaced_services: give the results of a service_facts loop over the names")
+    services = []
+    for result in results:
+        if not isinstance(result, dict) or result.get("ownership") is None or "item" not in result:
+            raise AnsibleFilterError("replaced_services: each result is service_facts' for one name, read with marker")
+        services.append(replaced_service(str(result["item"]), result, str(base_dir), str(config_dir), keep_user))
+    return services
+
+
 class FilterModule:
     def filters(self):
-        return {"service_ownership": service_ownership}
+        return {
+            "service_ownership": service_ownership,
+            "service_layout": service_layout_filter,
+            "replaced_services": replaced_services,
+        }

@@ -54,7 +54,7 @@ def _same_release_text(new, changed, files=None):
 
 
 def rollout_text(rollout):
-    """One cell for a rollout record ``{status, from, to, reason, changed, files}`` (or a plain string)."""
+    """One cell for a rollout record ``{status, from, to, reason, changed, files, replaced}`` (or a plain string)."""
     if not rollout:
         return "-"
     if not isinstance(rollout, dict):
@@ -62,8 +62,14 @@ def rollout_text(rollout):
     status, old, new = rollout.get("status"), rollout.get("from") or "none", rollout.get("to") or "?"
     if status == "deployed":
         if old != new:
-            return f"{old} -> {new}"
-        return _same_release_text(new, rollout.get("changed"), rollout.get("files"))
+            text = f"{old} -> {new}"
+        else:
+            text = _same_release_text(new, rollout.get("changed"), rollout.get("files"))
+        replaced = rollout.get("replaced")
+        if isinstance(replaced, list) and replaced:
+            # go_service_replaces: the services this one took over from, uninstalled by the run.
+            text += f"; replaced {', '.join(str(name) for name in replaced)}"
+        return text
     if status == "rolled back":
         return f"{new} failed, rolled back to {old}"
     if status == "rollback failed":

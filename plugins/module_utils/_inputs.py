@@ -301,6 +301,33 @@ def _path_problems(v):
     return problems
 
 
+def _replaces_problems(v):
+    """go_service_replaces: names of other services of this role, each built into paths an uninstall removes."""
+    replaces = v["go_service_replaces"]
+    if not is_sequence(replaces) or isinstance(replaces, (str, Mapping)):
+        return [
+            f"go_service_replaces {to_json(replaces)} must be a list of the names the services this one replaces"
+            " were deployed with (their go_service_name), e.g. [myapp-old]."
+        ]
+    name = text(v["go_service_name"])
+    bad = [text(old) for old in replaces if not SERVICE_NAME.match(text(old)) or re.search("[.]service$", text(old))]
+    problems = []
+    if bad:
+        problems.append(
+            f"go_service_replaces names {', '.join(to_json(old) for old in bad)}: each entry is the"
+            " go_service_name a replaced service was deployed with (letters, digits and . _ - only, without"
+            " .service), e.g. [myapp-old]."
+        )
+    if name in (text(old) for old in replaces):
+        problems.append(
+            f"go_service_replaces names {to_json(name)}, the service itself: list only the old names it replaces."
+        )
+    twice = sorted({text(old) for old in replaces if [text(o) for o in replaces].count(text(old)) > 1})
+    if twice:
+        problems.append(f"go_service_replaces names {', '.join(twice)} more than once: list each once.")
+    return problems
+
+
 def _count_ok(value):
     return not isinstance(value, bool) and COUNT.match(text(value)) is not None
 
@@ -654,6 +681,9 @@ def go_service_problems(inputs, paths_only=False):
     """
     v = _Inputs(inputs)
     problems = _path_problems(v)
+    if v["go_service_state"] == "present":
+        # The names of the services an install replaces build the paths it removes.
+        problems += _replaces_problems(v)
     if not paths_only and v["go_service_state"] == "present":
         problems += _install_problems(v)
     return problems

@@ -34,7 +34,11 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     release_facts,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import observe
-from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import SNAPSHOTS_DIR, recorded_probes
+from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import (
+    SNAPSHOTS_DIR,
+    recorded_files,
+    recorded_probes,
+)
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import (
     AnalyzeError,
     parse_show,
@@ -172,11 +176,14 @@ UNIT_PROPERTIES = (
     "NeedDaemonReload",
     "NRestarts",
     "FragmentPath",
+    "User",
+    "Group",
 )
 
 
 def unit_facts(run, unit):
-    """``systemctl show`` of ``unit``: load, active, sub and enablement state; None when systemctl fails.
+    """``systemctl show`` of ``unit``: load, active, sub and enablement state, the file it is loaded from and the
+    user and group it runs as (None when it names none: root); None when systemctl fails.
 
     ``n_restarts`` counts the automatic restarts since the unit was last started on purpose (systemd resets
     NRestarts on an explicit start or restart); None when systemd does not report it (older than 235).
@@ -197,6 +204,8 @@ def unit_facts(run, unit):
         "need_daemon_reload": shown.get("NeedDaemonReload") == "yes",
         "n_restarts": int(shown["NRestarts"]) if shown.get("NRestarts", "").isdigit() else None,
         "fragment_path": shown.get("FragmentPath") or None,
+        "user": shown.get("User") or None,
+        "group": shown.get("Group") or None,
     }
 
 
@@ -212,11 +221,13 @@ def systemd_problem(facts):
     return "PID 1 is systemd but `systemctl --version` did not answer: systemctl is missing or broken"
 
 
-def _release_with_probes(release_root):
-    """``_release.release_facts``, with the health and readiness URLs the current release was proven healthy on
-    (its snapshot's ``probes``; None when it has none): what a rollback in this run proves it with."""
+def _release_with_snapshot(release_root):
+    """``_release.release_facts``, with what the current release's snapshot recorded: ``probes``, the health and
+    readiness URLs it was proven healthy on (None when it has none; what a rollback in this run proves it with),
+    and ``snapshot_files``, the files it ran with (what an uninstall of a replaced service knows as its own)."""
     facts = release_facts(release_root)
     facts["probes"] = recorded_probes(release_root, facts.get("current"))
+    facts["snapshot_files"] = recorded_files(release_root, facts.get("current"))
     return facts
 
 
@@ -236,7 +247,7 @@ def gather(
         "ownership": ownership(list(dict.fromkeys([*files, *paths])), marker) if marker else None,
         "service_manager": service_manager(proc_root),
         "systemd_version": systemd_version(run),
-        "release": _release_with_probes(release_root) if release_root else None,
+        "release": _release_with_snapshot(release_root) if release_root else None,
         "paths": path_facts(paths),
         "account": account_facts(user, group),
         "unit": unit_facts(run, unit) if unit else None,
@@ -262,6 +273,93 @@ LAYOUT_KEYS = (
     "health_timer",
     "state_dir",
 )
+
+
+#: The drop-in the role writes for go_service_unit_overrides, in the unit's drop-in directory.
+DROPIN_NAME = "50-gosvc-overrides.conf"
+
+
+def service_layout(name, base_dir="/opt", config_dir="/etc", config_files=(), account=True):
+    """Where the go_service role puts service ``name``: the paths ``claims`` reads (LAYOUT_KEYS), and
+
+    - ``health_unit``: the name (without suffix) of the health watchdog's service and timer;
+    - ``config_names``: the names in ``env_dir`` the role writes besides the environment file (the first
+      component of each of ``config_files``, the config files' destinations relative to ``env_dir``);
+    - ``account``: the user the role creates (comment, home, shell), None when ``account`` is false;
+    - ``owned_paths``: the paths whose existence and marker decide what is the role's;
+    - ``config_files``: the config files' paths;
+    - ``config_paths``: the files service_config manages (unit, drop-in, environment file, config files) with
+      the directories they are in.
+
+    One place for these paths: the role's variables read them from here (the ``service_layout`` filter), and
+    so does the uninstall of a service that another one replaces (``go_service_replaces``).
+    """
+    unit_name = f"{name}.service"
+    unit = f"/etc/systemd/system/{unit_name}"
+    env_dir = f"{config_dir.rstrip('/')}/{name}"
+    files = [f"{env_dir}/{dest}" for dest in config_files]
+    paths = {
+        "unit_name": unit_name,
+        "unit": unit,
+        "dropin_dir": f"{unit}.d",
+        "dropin": f"{unit}.d/{DROPIN_NAME}",
+        "env_dir": env_dir,
+        "env_file": f"{env_dir}/{name}.env",
+        "release_root": f"{base_dir.rstrip('/')}/{name}",
+        "health_service": f"/etc/systemd/system/{name}-health.service",
+        "health_timer": f"/etc/systemd/system/{name}-health.timer",
+        "state_dir": f"/var/lib/{name}",
+    }
+    subdirs = [d for d in dict.fromkeys(os.path.dirname(f) for f in files) if d != env_dir]
+    return {
+        **paths,
+        "health_unit": f"{name}-health",
+        "config_names": list(dict.fromkeys(dest.split("/", 1)[0] for dest in config_files)),
+        "account": (
+            {"home": "/nonexistent", "shell": "/usr/sbin/nologin", "comment": f"{name} service account"}
+            if account
+            else None
+        ),
+        "config_files": files,
+        "owned_paths": [paths[key] for key in LAYOUT_KEYS if key != "unit_name"],
+        "config_paths": [env_dir, paths["env_file"], unit, paths["dropin_dir"], paths["dropin"], *files, *subdirs],
+    }
+
+
+#: The unit states in which a replaced service holds what it had (its port, say).
+_RUNNING_STATES = ("active", "activating", "reloading", "deactivating")
+
+
+def replaced_service(name, facts, base_dir="/opt", config_dir="/etc", keep_user=None):
+    """What the go_service role does about service ``name`` that another one replaces (``go_service_replaces``),
+    from ``facts``, a ``gather`` result for it read with its layout's ``owned_paths`` and ``config_paths`` and the
+    marker set. Returns ``name``, ``unit_name``, ``installed`` (anything of it is on the host), ``running`` (its
+    unit is active or on its way: stop it before the new one starts), ``foreign`` (what of it the role did not
+    write, as ``claims`` says: such a service is not the role's to remove), and what its uninstall needs: the
+    ``layout`` with its config files (those its last healthy release ran with, from its snapshot) and the account
+    to remove, ``user`` and ``group`` (its unit's, else the default, its name). The account is left out when it is
+    ``keep_user``, the user the new service runs as."""
+    unit = facts.get("unit") or {}
+    release = facts.get("release") or {}
+    env_dir = service_layout(name, base_dir, config_dir)["env_dir"]
+    config_files = [
+        path[len(env_dir) + 1 :] for path in release.get("snapshot_files") or () if path.startswith(env_dir + "/")
+    ]
+    user = unit.get("user") or name
+    layout = service_layout(name, base_dir, config_dir, config_files, account=user != keep_user)
+    loaded = unit.get("load_state") not in (None, "not-found")
+    return {
+        "name": name,
+        "unit_name": layout["unit_name"],
+        # Its data (the state directory) is not the service: an uninstall leaves it.
+        "installed": loaded
+        or any(there for path, there in (facts.get("paths") or {}).items() if path != layout["state_dir"]),
+        "running": loaded and unit.get("active_state") in _RUNNING_STATES,
+        "foreign": claims(facts, layout)["foreign"],
+        "layout": layout,
+        "user": user,
+        "group": unit.get("group") or user,
+    }
 
 
 def claims(facts, layout, health_watchdog=False, purge_data=False):

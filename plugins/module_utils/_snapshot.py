@@ -171,6 +171,19 @@ def recorded_probes(root: str, version: str | None) -> dict | None:
     return probes if isinstance(probes, dict) and probes else None
 
 
+def recorded_files(root: str, version: str | None) -> list:
+    """The paths of the files ``version`` ran with (those its snapshot found existing); empty without one."""
+    try:
+        manifest = read_manifest(root, version) if version else None
+    except SnapshotError:
+        return []
+    return [
+        entry["path"]
+        for entry in (manifest or {}).get("files", [])
+        if isinstance(entry, dict) and entry.get("exists") and isinstance(entry.get("path"), str)
+    ]
+
+
 def record(root: str, version: str, paths: list, check_mode: bool = False, now: str = "", probes=None) -> dict:
     """Keep ``paths`` as they are now as ``version``'s snapshot; ``{changed, version, files}``.
 

@@ -167,6 +167,13 @@ release:
           M(gosvc.hardening.go_release) O(gosvc.hardening.go_release#module:probes)); null when it has no snapshot.
       type: dict
       returned: always
+    snapshot_files:
+      description:
+        - The files the current release ran with when it was last proven healthy (those its snapshot found on the
+          host); empty when it has no snapshot.
+      type: list
+      elements: str
+      returned: always
     current:
       description: The release C(current) points to, when it is an installed release; null otherwise.
       type: str
@@ -249,11 +256,12 @@ unit:
       on purpose; null when systemd does not report it.
     - C(fragment_path) is the unit file systemd loaded it from (null for a unit without one); another path than
       the role's means the name belongs to another unit.
+    - C(user) and C(group) are its C(User=) and C(Group=) (null when it names none, i.e. root).
   returned: always
   type: dict
   sample: {"name": "demo.service", "load_state": "loaded", "active_state": "active", "sub_state": "running",
            "unit_file_state": "enabled", "need_daemon_reload": false, "n_restarts": 0,
-           "fragment_path": "/etc/systemd/system/demo.service"}
+           "fragment_path": "/etc/systemd/system/demo.service", "user": "demo", "group": "demo"}
 """
 
 from ansible.module_utils.basic import AnsibleModule

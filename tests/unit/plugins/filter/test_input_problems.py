@@ -40,7 +40,7 @@ def test_a_missing_variable_is_named():
 
 def test_paths_only_reaches_the_rules():
     inputs = {"go_service_state": "present", "go_service_name": "a/b", "go_service_base_dir": "/opt",
-              "go_service_config_dir": "/etc"}  # fmt: skip
+              "go_service_config_dir": "/etc", "go_service_replaces": []}  # fmt: skip
     found = go_service_input_problems(inputs, paths_only=True)
     assert len(found) == 1 and found[0].startswith('go_service_name "a/b" names the unit')
 

@@ -189,7 +189,7 @@ def test_account_facts_of_the_running_user_and_a_missing_one(tmp_path):
 def test_unit_facts_from_systemctl_show():
     out = (
         "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nNeedDaemonReload=no\n"
-        "NRestarts=2\nFragmentPath=/etc/systemd/system/demo.service\n"
+        "NRestarts=2\nFragmentPath=/etc/systemd/system/demo.service\nUser=demo\nGroup=\n"
     )
     calls = []
 
@@ -206,12 +206,15 @@ def test_unit_facts_from_systemctl_show():
         "need_daemon_reload": False,
         "n_restarts": 2,
         "fragment_path": "/etc/systemd/system/demo.service",
+        "user": "demo",
+        # Group= empty: the user's primary group (None, as for User= empty: root).
+        "group": None,
     }
     assert calls == [
         [
             "systemctl",
             "show",
-            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,NRestarts,FragmentPath",
+            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,NRestarts,FragmentPath,User,Group",
             "--",
             "demo.service",
         ]

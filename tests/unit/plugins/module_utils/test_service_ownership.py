@@ -339,8 +339,9 @@ def test_the_role_s_layout_describes_the_account_it_creates():
     import yaml
 
     variables = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
-    assert variables["__go_service_layout"]["account"] == "{{ __go_service_account_wanted }}"
-    assert set(variables["__go_service_account_wanted"]) == {"comment", "home", "shell"}
+    assert "gosvc.hardening.service_layout" in variables["__go_service_layout"]
+    assert variables["__go_service_account_wanted"] == "{{ __go_service_layout.account }}"
+    assert set(f.service_layout("demo")["account"]) == {"comment", "home", "shell"}
     account_tasks = (ROLE / "tasks" / "account.yml").read_text()
     for key in ("comment", "home", "shell"):
         assert f'{key}: "{{{{ __go_service_account_wanted.{key} }}}}"' in account_tasks
