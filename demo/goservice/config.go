@@ -26,6 +26,7 @@ type config struct {
 	ShowVersion     bool
 	ServiceName     string
 	ListenAddr      string
+	ListenFDName    string // "": the first socket systemd passes
 	ShutdownTimeout time.Duration
 
 	// Test switches (normally set through the unit's EnvironmentFile).
@@ -68,6 +69,7 @@ func loadConfig(args []string, lookup lookupFunc, stderr io.Writer) (config, err
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	listen := fs.String("listen", "", "address to listen on, host:port (overrides DEMO_LISTEN_ADDR; default "+defaultListenAddr+")")
+	listenFDName := fs.String("listen-fdname", "", "with systemd socket activation, the FileDescriptorName= of the passed socket to serve (overrides DEMO_LISTEN_FDNAME; default: the first socket passed)")
 	shutdown := fs.String("shutdown-timeout", "", "how long to drain in-flight requests on SIGTERM/SIGINT, e.g. 10s (overrides DEMO_SHUTDOWN_TIMEOUT)")
 	service := fs.String("service-name", "", "service name reported in responses and logs (overrides DEMO_SERVICE_NAME; default "+defaultServiceName+")")
 	fs.Usage = func() {
@@ -111,6 +113,10 @@ func loadConfig(args []string, lookup lookupFunc, stderr io.Writer) (config, err
 	}
 	name, value = pick("listen", *listen, "DEMO_LISTEN_ADDR")
 	if cfg.ListenAddr, err = parseListenAddr(name, value); err != nil {
+		return cfg, err
+	}
+	name, value = pick("listen-fdname", *listenFDName, "DEMO_LISTEN_FDNAME")
+	if cfg.ListenFDName, err = parseFDName(name, value); err != nil {
 		return cfg, err
 	}
 	name, value = pick("shutdown-timeout", *shutdown, "DEMO_SHUTDOWN_TIMEOUT")
@@ -188,6 +194,24 @@ func parseListenAddr(name, v string) (string, error) {
 	}
 	if p, perr := strconv.ParseUint(port, 10, 16); perr != nil || p > 65535 {
 		return "", &configError{name, v, "the port must be a number from 0 to 65535"}
+	}
+	return v, nil
+}
+
+// parseFDName checks a socket name as systemd checks FileDescriptorName=:
+// 1-255 characters of printable ASCII other than ':', which separates the
+// names in LISTEN_FDNAMES. Empty: no name, serve the first socket passed.
+func parseFDName(name, v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if len(v) > 255 {
+		return "", &configError{name, v, "must be at most 255 characters"}
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' || c > '~' || c == ':' {
+			return "", &configError{name, v, "may only contain printable ASCII characters other than ':' (systemd's FileDescriptorName= rule)"}
+		}
 	}
 	return v, nil
 }

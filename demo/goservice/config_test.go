@@ -23,7 +23,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ListenAddr != "127.0.0.1:8080" || cfg.ShutdownTimeout != 10*time.Second || cfg.ServiceName != "gosvc-demo" {
+	if cfg.ListenAddr != "127.0.0.1:8080" || cfg.ShutdownTimeout != 10*time.Second || cfg.ServiceName != "gosvc-demo" || cfg.ListenFDName != "" {
 		t.Fatalf("unexpected defaults: %+v", cfg)
 	}
 	if cfg.FailAtStart || cfg.NotReady || cfg.Slow != 0 || cfg.WatchdogStopSet || cfg.WatchdogInterval != 0 {
@@ -34,6 +34,7 @@ func TestDefaults(t *testing.T) {
 func TestEnvAndFlags(t *testing.T) {
 	env := envOf(map[string]string{
 		"DEMO_LISTEN_ADDR":         "127.0.0.1:9999",
+		"DEMO_LISTEN_FDNAME":       "web api",
 		"DEMO_SHUTDOWN_TIMEOUT":    "2.5",
 		"DEMO_FAIL_AT_START":       "1",
 		"DEMO_NOT_READY":           "true",
@@ -49,7 +50,7 @@ func TestEnvAndFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{
-		ServiceName: "gosvc-demo", ListenAddr: "127.0.0.1:9999", ShutdownTimeout: 2500 * time.Millisecond,
+		ServiceName: "gosvc-demo", ListenAddr: "127.0.0.1:9999", ListenFDName: "web api", ShutdownTimeout: 2500 * time.Millisecond,
 		FailAtStart: true, NotReady: true, Slow: 300 * time.Millisecond, DieAtRequest: 4,
 		WatchdogStopAfter: 1500 * time.Millisecond, WatchdogStopSet: true,
 		NotifySocket: "@sock", WatchdogInterval: 400 * time.Millisecond, WatchdogPID: 42,
@@ -58,12 +59,12 @@ func TestEnvAndFlags(t *testing.T) {
 		t.Fatalf("got %+v\nwant %+v", cfg, want)
 	}
 	// Flags win, and the overridden variables are not even parsed.
-	bad := envOf(map[string]string{"DEMO_LISTEN_ADDR": "garbage", "DEMO_SHUTDOWN_TIMEOUT": "never"})
-	cfg, err = loadConfig([]string{"-listen", "[::1]:0", "-shutdown-timeout", "1m30s", "-service-name", "shop-api"}, bad, io.Discard)
+	bad := envOf(map[string]string{"DEMO_LISTEN_ADDR": "garbage", "DEMO_SHUTDOWN_TIMEOUT": "never", "DEMO_LISTEN_FDNAME": "a:b"})
+	cfg, err = loadConfig([]string{"-listen", "[::1]:0", "-shutdown-timeout", "1m30s", "-service-name", "shop-api", "-listen-fdname", "shop-api.socket"}, bad, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ListenAddr != "[::1]:0" || cfg.ShutdownTimeout != 90*time.Second || cfg.ServiceName != "shop-api" {
+	if cfg.ListenAddr != "[::1]:0" || cfg.ShutdownTimeout != 90*time.Second || cfg.ServiceName != "shop-api" || cfg.ListenFDName != "shop-api.socket" {
 		t.Fatalf("flags not applied: %+v", cfg)
 	}
 }
@@ -102,6 +103,11 @@ func TestInvalidValues(t *testing.T) {
 		{"DEMO_LISTEN_ADDR", "127.0.0.1:http"},
 		{"DEMO_LISTEN_ADDR", "127.0.0.1:70000"},
 		{"DEMO_SERVICE_NAME", "has space"},
+		{"DEMO_LISTEN_FDNAME", "web:admin"},
+		{"DEMO_LISTEN_FDNAME", "tab\there"},
+		{"DEMO_LISTEN_FDNAME", "caf\u00e9"},
+		{"DEMO_LISTEN_FDNAME", "del\x7f"},
+		{"DEMO_LISTEN_FDNAME", strings.Repeat("n", 256)},
 		{"WATCHDOG_USEC", "0"},
 		{"WATCHDOG_USEC", "abc"},
 		{"WATCHDOG_PID", "-1"},
@@ -125,6 +131,24 @@ func TestInvalidValues(t *testing.T) {
 	var ce *configError
 	if !errors.As(err, &ce) || ce.Name != "-listen" {
 		t.Errorf("-listen nope: got %v", err)
+	}
+	_, err = loadConfig([]string{"-listen-fdname", "a:b"}, envOf(nil), io.Discard)
+	if !errors.As(err, &ce) || ce.Name != "-listen-fdname" {
+		t.Errorf("-listen-fdname a:b: got %v", err)
+	}
+}
+
+func TestListenFDNameLimits(t *testing.T) {
+	for _, v := range []string{"w", "web", "gosvc-demo.socket", "with inner space", "~!@#$%^&*()_+={}[]|;'<>,.?/\\\"", strings.Repeat("n", 255)} {
+		cfg, err := loadConfig(nil, envOf(map[string]string{"DEMO_LISTEN_FDNAME": v}), io.Discard)
+		if err != nil || cfg.ListenFDName != v {
+			t.Errorf("%q: got %q, %v", v, cfg.ListenFDName, err)
+		}
+	}
+	// Empty (after trimming) is unset: serve the first socket passed.
+	cfg, err := loadConfig([]string{"-listen-fdname", " "}, envOf(map[string]string{"DEMO_LISTEN_FDNAME": "web"}), io.Discard)
+	if err != nil || cfg.ListenFDName != "" {
+		t.Errorf("empty flag: got %q, %v", cfg.ListenFDName, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Command gosvc-demo is the small HTTP service that the gosvc.hardening
 // collection deploys in its demo and integration tests. It speaks the
-// systemd notify protocol itself (READY=1, WATCHDOG=1, STOPPING=1), logs
+// systemd notify protocol itself (READY=1, WATCHDOG=1, STOPPING=1), takes
+// its listening socket from systemd socket activation when given one, logs
 // JSON lines to stdout, drains requests on SIGTERM and has environment
 // switches that make it misbehave on purpose. Standard library only.
 package main
@@ -12,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -33,6 +33,12 @@ func main() {
 // 1 when the service cannot start or dies, 2 for bad flags or environment.
 func run(args []string, lookup lookupFunc, stdout, stderr io.Writer, signals <-chan os.Signal) int {
 	cfg, err := loadConfig(args, lookup, stderr)
+	var fds listenFDs
+	if err == nil && !cfg.ShowVersion {
+		// systemd socket activation: read LISTEN_PID, LISTEN_FDS and
+		// LISTEN_FDNAMES, and unset them for the processes we might start.
+		fds, err = takeListenEnv(lookup, os.Unsetenv, os.Getpid())
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
@@ -53,10 +59,10 @@ func run(args []string, lookup lookupFunc, stdout, stderr io.Writer, signals <-c
 		return 0
 	}
 	lg := newLogger(stdout, cfg.ServiceName, version)
-	return serve(cfg, lg, signals)
+	return serve(cfg, fds, lg, signals)
 }
 
-func serve(cfg config, lg *logger, signals <-chan os.Signal) int {
+func serve(cfg config, fds listenFDs, lg *logger, signals <-chan os.Signal) int {
 	notify, err := newNotifier(cfg.NotifySocket)
 	if err != nil {
 		lg.Warn("systemd notifications disabled", "error", err)
@@ -69,9 +75,8 @@ func serve(cfg config, lg *logger, signals <-chan os.Signal) int {
 		return 1
 	}
 
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		lg.Error("cannot listen", "addr", cfg.ListenAddr, "error", err)
+	ln, listenFields, ok := listen(cfg, fds, lg)
+	if !ok {
 		return 1
 	}
 	a := newApp(cfg, lg, version)
@@ -87,7 +92,8 @@ func serve(cfg config, lg *logger, signals <-chan os.Signal) int {
 	addr := ln.Addr().String()
 	a.setReady(true, "")
 	wdOn, wdWhy := cfg.watchdogEnabled()
-	fields := []any{"addr", addr, "pid", os.Getpid(), "notify_socket", cfg.NotifySocket != "", "watchdog", wdOn}
+	fields := append([]any{"addr", addr}, listenFields...)
+	fields = append(fields, "pid", os.Getpid(), "notify_socket", cfg.NotifySocket != "", "watchdog", wdOn)
 	if cfg.WatchdogInterval > 0 && !wdOn {
 		fields = append(fields, "watchdog_off_reason", wdWhy)
 	}
@@ -128,6 +134,10 @@ func shutdown(cfg config, a *app, srv *http.Server, notify *notifier, lg *logger
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	done := make(chan error, 1)
+	// Shutdown closes the listener first, then waits for the requests in
+	// flight. Under socket activation it closes only our duplicate of the
+	// socket: systemd keeps its own open, so new connections wait in the
+	// kernel's backlog for the next process instead of being refused.
 	go func() { done <- srv.Shutdown(ctx) }()
 
 	select {

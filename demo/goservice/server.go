@@ -7,10 +7,14 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
 )
+
+// maxDelayMs bounds the delay a request may ask for (?delay_ms=).
+const maxDelayMs = 10000
 
 // app holds the HTTP side of the service.
 type app struct {
@@ -86,6 +90,24 @@ func (a *app) root(w http.ResponseWriter, r *http.Request) {
 		b.Path = r.URL.Path
 		writeJSON(w, http.StatusNotFound, b)
 		return
+	}
+	// ?delay_ms=N (0 to 10000) answers after N ms: a long request in flight,
+	// for proving that a restart drains it instead of cutting it off.
+	if v := r.URL.Query().Get("delay_ms"); v != "" {
+		ms, err := strconv.Atoi(v)
+		if err != nil || ms < 0 || ms > maxDelayMs {
+			b := a.body("bad_request")
+			b.Reason = "delay_ms must be a whole number of milliseconds from 0 to 10000"
+			writeJSON(w, http.StatusBadRequest, b)
+			return
+		}
+		t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Service   string   `json:"service"`

@@ -220,3 +220,20 @@ func TestKillSelfIsUncatchable(t *testing.T) {
 		t.Fatalf("the child ended with %v, want killed by SIGKILL", exit)
 	}
 }
+
+func TestRootDelay(t *testing.T) {
+	a, _ := testApp(t, config{})
+	h := a.handler()
+
+	start := time.Now()
+	rec, body := do(t, h, "GET", "/?delay_ms=150", nil)
+	if took := time.Since(start); rec.Code != 200 || body["version"] != "9.9.9" || took < 150*time.Millisecond {
+		t.Fatalf("delay_ms=150: %d %v after %v", rec.Code, body, took)
+	}
+	for _, bad := range []string{"-1", "10001", "soon", "1.5"} {
+		rec, body = do(t, h, "GET", "/?delay_ms="+bad, nil)
+		if rec.Code != 400 || body["status"] != "bad_request" || !strings.Contains(body["reason"].(string), "delay_ms") {
+			t.Fatalf("delay_ms=%s: %d %v", bad, rec.Code, body)
+		}
+	}
+}

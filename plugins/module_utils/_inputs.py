@@ -328,6 +328,44 @@ def _replaces_problems(v):
     return problems
 
 
+#: What ListenStream= takes here: a port, an IPv4 address and port, [IPv6] and port, or a unix socket path.
+SOCKET_LISTEN = re.compile(
+    r"^(?:(?P<port>[0-9]{1,5})|(?:[0-9]{1,3}(?:[.][0-9]{1,3}){3}|\[[0-9A-Fa-f:.]+\]):(?P<hostport>[0-9]{1,5})"
+    r"|/[A-Za-z0-9_./@+-]{1,107})\Z"
+)
+#: systemd's FileDescriptorName=: printable ASCII without a colon (no space here), at most 255 characters.
+FD_NAME = re.compile(r"^[!-9;-~]{1,255}\Z")
+
+
+def _socket_problems(v):
+    """Socket activation: what systemd would refuse in the socket unit, before anything is written."""
+    if not ansible_bool(v["go_service_socket_activation"]):
+        return []
+    problems = []
+    listen = text(v["go_service_socket_listen"]) or text(v["go_service_listen_port"])
+    found = SOCKET_LISTEN.match(listen) if listen not in ("", "0") else None
+    port = found and (found.group("port") or found.group("hostport"))
+    if not found or (port and not 0 < int(port) <= 65535):
+        problems.append(
+            f"go_service_socket_listen {to_json(listen)} (by default go_service_listen_port) is what the service's"
+            " socket listens on (ListenStream=): give a port (8080), an address and port (127.0.0.1:8080,"
+            " [::1]:8080) or the path of a unix socket (/run/myapp/api.sock)."
+        )
+    if not _count_ok(v["go_service_socket_backlog"]) or jinja_int(v["go_service_socket_backlog"]) < 1:
+        problems.append(
+            "go_service_socket_backlog must be a whole number of 1 or more, written with digits only (the"
+            " connections the kernel queues while the service restarts; got"
+            f" {to_json(v['go_service_socket_backlog'])})."
+        )
+    if not FD_NAME.match(text(v["go_service_socket_fdname"])):
+        problems.append(
+            f"go_service_socket_fdname {to_json(text(v['go_service_socket_fdname']))} (by default go_service_name)"
+            " names the socket for the service (FileDescriptorName=, LISTEN_FDNAMES): use 1 to 255 printable"
+            " characters without spaces or a colon."
+        )
+    return problems
+
+
 def _count_ok(value):
     return not isinstance(value, bool) and COUNT.match(text(value)) is not None
 
@@ -554,6 +592,7 @@ def _install_problems(v):
         )
     problems += _number_problems(v)
     problems += _probe_problems(v)
+    problems += _socket_problems(v)
     if not one_line(v["go_service_description"]):
         problems.append(
             "go_service_description must be one line: systemd would read what follows a line break as directives."

@@ -82,6 +82,7 @@ ARGUMENT_SPEC = dict(
     unit=dict(type="str", required=True),
     overrides=dict(type="str", default=""),
     overrides_name=dict(type="str", default="50-gosvc-overrides.conf"),
+    socket=dict(type="str", default=""),
     env_file=dict(type="path", required=True),
     env=dict(type="str", required=True, no_log=True),
     env_secret_keys=dict(type="list", elements="str", default=[], no_log=False),
@@ -212,13 +213,20 @@ def config_specs(params: dict) -> tuple:
     return files, dirs
 
 
+def socket_path(params: dict) -> str:
+    """The socket unit beside the service unit: ``<name>.socket``."""
+    name = params["unit_name"]
+    stem = name[: -len(".service")] if name.endswith(".service") else name
+    return os.path.join(params["unit_dir"], stem + ".socket")
+
+
 def layout(params: dict) -> tuple:
     """``(files, dirs)`` that service_config manages for its parameters (defaults applied).
 
-    ``files``: the environment file, the unit and the drop-in (content None: must not exist), then the
-    config files, as FileSpecs; ``dirs``: ``(path, owner, group, mode)`` of the directories it creates or
-    corrects. Raises ConfigError when a name that must be a file name holds a directory, or a config file
-    entry cannot be used.
+    ``files``: the environment file, the unit, the drop-in and the socket unit (content None: must not
+    exist), then the config files, as FileSpecs; ``dirs``: ``(path, owner, group, mode)`` of the
+    directories it creates or corrects. Raises ConfigError when a name that must be a file name holds a
+    directory, or a config file entry cannot be used.
     """
     if "/" in params["unit_name"] or "/" in params["overrides_name"]:
         raise ConfigError("unit_name and overrides_name are file names, without a directory")
@@ -236,6 +244,8 @@ def layout(params: dict) -> tuple:
         ),
         FileSpec("unit", unit_path, params["unit"].encode()),
         FileSpec("overrides", dropin_path, params["overrides"].encode() if params["overrides"] else None),
+        # The socket unit of a socket-activated service (none otherwise: removed when there).
+        FileSpec("socket", socket_path(params), params["socket"].encode() if params["socket"] else None),
     ]
     dirs = [(os.path.dirname(params["env_file"]), "root", params["group"], 0o750)]
     if params["overrides"]:

@@ -264,6 +264,7 @@ _RELEASE_TREE_NAMES = frozenset(
 LAYOUT_KEYS = (
     "unit_name",
     "unit",
+    "socket",
     "dropin_dir",
     "dropin",
     "env_dir",
@@ -283,6 +284,7 @@ def service_layout(name, base_dir="/opt", config_dir="/etc", config_files=(), ac
     """Where the go_service role puts service ``name``: the paths ``claims`` reads (LAYOUT_KEYS), and
 
     - ``health_unit``: the name (without suffix) of the health watchdog's service and timer;
+    - ``socket_unit``: the name of its listening socket's unit (socket activation);
     - ``config_names``: the names in ``env_dir`` the role writes besides the environment file (the first
       component of each of ``config_files``, the config files' destinations relative to ``env_dir``);
     - ``account``: the user the role creates (comment, home, shell), None when ``account`` is false;
@@ -301,6 +303,7 @@ def service_layout(name, base_dir="/opt", config_dir="/etc", config_files=(), ac
     paths = {
         "unit_name": unit_name,
         "unit": unit,
+        "socket": f"/etc/systemd/system/{name}.socket",
         "dropin_dir": f"{unit}.d",
         "dropin": f"{unit}.d/{DROPIN_NAME}",
         "env_dir": env_dir,
@@ -314,6 +317,7 @@ def service_layout(name, base_dir="/opt", config_dir="/etc", config_files=(), ac
     return {
         **paths,
         "health_unit": f"{name}-health",
+        "socket_unit": f"{name}.socket",
         "config_names": list(dict.fromkeys(dest.split("/", 1)[0] for dest in config_files)),
         "account": (
             {"home": "/nonexistent", "shell": "/usr/sbin/nologin", "comment": f"{name} service account"}
@@ -322,7 +326,16 @@ def service_layout(name, base_dir="/opt", config_dir="/etc", config_files=(), ac
         ),
         "config_files": files,
         "owned_paths": [paths[key] for key in LAYOUT_KEYS if key != "unit_name"],
-        "config_paths": [env_dir, paths["env_file"], unit, paths["dropin_dir"], paths["dropin"], *files, *subdirs],
+        "config_paths": [
+            env_dir,
+            paths["env_file"],
+            unit,
+            paths["dropin_dir"],
+            paths["dropin"],
+            paths["socket"],
+            *files,
+            *subdirs,
+        ],
     }
 
 
@@ -422,13 +435,13 @@ def claims(facts, layout, health_watchdog=False, purge_data=False):
         foreign.append(f"{layout['release_root']} ({no_record})")
     if present("env_dir") and not env_ours:
         foreign.append(f"{layout['env_dir']} (it holds no environment file the role wrote)")
-    files = ["unit", "dropin"] + (["health_service", "health_timer"] if health_watchdog else [])
+    files = ["unit", "dropin", "socket"] + (["health_service", "health_timer"] if health_watchdog else [])
     foreign.extend(f"{layout[key]} ({not_written})" for key in files if present(key) and not is_marked(key))
     fragment = unit.get("fragment_path")
     if fragment and fragment != layout["unit"]:
         foreign.append(f"{layout['unit_name']} (a unit of this host already, loaded from {fragment})")
 
-    ours = {key: is_marked(key) for key in ("unit", "dropin", "health_service", "health_timer")}
+    ours = {key: is_marked(key) for key in ("unit", "dropin", "socket", "health_service", "health_timer")}
     ours["env_file"] = env_ours
     for key, is_ours in ours.items():
         if is_ours:

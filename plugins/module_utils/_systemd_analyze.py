@@ -590,7 +590,9 @@ _DROPPED_LINE = re.compile(r"ignor(ing|ed)|unknown (key|lvalue|section)|failed t
 VERIFY_MODES = ("syntax", "strict")
 
 
-def verify_candidate(run, tempdir, name, unit, dropin="", mode="strict", dest="/etc/systemd/system", dropin_name=None):
+def verify_candidate(
+    run, tempdir, name, unit, dropin="", mode="strict", dest="/etc/systemd/system", dropin_name=None, socket=""
+):
     """Verify ``unit`` (and ``dropin``, its NAME.d/ drop-in) with ``systemd-analyze verify`` in ``tempdir``.
 
     ``systemd-analyze verify DIR/NAME`` also loads ``DIR/NAME.d/*.conf``, so both are checked together
@@ -599,6 +601,9 @@ def verify_candidate(run, tempdir, name, unit, dropin="", mode="strict", dest="/
     ``mode`` ``strict`` also fails when verify itself fails (run once the release is installed, since
     verify checks that ExecStart= exists); ``syntax`` counts only dropped lines (before anything is
     installed).
+
+    ``socket``, the service's socket unit (``NAME`` with ``.socket``; the unit Requires= it), is written beside
+    it and verified with it.
 
     ``run(argv)`` returns ``(rc, stdout, stderr)``; ``tempdir`` is an empty scratch directory.
     Returns ``{"ok", "mode", "rc", "dropped": [lines], "output"}``: each dropped line as
@@ -613,10 +618,15 @@ def verify_candidate(run, tempdir, name, unit, dropin="", mode="strict", dest="/
     if dropin:
         os.mkdir(unit_path + ".d")
         texts[os.path.join(unit_path + ".d", dropin_name)] = dropin
+    argv = ["systemd-analyze", "verify", "--man=no", unit_path]
+    if socket:
+        stem = name[: -len(".service")] if name.endswith(".service") else name
+        texts[os.path.join(tempdir, stem + ".socket")] = socket
+        argv.append(os.path.join(tempdir, stem + ".socket"))
     for path, text in texts.items():
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
-    rc, out, err = run(["systemd-analyze", "verify", "--man=no", unit_path])
+    rc, out, err = run(argv)
     output = strip_ansi((out or "") + (err or ""))
     prefix = tempdir.rstrip("/") + "/"
     dropped = []

@@ -54,6 +54,13 @@ options:
     description: File name of the drop-in in C(<unit_name>.d/).
     type: str
     default: 50-gosvc-overrides.conf
+  socket:
+    description:
+      - Content of the service's socket unit, C(<unit_dir>/<name>.socket) (O(unit_name) with C(.socket)), for a
+        socket-activated service; verified together with the unit. Empty means no socket unit (an existing one is
+        removed, with a backup).
+    type: str
+    default: ""
   env_file:
     description:
       - Path of the environment file (C(EnvironmentFile=) of the unit). Its directory is created as
@@ -298,7 +305,7 @@ def main():
     planned = {p.spec.key: p for p in plans}
 
     verified = None
-    unit_files_change = planned["unit"].content_changed or planned["overrides"].content_changed
+    unit_files_change = any(planned[key].content_changed for key in ("unit", "overrides", "socket"))
     if params["verify"] != "none" and unit_files_change:
         with tempfile.TemporaryDirectory(prefix="gosvc-verify-") as scratch:
             verified = verify_candidate(
@@ -310,6 +317,7 @@ def main():
                 mode=params["verify"],
                 dest=params["unit_dir"],
                 dropin_name=params["overrides_name"],
+                socket=params["socket"],
             )
         if not verified["ok"]:
             module.fail_json(

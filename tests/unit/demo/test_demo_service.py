@@ -131,8 +131,10 @@ class NotifySocket:
 class Service:
     """The demo binary running as a child process, its stdout read line by line."""
 
-    def __init__(self, argv: list, env: dict):
-        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def __init__(self, argv: list, env: dict, pass_fds: tuple = ()):
+        self.proc = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=pass_fds
+        )
         self.lines: list[str] = []
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._read, daemon=True)
@@ -197,11 +199,11 @@ def _get(url: str, headers: dict | None = None, timeout: float = 5.0) -> tuple[i
 
 @pytest.fixture
 def start(binary):
-    """start(env, args=(), argv=None) -> running Service; all are killed at teardown."""
+    """start(env, args=(), argv=None, pass_fds=()) -> running Service; all are killed at teardown."""
     running: list[Service] = []
 
-    def _start(env: dict, args: tuple = (), argv: list | None = None) -> Service:
-        svc = Service(argv or [binary, *args], env)
+    def _start(env: dict, args: tuple = (), argv: list | None = None, pass_fds: tuple = ()) -> Service:
+        svc = Service(argv or [binary, *args], env, pass_fds)
         running.append(svc)
         return svc
 
@@ -371,8 +373,10 @@ def test_flags_only_without_notify_socket(start):
     # Third-party style: no systemd variables, everything from flags; port 0
     # lets the kernel pick and the log line tells which.
     svc = start(_env(), args=("-listen", "127.0.0.1:0", "-service-name", "shop-api", "-shutdown-timeout", "2s"))
-    addr = _listening(svc)
+    rec = svc.wait_log(lambda r: r["msg"] == "listening")
+    addr = rec["addr"]
     assert re.fullmatch(r"127\.0\.0\.1:\d+", addr) and not addr.endswith(":0")
+    assert rec["activation"] == "self" and "fdname" not in rec
     status, body, _headers = _get(f"http://{addr}/healthz")
     assert (status, body) == (200, {"status": "ok", "version": VERSION, "service": "shop-api"})
     svc.proc.send_signal(signal.SIGINT)
@@ -541,7 +545,117 @@ def test_shutdown_timeout_bounds_the_drain(start):
     assert "error" in outcome, outcome  # the 5 s request was cut off, not answered
 
 
-# (g) invalid switch values -------------------------------------------------------
+# (g) systemd socket activation -------------------------------------------------
+
+
+def _listening_socket(backlog: int = 16) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(backlog)
+    return sock
+
+
+def _start_activated(start, binary: str, sock: socket.socket, **env) -> Service:
+    """Start the service the way systemd does with a socket unit: ``sock`` as fd 3, LISTEN_PID its own pid.
+
+    LISTEN_PID is only known once the process exists: the shell sets it to its own pid, moves the socket to
+    fd 3 and exec()s the service, which keeps that pid. bash, not sh: dash only redirects fds 0 to 9.
+    """
+    fd = sock.fileno()
+    move = "" if fd == 3 else f" 3<&{fd} {fd}<&-"
+    argv = ["bash", "-c", f'LISTEN_PID=$$ exec "$0"{move}', binary]
+    return start(_env(LISTEN_FDS=1, **env), argv=argv, pass_fds=(fd,))
+
+
+def test_socket_activation_serves_on_the_passed_socket(binary, start):
+    with _listening_socket() as sock:
+        addr = "{}:{}".format(*sock.getsockname())
+        svc = _start_activated(
+            start,
+            binary,
+            sock,
+            LISTEN_FDNAMES="gosvc-demo",
+            DEMO_LISTEN_FDNAME="gosvc-demo",
+            DEMO_LISTEN_ADDR="127.0.0.1:1",
+        )
+        rec = svc.wait_log(lambda r: r["msg"] == "listening")
+        assert (rec["addr"], rec["activation"], rec["fd"], rec["fdname"]) == (addr, "systemd", 3, "gosvc-demo")
+        assert rec["pid"] == svc.proc.pid  # the shell exec()ed the service: LISTEN_PID was right
+        status, body, _headers = _get(f"http://{addr}/healthz", {"X-Trace-Id": "activated"})
+        assert (status, body) == (200, {"status": "ok", "version": VERSION, "service": "gosvc-demo"})
+        svc.wait_log(lambda r: r["msg"] == "request" and r.get("trace_id") == "activated")
+        svc.proc.send_signal(signal.SIGTERM)
+        assert svc.wait_exit(3) == 0
+        assert [r for r in svc.records() if r["level"] != "info"] == []
+
+
+def test_socket_activation_queues_connections_for_the_next_process(binary, start):
+    # What a .socket unit gives: systemd keeps the listening socket open across a restart. Once the old
+    # process has stopped, a new connection is not refused; it waits in the kernel's backlog and the next
+    # process answers it.
+    with _listening_socket() as sock:
+        addr = "{}:{}".format(*sock.getsockname())
+        first = _start_activated(start, binary, sock, LISTEN_FDNAMES="web")
+        assert first.wait_log(lambda r: r["msg"] == "listening")["activation"] == "systemd"
+        assert _get(f"http://{addr}/healthz")[0] == 200
+        first.proc.send_signal(signal.SIGTERM)
+        assert first.wait_exit(3) == 0
+        assert first.records()[-1]["msg"] == "shutdown complete"
+
+        with socket.create_connection(sock.getsockname(), timeout=5) as queued:
+            queued.sendall(b"GET /healthz HTTP/1.1\r\nHost: demo\r\nX-Trace-Id: queued\r\nConnection: close\r\n\r\n")
+            second = _start_activated(start, binary, sock, LISTEN_FDNAMES="web")
+            answer = b""
+            while chunk := queued.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {
+            "status": "ok",
+            "version": VERSION,
+            "service": "gosvc-demo",
+        }
+        second.wait_log(lambda r: r["msg"] == "request" and r.get("trace_id") == "queued")
+        second.proc.send_signal(signal.SIGTERM)
+        assert second.wait_exit(3) == 0
+
+
+def test_socket_activation_with_an_unknown_fdname_exits_1(binary, start):
+    with _listening_socket() as sock:
+        svc = _start_activated(start, binary, sock, LISTEN_FDNAMES="web", DEMO_LISTEN_FDNAME="admin")
+        assert svc.wait_exit(5) == 1
+    [rec] = svc.records()
+    assert rec["level"] == "error"
+    assert 'no socket named "admin"' in rec["msg"] and '"web"' in rec["msg"]
+    assert (rec["fdname"], rec["fdnames"]) == ("admin", ["web"])
+
+
+def test_socket_activation_refuses_a_socket_that_does_not_listen(binary, start):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        svc = _start_activated(start, binary, sock)
+        assert svc.wait_exit(5) == 1
+    [rec] = svc.records()
+    assert (rec["level"], rec["msg"], rec["fd"], rec["fdname"]) == (
+        "error",
+        "cannot use the socket passed by systemd",
+        3,
+        "unknown",
+    )
+    assert "not a stream socket" in rec["error"]
+
+
+def test_listen_pid_of_another_process_means_binding_itself(start):
+    port = _free_port()
+    svc = start(_env(LISTEN_PID=1, LISTEN_FDS=1, DEMO_LISTEN_ADDR=f"127.0.0.1:{port}"))
+    rec = svc.wait_log(lambda r: r["msg"] == "listening")
+    assert (rec["addr"], rec["activation"]) == (f"127.0.0.1:{port}", "self")
+    assert "LISTEN_PID=1 is not this process" in rec["activation_off_reason"]
+    assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+    svc.proc.send_signal(signal.SIGTERM)
+    assert svc.wait_exit(3) == 0
+
+
+# (h) invalid switch values -------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -556,6 +670,8 @@ def test_shutdown_timeout_bounds_the_drain(start):
         ("DEMO_DIE_AT_REQUEST", "0"),
         ("DEMO_SHUTDOWN_TIMEOUT", "0"),
         ("DEMO_LISTEN_ADDR", "localhost"),
+        ("DEMO_LISTEN_FDNAME", "web:admin"),
+        ("LISTEN_PID", "abc"),
         ("WATCHDOG_USEC", "abc"),
     ],
 )
@@ -569,7 +685,7 @@ def test_invalid_value_exits_2_naming_the_variable(binary, name, value):
     assert f"invalid {name}=" in rec["msg"]
 
 
-# (h) the Go unit tests -------------------------------------------------------------
+# (i) the Go unit tests -------------------------------------------------------------
 
 
 def test_go_unit_tests_pass():

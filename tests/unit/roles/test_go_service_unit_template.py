@@ -444,3 +444,61 @@ def test_the_environment_file_quotes_every_value(render):
 def test_address_families_come_from_the_variable(render):
     text = render("unit.service.j2", go_service_address_families=["AF_INET", "AF_UNIX", "AF_NETLINK"])
     assert "RestrictAddressFamilies=AF_INET AF_UNIX AF_NETLINK" in text.splitlines()
+
+
+# --- socket activation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", [80, 8080])
+def test_a_socket_activated_service_requires_its_socket_and_keeps_no_capability(render, port):
+    entries = parse_unit(render("unit.service.j2", go_service_listen_port=port, go_service_socket_activation=True))
+    assert {"Requires=demo.socket", "After=demo.socket"} <= set(lines_of(entries, "Unit"))
+    # systemd binds the port: even below 1024 the service needs no capability.
+    assert "CapabilityBoundingSet=" in lines_of(entries, "Service")
+    assert "AmbientCapabilities=" in lines_of(entries, "Service")
+    off = parse_unit(render("unit.service.j2", go_service_listen_port=port))
+    assert not [line for line in lines_of(off, "Unit") if "demo.socket" in line]
+
+
+def test_the_socket_unit_listens_where_it_is_told_and_carries_the_marker(render):
+    text = render("socket.j2", go_service_listen_port=8080)
+    assert "by gosvc.hardening.go_service" in text[:MARKER_BYTES]
+    assert lines_of(parse_unit(text), "Socket") == [
+        "ListenStream=8080",
+        "FileDescriptorName=demo",
+        "Backlog=4096",
+        "Accept=no",
+        "Service=demo.service",
+    ]
+    given = render("socket.j2", go_service_socket_listen="127.0.0.1:80", go_service_socket_backlog=128,
+                   go_service_socket_fdname="http")  # fmt: skip
+    assert {"ListenStream=127.0.0.1:80", "Backlog=128", "FileDescriptorName=http"} <= set(
+        lines_of(parse_unit(given), "Socket")
+    )
+    # The same file for every release: a deploy never restarts the socket.
+    assert render("socket.j2", go_service_version="2.0.0") == render("socket.j2", go_service_version="1.0.0")
+
+
+@pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed on this machine")
+def test_systemd_analyze_verify_reads_the_unit_with_its_socket(role_vars, account, tmp_path):
+    values = {
+        "ansible_managed": "Ansible managed",
+        "go_service_name": "demo",
+        "go_service_version": "1.0.0",
+        "go_service_listen_port": 80,
+        "go_service_socket_activation": True,
+        "__go_service_facts": {"systemd_version": _local_version(), "account": account},
+    }
+    unit = role_vars.render((TEMPLATES / "unit.service.j2").read_text(), escape_backslashes=False, **values)
+    socket = role_vars.render((TEMPLATES / "socket.j2").read_text(), escape_backslashes=False, **values)
+
+    def run(argv):
+        env = dict(os.environ, **COMMAND_ENV)
+        done = subprocess.run([ANALYZE, *argv[1:]], capture_output=True, text=True, env=env, check=False, timeout=60)
+        return done.returncode, done.stdout, done.stderr
+
+    result = verify_candidate(run, str(tmp_path), "demo.service", unit, mode="syntax", socket=socket)
+    assert sorted(os.listdir(tmp_path)) == ["demo.service", "demo.socket"]
+    assert result["dropped"] == [], result["output"]
+    assert [line for line in result["output"].splitlines() if re.match(r"/\S+:\d+: ", line)] == [], result["output"]
+    assert "demo.socket" not in result["output"], result["output"]

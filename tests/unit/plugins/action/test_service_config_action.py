@@ -50,6 +50,7 @@ def managed_paths(tmp_path):
         str(tmp_path / "systemd" / "demo.service"),
         str(dropin_dir),
         str(dropin_dir / "50-gosvc-overrides.conf"),
+        str(tmp_path / "systemd" / "demo.socket"),
     ]
 
 
@@ -100,7 +101,7 @@ def test_unchanged_files_are_answered_on_the_controller(run_module, read, action
     assert result["changed"] is False and result["content_changed"] is False
     assert result["compared_on"] == "controller"
     assert result["backups"] == [] and result["created"] == [] and result["verify"] is None
-    assert set(result["files"]) == {"env", "unit", "overrides"}
+    assert set(result["files"]) == {"env", "unit", "overrides", "socket"}
     assert not any(record["changed"] for record in result["files"].values())
 
 

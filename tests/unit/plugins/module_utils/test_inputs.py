@@ -280,3 +280,43 @@ def test_unknown_keys_agree_with_service_probe_s_validate(option, module_option)
     with pytest.raises(_service_probe.ProbeInputError, match="unknown keys"):
         _service_probe.validate(params)
     assert verify(**{option: {"bogus": 1}})[0].startswith(f"{option} has unknown keys bogus; use ")
+
+
+@pytest.mark.parametrize(
+    ("listen", "port", "ok"),
+    [
+        ("", 8080, True),
+        ("", 0, False),
+        ("127.0.0.1:80", 0, True),
+        ("[::1]:8080", 0, True),
+        ("/run/demo/api.sock", 0, True),
+        ("8080", 0, True),
+        ("65536", 0, False),
+        ("127.0.0.1:0", 0, False),
+        ("localhost:80", 0, False),
+        ("run/demo.sock", 0, False),
+        ("127.0.0.1:80 127.0.0.2:80", 0, False),
+    ],
+)
+def test_what_a_socket_listens_on(problems, listen, port, ok):
+    found = problems(go_service_socket_activation=True, go_service_socket_listen=listen, go_service_listen_port=port)
+    assert (found == []) is ok, found
+    if not ok:
+        assert found[0].startswith("go_service_socket_listen ") and "(ListenStream=)" in found[0]
+    # Off, the socket settings are not read.
+    assert problems(go_service_socket_activation=False, go_service_socket_listen=listen) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "start"),
+    [
+        ({"go_service_socket_backlog": 0}, "go_service_socket_backlog must be a whole number of 1 or more"),
+        ({"go_service_socket_backlog": "many"}, "go_service_socket_backlog must be a whole number of 1 or more"),
+        ({"go_service_socket_fdname": "a:b"}, 'go_service_socket_fdname "a:b" (by default go_service_name)'),
+        ({"go_service_socket_fdname": "has space"}, 'go_service_socket_fdname "has space"'),
+        ({"go_service_socket_fdname": "x" * 256}, "go_service_socket_fdname "),
+    ],
+)
+def test_the_socket_s_backlog_and_name(problems, changes, start):
+    found = problems(go_service_socket_activation=True, go_service_listen_port=8080, **changes)
+    assert len(found) == 1 and found[0].startswith(start), found

@@ -27,6 +27,7 @@ def _layout(root: Path, name: str) -> dict:
     return {
         "unit_name": f"{name}.service",
         "unit": str(systemd / f"{name}.service"),
+        "socket": str(systemd / f"{name}.socket"),
         "dropin_dir": str(systemd / f"{name}.service.d"),
         "dropin": str(systemd / f"{name}.service.d" / "50-gosvc-overrides.conf"),
         "env_dir": str(root / "etc" / name),

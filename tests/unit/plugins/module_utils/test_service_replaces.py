@@ -38,6 +38,7 @@ def test_the_layout_of_a_service():
     assert {key: layout[key] for key in LAYOUT_KEYS} == {
         "unit_name": "app.service",
         "unit": "/etc/systemd/system/app.service",
+        "socket": "/etc/systemd/system/app.socket",
         "dropin_dir": "/etc/systemd/system/app.service.d",
         "dropin": "/etc/systemd/system/app.service.d/50-gosvc-overrides.conf",
         "env_dir": "/etc/app",
@@ -56,6 +57,7 @@ def test_the_layout_of_a_service():
         "/etc/systemd/system/app.service",
         "/etc/systemd/system/app.service.d",
         "/etc/systemd/system/app.service.d/50-gosvc-overrides.conf",
+        "/etc/systemd/system/app.socket",
         *layout["config_files"],
         "/etc/app/rules",
     ]

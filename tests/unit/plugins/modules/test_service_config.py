@@ -335,3 +335,23 @@ def test_a_hand_written_multi_line_secret_is_masked_whole(run_module, analyze, a
     assert diff["before"].startswith('A_ADDR="1"\n')
     assert diff["before"].endswith('\nZ_MODE="kept"\n')
     assert 'A_ADDR="2"\n' in diff["after"] and f"TLS_KEY={MASK} (changed)\n" in diff["after"]
+
+
+SOCKET = "[Socket]\nListenStream=127.0.0.1:80\nFileDescriptorName=demo\nAccept=no\n"
+
+
+def test_a_socket_unit_is_verified_and_written_beside_the_unit_and_removed_with_a_backup(
+    run_module, analyze, args, tmp_path
+):
+    run_module(service_config, args)
+    socket = tmp_path / "systemd" / "demo.socket"
+    on = run_module(service_config, dict(args, socket=SOCKET))
+    # Only the socket changed: it is verified (with the unit), and written.
+    assert on["content_changed"] and len(analyze()) == 2 and on["verify"]["ok"]
+    assert socket.read_text() == SOCKET and _mode(socket) == ("root", "root", "0644")
+    assert on["created"] == [str(socket)] and on["files"]["socket"]["created"]
+    assert not run_module(service_config, dict(args, socket=SOCKET))["changed"]
+    off = run_module(service_config, args)
+    assert not socket.exists() and off["files"]["socket"]["removed"]
+    (backup,) = off["backups"]
+    assert backup["dest"] == str(socket) and Path(backup["backup_file"]).read_text() == SOCKET
