@@ -340,6 +340,12 @@ FD_NAME = re.compile(r"^[!-9;-~]{1,255}\Z")
 def _socket_problems(v):
     """Socket activation: what systemd would refuse in the socket unit, before anything is written."""
     if not ansible_bool(v["go_service_socket_activation"]):
+        if ansible_bool(v["go_service_private_network"]):
+            return [
+                "go_service_private_network needs go_service_socket_activation: in a network of its own the"
+                " service can only be reached through the socket systemd hands it. Turn socket activation on"
+                " (and have the service take its listener from systemd), or leave go_service_private_network off."
+            ]
         return []
     problems = []
     listen = text(v["go_service_socket_listen"]) or text(v["go_service_listen_port"])

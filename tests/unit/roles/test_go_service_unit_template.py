@@ -502,3 +502,9 @@ def test_systemd_analyze_verify_reads_the_unit_with_its_socket(role_vars, accoun
     assert result["dropped"] == [], result["output"]
     assert [line for line in result["output"].splitlines() if re.match(r"/\S+:\d+: ", line)] == [], result["output"]
     assert "demo.socket" not in result["output"], result["output"]
+
+
+def test_a_private_network_is_written_only_when_asked(render):
+    on = parse_unit(render("unit.service.j2", go_service_socket_activation=True, go_service_private_network=True))
+    assert "PrivateNetwork=yes" in lines_of(on, "Service")
+    assert not [line for line in lines_of(parse_unit(render("unit.service.j2")), "Service") if "PrivateNetwork" in line]

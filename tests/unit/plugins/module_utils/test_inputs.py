@@ -320,3 +320,9 @@ def test_what_a_socket_listens_on(problems, listen, port, ok):
 def test_the_socket_s_backlog_and_name(problems, changes, start):
     found = problems(go_service_socket_activation=True, go_service_listen_port=8080, **changes)
     assert len(found) == 1 and found[0].startswith(start), found
+
+
+def test_a_private_network_needs_socket_activation(problems):
+    (found,) = problems(go_service_private_network=True)
+    assert found.startswith("go_service_private_network needs go_service_socket_activation: ")
+    assert problems(go_service_private_network=True, go_service_socket_activation=True, go_service_listen_port=80) == []
