@@ -53,8 +53,18 @@ def _same_release_text(new, changed, files=None):
     return f"{new} (reconfigured: {', '.join(names)})" if names else f"{new} (reconfigured)"
 
 
+def _drained_text(rollout):
+    """How long deploy's gosvc_before_host took to drain the host, when it ran: ``; drained 2.1 s``."""
+    seconds = rollout.get("drain_seconds")
+    try:
+        return "" if seconds is None or isinstance(seconds, bool) else f"; drained {float(seconds):.1f} s"
+    except (TypeError, ValueError):
+        return ""
+
+
 def rollout_text(rollout):
-    """One cell for a rollout record ``{status, from, to, reason, changed, files, replaced}`` (or a plain string)."""
+    """One cell for a rollout record ``{status, from, to, reason, changed, files, replaced, drain_seconds}`` (or a
+    plain string)."""
     if not rollout:
         return "-"
     if not isinstance(rollout, dict):
@@ -69,9 +79,9 @@ def rollout_text(rollout):
         if isinstance(replaced, list) and replaced:
             # go_service_replaces: the services this one took over from, uninstalled by the run.
             text += f"; replaced {', '.join(str(name) for name in replaced)}"
-        return text
+        return text + _drained_text(rollout)
     if status == "rolled back":
-        return f"{new} failed, rolled back to {old}"
+        return f"{new} failed, rolled back to {old}" + _drained_text(rollout)
     if status == "rollback failed":
         return f"{new} failed, ROLLBACK FAILED (was {old})"
     if status == "failed":

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) gosvc.hardening contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A bounded, steady HTTP load against one URL, counting every failed request (standard library only).
@@ -13,6 +12,8 @@ with a 3 s deadline. A failed request is one refused, reset, closed early, answe
 than 2xx, or not answered within 3 s. Every ``--slow-every`` seconds a slow request (``--slow-url``, a
 2 s answer) starts too: it must complete. The run ends when ``--stop-file`` exists or after
 ``--max-seconds`` (a hard stop), waits for the requests in flight, and writes a JSON summary to ``--out``.
+While ``--pause-file`` exists no request starts (the host is out of its load balancer's pool): the
+seconds paused are reported, and the rate resumes without a burst.
 """
 
 from __future__ import annotations
@@ -70,12 +71,22 @@ def main() -> int:
     parser.add_argument("--slow-url", default="")
     parser.add_argument("--slow-every", type=float, default=5.0)
     parser.add_argument("--stop-file", required=True)
+    parser.add_argument("--pause-file", default="")
     parser.add_argument("--max-seconds", type=float, default=120.0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
     lock = threading.Lock()
-    counts: dict = {"sent": 0, "ok": 0, "failed": 0, "by_kind": {}, "slow_sent": 0, "slow_ok": 0, "slow_failed": []}
+    counts: dict = {
+        "sent": 0,
+        "ok": 0,
+        "failed": 0,
+        "by_kind": {},
+        "slow_sent": 0,
+        "slow_ok": 0,
+        "slow_failed": [],
+        "paused_seconds": 0.0,
+    }
     failures: list = []
     began = time.monotonic()
 
@@ -104,6 +115,12 @@ def main() -> int:
             now = time.monotonic()
             if now - began >= args.max_seconds or os.path.exists(args.stop_file):
                 break
+            if args.pause_file and os.path.exists(args.pause_file):
+                time.sleep(0.01)
+                counts["paused_seconds"] += time.monotonic() - now
+                next_at = max(next_at, time.monotonic())
+                next_slow = max(next_slow, time.monotonic() + 1.0)
+                continue
             if args.slow_url and now >= next_slow:
                 counts["slow_sent"] += 1
                 pool.submit(one, args.slow_url, True)
@@ -115,6 +132,7 @@ def main() -> int:
             else:
                 time.sleep(min(next_at - now, 0.005))
     counts["seconds"] = round(time.monotonic() - began, 1)
+    counts["paused_seconds"] = round(counts["paused_seconds"], 1)
     counts["rate_achieved"] = round(counts["sent"] / counts["seconds"], 1) if counts["seconds"] else 0.0
     counts["failures"] = failures
     with open(args.out + ".tmp", "w", encoding="utf-8") as handle:

@@ -92,6 +92,7 @@ def test_a_wrong_checksum_still_prints_the_fleet_summary_and_fails_the_run(tmp_p
             "changed": False,
             "files": [],
             "replaced": [],
+            "drain_seconds": None,
         }
     table = [line for line in out.splitlines() if line.strip().startswith('"') and "  " in line]
     assert any(

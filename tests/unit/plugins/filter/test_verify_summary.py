@@ -17,7 +17,7 @@ import yaml
 from ansible_collections.gosvc.hardening.plugins.filter.verify_summary import rollout_text, verify_summary
 
 ROOT = Path(__file__).resolve().parents[4]
-RECORD_KEYS = {"status", "from", "to", "reason", "changed", "files", "replaced"}
+RECORD_KEYS = {"status", "from", "to", "reason", "changed", "files", "replaced", "drain_seconds"}
 
 
 def _deployed(old, new, **extra):
@@ -110,7 +110,7 @@ def test_every_rollout_record_of_deploy_has_the_documented_keys():
     installed = dict(records)["Record the installation and the outcome"]
     assert "go_service_result.changed" in installed["changed"]
     docs = (ROOT / "docs" / "playbooks.md").read_text()
-    assert "`{status, from, to, reason, changed, files, replaced}`" in docs
+    assert "`{status, from, to, reason, changed, files, replaced, drain_seconds}`" in docs
 
 
 def test_a_reconfigured_host_names_the_files_the_run_wrote():

@@ -196,3 +196,7 @@ def test_the_summary_says_what_a_deploy_replaced():
     assert rollout_text(record) == "none -> 1.1.2; replaced old"
     assert rollout_text(dict(record, replaced=[])) == "none -> 1.1.2"
     assert rollout_text(dict(record, replaced="old")) == "none -> 1.1.2"
+    assert rollout_text(dict(record, drain_seconds=2.04)) == "none -> 1.1.2; replaced old; drained 2.0 s"
+    assert rollout_text(dict(record, drain_seconds="x")) == "none -> 1.1.2; replaced old"
+    failed = {"status": "rolled back", "from": "1.0.0", "to": "2.0.0", "drain_seconds": 1.5}
+    assert rollout_text(failed) == "2.0.0 failed, rolled back to 1.0.0; drained 1.5 s"
