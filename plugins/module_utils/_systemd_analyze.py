@@ -591,7 +591,16 @@ VERIFY_MODES = ("syntax", "strict")
 
 
 def verify_candidate(
-    run, tempdir, name, unit, dropin="", mode="strict", dest="/etc/systemd/system", dropin_name=None, socket=""
+    run,
+    tempdir,
+    name,
+    unit,
+    dropin="",
+    mode="strict",
+    dest="/etc/systemd/system",
+    dropin_name=None,
+    socket="",
+    socket_name="",
 ):
     """Verify ``unit`` (and ``dropin``, its NAME.d/ drop-in) with ``systemd-analyze verify`` in ``tempdir``.
 
@@ -602,8 +611,8 @@ def verify_candidate(
     verify checks that ExecStart= exists); ``syntax`` counts only dropped lines (before anything is
     installed).
 
-    ``socket``, the service's socket unit (``NAME`` with ``.socket``; the unit Requires= it), is written beside
-    it and verified with it.
+    ``socket``, the service's socket unit (the unit Requires= it), is written beside it as ``socket_name``
+    and verified with it.
 
     ``run(argv)`` returns ``(rc, stdout, stderr)``; ``tempdir`` is an empty scratch directory.
     Returns ``{"ok", "mode", "rc", "dropped": [lines], "output"}``: each dropped line as
@@ -620,9 +629,10 @@ def verify_candidate(
         texts[os.path.join(unit_path + ".d", dropin_name)] = dropin
     argv = ["systemd-analyze", "verify", "--man=no", unit_path]
     if socket:
-        stem = name[: -len(".service")] if name.endswith(".service") else name
-        texts[os.path.join(tempdir, stem + ".socket")] = socket
-        argv.append(os.path.join(tempdir, stem + ".socket"))
+        if not socket_name or "/" in socket_name:
+            raise AnalyzeError("a socket unit to verify needs its file name (socket_name), without a directory")
+        texts[os.path.join(tempdir, socket_name)] = socket
+        argv.append(os.path.join(tempdir, socket_name))
     for path, text in texts.items():
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)

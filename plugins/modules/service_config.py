@@ -268,6 +268,7 @@ verify:
       type: str
 """
 
+import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -318,6 +319,7 @@ def main():
                 dest=params["unit_dir"],
                 dropin_name=params["overrides_name"],
                 socket=params["socket"],
+                socket_name=os.path.basename(planned["socket"].spec.path),
             )
         if not verified["ok"]:
             module.fail_json(

@@ -497,7 +497,9 @@ def test_systemd_analyze_verify_reads_the_unit_with_its_socket(role_vars, accoun
         done = subprocess.run([ANALYZE, *argv[1:]], capture_output=True, text=True, env=env, check=False, timeout=60)
         return done.returncode, done.stdout, done.stderr
 
-    result = verify_candidate(run, str(tmp_path), "demo.service", unit, mode="syntax", socket=socket)
+    result = verify_candidate(
+        run, str(tmp_path), "demo.service", unit, mode="syntax", socket=socket, socket_name="demo.socket"
+    )
     assert sorted(os.listdir(tmp_path)) == ["demo.service", "demo.socket"]
     assert result["dropped"] == [], result["output"]
     assert [line for line in result["output"].splitlines() if re.match(r"/\S+:\d+: ", line)] == [], result["output"]

@@ -218,3 +218,17 @@ def test_the_real_systemd_analyze_agrees_with_the_capture_on_a_drop_in(tmp_path)
     (line,) = result["dropped"]
     assert line.startswith(f"{INSTALLED}/us-dropin.service.d/50-hardening.conf:3: Unknown key ")
     assert line.endswith(" [ProtectHomee=yes]")
+
+
+def test_a_socket_unit_is_verified_under_the_name_it_is_given_beside_the_unit(tmp_path):
+    run = Analyze("debian12", "us-bare.service")
+    socket = "[Socket]\nListenStream=127.0.0.1:80\n"
+    result = verify_candidate(
+        run, str(tmp_path), "us-bare.service", unit_text("us-bare.service"), socket=socket, socket_name="us-bare.socket"
+    )
+    assert result["ok"]
+    assert run.argv == ["systemd-analyze", "verify", "--man=no", str(tmp_path / "us-bare.service"),
+                        str(tmp_path / "us-bare.socket")]  # fmt: skip
+    assert run.seen == {"us-bare.service": unit_text("us-bare.service"), "us-bare.socket": socket}
+    with pytest.raises(AnalyzeError, match="needs its file name"):
+        verify_candidate(run, str(tmp_path / "x"), "us-bare.service", "", socket=socket)
