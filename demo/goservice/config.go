@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ type config struct {
 	ListenAddr      string
 	ListenFDName    string // "": the first socket systemd passes
 	ShutdownTimeout time.Duration
+	MessageFile     string // "": no message file; else an absolute path, re-read on SIGHUP
 
 	// Test switches (normally set through the unit's EnvironmentFile).
 	FailAtStart       bool
@@ -72,6 +74,7 @@ func loadConfig(args []string, lookup lookupFunc, stderr io.Writer) (config, err
 	listenFDName := fs.String("listen-fdname", "", "with systemd socket activation, the FileDescriptorName= of the passed socket to serve (overrides DEMO_LISTEN_FDNAME; default: the first socket passed)")
 	shutdown := fs.String("shutdown-timeout", "", "how long to drain in-flight requests on SIGTERM/SIGINT, e.g. 10s (overrides DEMO_SHUTDOWN_TIMEOUT)")
 	service := fs.String("service-name", "", "service name reported in responses and logs (overrides DEMO_SERVICE_NAME; default "+defaultServiceName+")")
+	messageFile := fs.String("message-file", "", "absolute path of a file whose text GET / answers, re-read on SIGHUP (overrides DEMO_MESSAGE_FILE; default: none)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nFlags:\n", defaultServiceName)
 		fs.PrintDefaults()
@@ -121,6 +124,10 @@ func loadConfig(args []string, lookup lookupFunc, stderr io.Writer) (config, err
 	}
 	name, value = pick("shutdown-timeout", *shutdown, "DEMO_SHUTDOWN_TIMEOUT")
 	if cfg.ShutdownTimeout, err = parseTimeout(name, value); err != nil {
+		return cfg, err
+	}
+	name, value = pick("message-file", *messageFile, "DEMO_MESSAGE_FILE")
+	if cfg.MessageFile, err = parseMessageFile(name, value); err != nil {
 		return cfg, err
 	}
 
@@ -212,6 +219,18 @@ func parseFDName(name, v string) (string, error) {
 		if c := v[i]; c < ' ' || c > '~' || c == ':' {
 			return "", &configError{name, v, "may only contain printable ASCII characters other than ':' (systemd's FileDescriptorName= rule)"}
 		}
+	}
+	return v, nil
+}
+
+// parseMessageFile accepts an absolute path, or nothing: no message file.
+// The file itself is read when the service starts (see readMessage).
+func parseMessageFile(name, v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if !filepath.IsAbs(v) {
+		return "", &configError{name, v, "must be an absolute path, e.g. /etc/gosvc-demo/message.txt"}
 	}
 	return v, nil
 }

@@ -23,7 +23,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ListenAddr != "127.0.0.1:8080" || cfg.ShutdownTimeout != 10*time.Second || cfg.ServiceName != "gosvc-demo" || cfg.ListenFDName != "" {
+	if cfg.ListenAddr != "127.0.0.1:8080" || cfg.ShutdownTimeout != 10*time.Second || cfg.ServiceName != "gosvc-demo" || cfg.ListenFDName != "" || cfg.MessageFile != "" {
 		t.Fatalf("unexpected defaults: %+v", cfg)
 	}
 	if cfg.FailAtStart || cfg.NotReady || cfg.Slow != 0 || cfg.WatchdogStopSet || cfg.WatchdogInterval != 0 {
@@ -36,6 +36,7 @@ func TestEnvAndFlags(t *testing.T) {
 		"DEMO_LISTEN_ADDR":         "127.0.0.1:9999",
 		"DEMO_LISTEN_FDNAME":       "web api",
 		"DEMO_SHUTDOWN_TIMEOUT":    "2.5",
+		"DEMO_MESSAGE_FILE":        "/etc/gosvc-demo/message.txt",
 		"DEMO_FAIL_AT_START":       "1",
 		"DEMO_NOT_READY":           "true",
 		"DEMO_SLOW_MS":             "300",
@@ -51,6 +52,7 @@ func TestEnvAndFlags(t *testing.T) {
 	}
 	want := config{
 		ServiceName: "gosvc-demo", ListenAddr: "127.0.0.1:9999", ListenFDName: "web api", ShutdownTimeout: 2500 * time.Millisecond,
+		MessageFile: "/etc/gosvc-demo/message.txt",
 		FailAtStart: true, NotReady: true, Slow: 300 * time.Millisecond, DieAtRequest: 4,
 		WatchdogStopAfter: 1500 * time.Millisecond, WatchdogStopSet: true,
 		NotifySocket: "@sock", WatchdogInterval: 400 * time.Millisecond, WatchdogPID: 42,
@@ -108,6 +110,8 @@ func TestInvalidValues(t *testing.T) {
 		{"DEMO_LISTEN_FDNAME", "caf\u00e9"},
 		{"DEMO_LISTEN_FDNAME", "del\x7f"},
 		{"DEMO_LISTEN_FDNAME", strings.Repeat("n", 256)},
+		{"DEMO_MESSAGE_FILE", "message.txt"},
+		{"DEMO_MESSAGE_FILE", "./etc/message.txt"},
 		{"WATCHDOG_USEC", "0"},
 		{"WATCHDOG_USEC", "abc"},
 		{"WATCHDOG_PID", "-1"},
@@ -135,6 +139,38 @@ func TestInvalidValues(t *testing.T) {
 	_, err = loadConfig([]string{"-listen-fdname", "a:b"}, envOf(nil), io.Discard)
 	if !errors.As(err, &ce) || ce.Name != "-listen-fdname" {
 		t.Errorf("-listen-fdname a:b: got %v", err)
+	}
+}
+
+func TestMessageFileSetting(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    string
+		errName string // "": no error expected
+	}{
+		{"unset", nil, nil, "", ""},
+		{"empty", nil, map[string]string{"DEMO_MESSAGE_FILE": " "}, "", ""},
+		{"env", nil, map[string]string{"DEMO_MESSAGE_FILE": " /etc/demo/message.txt "}, "/etc/demo/message.txt", ""},
+		{"flag", []string{"-message-file", "/srv/message"}, nil, "/srv/message", ""},
+		{"flag wins, env not read", []string{"-message-file", "/srv/message"}, map[string]string{"DEMO_MESSAGE_FILE": "relative"}, "/srv/message", ""},
+		{"empty flag wins over env", []string{"-message-file", ""}, map[string]string{"DEMO_MESSAGE_FILE": "/etc/demo/message.txt"}, "", ""},
+		{"relative env", nil, map[string]string{"DEMO_MESSAGE_FILE": "message.txt"}, "", "DEMO_MESSAGE_FILE"},
+		{"relative flag", []string{"-message-file", "etc/message.txt"}, map[string]string{"DEMO_MESSAGE_FILE": "/etc/demo/message.txt"}, "", "-message-file"},
+	}
+	for _, c := range cases {
+		cfg, err := loadConfig(c.args, envOf(c.env), io.Discard)
+		if c.errName == "" {
+			if err != nil || cfg.MessageFile != c.want {
+				t.Errorf("%s: got %q, %v; want %q", c.name, cfg.MessageFile, err, c.want)
+			}
+			continue
+		}
+		var ce *configError
+		if !errors.As(err, &ce) || ce.Name != c.errName || !strings.Contains(err.Error(), c.errName) || !strings.Contains(ce.Reason, "absolute path") {
+			t.Errorf("%s: got %v; want an error naming %s", c.name, err, c.errName)
+		}
 	}
 }
 

@@ -1,9 +1,10 @@
 // Command gosvc-demo is the small HTTP service that the gosvc.hardening
 // collection deploys in its demo and integration tests. It speaks the
-// systemd notify protocol itself (READY=1, WATCHDOG=1, STOPPING=1), takes
-// its listening socket from systemd socket activation when given one, logs
-// JSON lines to stdout, drains requests on SIGTERM and has environment
-// switches that make it misbehave on purpose. Standard library only.
+// systemd notify protocol itself (READY=1, RELOADING=1, WATCHDOG=1,
+// STOPPING=1), takes its listening socket from systemd socket activation when
+// given one, logs JSON lines to stdout, re-reads its message file on SIGHUP,
+// drains requests on SIGTERM and has environment switches that make it
+// misbehave on purpose. Standard library only.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -25,7 +27,7 @@ var version = "dev"
 
 func main() {
 	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	os.Exit(run(os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr, signals))
 }
 
@@ -75,11 +77,23 @@ func serve(cfg config, fds listenFDs, lg *logger, signals <-chan os.Signal) int 
 		return 1
 	}
 
+	var message string
+	if cfg.MessageFile != "" {
+		if message, err = readMessage(cfg.MessageFile); err != nil {
+			lg.Error("cannot start: cannot read the message file", "file", cfg.MessageFile, "error", err)
+			if err := notify.Notify(statusLine("failed at start (cannot read the message file " + cfg.MessageFile + ")")); err != nil {
+				lg.Warn("sd_notify failed", "error", err)
+			}
+			return 1
+		}
+	}
+
 	ln, listenFields, ok := listen(cfg, fds, lg)
 	if !ok {
 		return 1
 	}
 	a := newApp(cfg, lg, version)
+	a.setMessage(message)
 	srv := &http.Server{
 		Handler:           a.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -103,6 +117,9 @@ func serve(cfg config, fds listenFDs, lg *logger, signals <-chan os.Signal) int 
 	if cfg.Slow > 0 {
 		fields = append(fields, "slow_ms", cfg.Slow.Milliseconds())
 	}
+	if cfg.MessageFile != "" {
+		fields = append(fields, "message_file", cfg.MessageFile, "message_bytes", len(message))
+	}
 	lg.Info("listening", fields...)
 	if err := notify.Notify("READY=1", "STATUS=serving on "+addr); err != nil {
 		lg.Warn("sd_notify READY=1 failed", "error", err)
@@ -114,14 +131,52 @@ func serve(cfg config, fds listenFDs, lg *logger, signals <-chan os.Signal) int 
 		go watchdog(ctx, cfg, notify, lg)
 	}
 
-	select {
-	case err := <-served:
-		lg.Error("server stopped unexpectedly", "error", err)
-		_ = notify.Notify("STOPPING=1", "STATUS=server failed")
-		return 1
-	case sig := <-signals:
-		return shutdown(cfg, a, srv, notify, lg, sig, signals)
+	for {
+		select {
+		case err := <-served:
+			lg.Error("server stopped unexpectedly", "error", err)
+			_ = notify.Notify("STOPPING=1", "STATUS=server failed")
+			return 1
+		case sig := <-signals:
+			if sig == syscall.SIGHUP {
+				reload(cfg, a, notify, lg, addr)
+				continue
+			}
+			return shutdown(cfg, a, srv, notify, lg, sig, signals)
+		}
 	}
+}
+
+// reload handles SIGHUP: it re-reads the message file, or has nothing to do
+// without one. It tells systemd that a reload begins (RELOADING=1) and that
+// it is over (READY=1, with a STATUS= saying how it went) either way. A file
+// that cannot be read leaves the previous message in place: the service goes
+// on serving what it served.
+func reload(cfg config, a *app, notify *notifier, lg *logger, addr string) {
+	if err := notify.Notify("RELOADING=1"); err != nil {
+		lg.Warn("sd_notify RELOADING=1 failed", "error", err)
+	}
+	var status string
+	if cfg.MessageFile == "" {
+		lg.Info("nothing to reload: no message file (-message-file/DEMO_MESSAGE_FILE is not set)", "signal", syscall.SIGHUP.String())
+		status = "serving on " + addr + "; nothing to reload"
+	} else if text, err := readMessage(cfg.MessageFile); err != nil {
+		lg.Error("reload failed; kept the previous configuration", "file", cfg.MessageFile, "error", err)
+		status = "serving on " + addr + "; reload failed, kept the previous configuration: " + err.Error()
+	} else {
+		n := a.reloaded(text)
+		lg.Info("reloaded", "file", cfg.MessageFile, "bytes", len(text), "reloads", n)
+		status = fmt.Sprintf("serving on %s; reloaded %s (%d bytes, reload %d)", addr, cfg.MessageFile, len(text), n)
+	}
+	if err := notify.Notify("READY=1", statusLine(status)); err != nil {
+		lg.Warn("sd_notify READY=1 failed", "error", err)
+	}
+}
+
+// statusLine is the STATUS= assignment for text, on one line: a newline (from
+// a file name, say) would end the assignment early.
+func statusLine(text string) string {
+	return "STATUS=" + strings.NewReplacer("\n", " ", "\r", " ").Replace(text)
 }
 
 func shutdown(cfg config, a *app, srv *http.Server, notify *notifier, lg *logger, sig os.Signal, signals <-chan os.Signal) int {
@@ -140,21 +195,29 @@ func shutdown(cfg config, a *app, srv *http.Server, notify *notifier, lg *logger
 	// kernel's backlog for the next process instead of being refused.
 	go func() { done <- srv.Shutdown(ctx) }()
 
-	select {
-	case err := <-done:
-		elapsed := float64(time.Since(start).Microseconds()) / 1000
-		if err != nil {
-			_ = srv.Close()
-			lg.Warn("shutdown timeout reached; closed the remaining connections",
-				"error", err, "duration_ms", elapsed, "timeout_ms", cfg.ShutdownTimeout.Milliseconds())
+	for {
+		select {
+		case err := <-done:
+			elapsed := float64(time.Since(start).Microseconds()) / 1000
+			if err != nil {
+				_ = srv.Close()
+				lg.Warn("shutdown timeout reached; closed the remaining connections",
+					"error", err, "duration_ms", elapsed, "timeout_ms", cfg.ShutdownTimeout.Milliseconds())
+				return 0
+			}
+			lg.Info("shutdown complete", "duration_ms", elapsed)
 			return 0
+		case sig2 := <-signals:
+			// Only SIGTERM/SIGINT cut the drain short: a reload asked for
+			// while stopping has nothing left to apply.
+			if sig2 == syscall.SIGHUP {
+				lg.Info("SIGHUP during shutdown ignored", "signal", sig2.String())
+				continue
+			}
+			_ = srv.Close()
+			lg.Warn("second signal during shutdown; closed the remaining connections", "signal", sig2.String())
+			return 1
 		}
-		lg.Info("shutdown complete", "duration_ms", elapsed)
-		return 0
-	case sig2 := <-signals:
-		_ = srv.Close()
-		lg.Warn("second signal during shutdown; closed the remaining connections", "signal", sig2.String())
-		return 1
 	}
 }
 

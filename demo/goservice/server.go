@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -28,6 +29,12 @@ type app struct {
 	requests atomic.Uint64
 	// die ends the process under DEMO_DIE_AT_REQUEST (replaced in tests).
 	die func()
+
+	// msgMu guards message and reloads, which GET / answers while a SIGHUP
+	// replaces them: both change together.
+	msgMu   sync.RWMutex
+	message string
+	reloads uint64 // successful reloads since start
 }
 
 func newApp(cfg config, lg *logger, version string) *app {
@@ -39,6 +46,30 @@ func newApp(cfg config, lg *logger, version string) *app {
 func (a *app) setReady(ready bool, reason string) {
 	a.notReadyReason.Store(reason)
 	a.ready.Store(ready)
+}
+
+// setMessage sets the message read at start.
+func (a *app) setMessage(text string) {
+	a.msgMu.Lock()
+	defer a.msgMu.Unlock()
+	a.message = text
+}
+
+// reloaded replaces the message after a successful reload and returns the
+// number of successful reloads since start.
+func (a *app) reloaded(text string) uint64 {
+	a.msgMu.Lock()
+	defer a.msgMu.Unlock()
+	a.message = text
+	a.reloads++
+	return a.reloads
+}
+
+// messageState returns the message and the number of successful reloads.
+func (a *app) messageState() (string, uint64) {
+	a.msgMu.RLock()
+	defer a.msgMu.RUnlock()
+	return a.message, a.reloads
 }
 
 func (a *app) handler() http.Handler {
@@ -109,11 +140,14 @@ func (a *app) root(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	message, reloads := a.messageState()
 	writeJSON(w, http.StatusOK, struct {
 		Service   string   `json:"service"`
 		Version   string   `json:"version"`
 		Endpoints []string `json:"endpoints"`
-	}{a.cfg.ServiceName, a.version, []string{"/healthz", "/readyz"}})
+		Message   string   `json:"message"`
+		Reloads   uint64   `json:"reloads"`
+	}{a.cfg.ServiceName, a.version, []string{"/healthz", "/readyz"}, message, reloads})
 }
 
 func (a *app) getOnly(h http.HandlerFunc) http.HandlerFunc {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -71,7 +73,7 @@ func TestHandlers(t *testing.T) {
 	}
 
 	rec, body = do(t, h, "GET", "/", nil)
-	if rec.Code != 200 || body["version"] != "9.9.9" {
+	if rec.Code != 200 || body["version"] != "9.9.9" || body["message"] != "" || body["reloads"] != float64(0) {
 		t.Fatalf("root: %d %v", rec.Code, body)
 	}
 	rec, body = do(t, h, "GET", "/nope", nil)
@@ -235,5 +237,64 @@ func TestRootDelay(t *testing.T) {
 		if rec.Code != 400 || body["status"] != "bad_request" || !strings.Contains(body["reason"].(string), "delay_ms") {
 			t.Fatalf("delay_ms=%s: %d %v", bad, rec.Code, body)
 		}
+	}
+}
+
+func TestRootMessageAndReloads(t *testing.T) {
+	a, _ := testApp(t, config{ServiceName: "shop-api"})
+	h := a.handler()
+	a.setMessage("hello")
+	rec, body := do(t, h, "GET", "/", nil)
+	if rec.Code != 200 || body["message"] != "hello" || body["reloads"] != float64(0) {
+		t.Fatalf("at start: %d %v", rec.Code, body)
+	}
+	if n := a.reloaded("hello again"); n != 1 {
+		t.Fatalf("first reload counted as %d", n)
+	}
+	rec, body = do(t, h, "GET", "/", nil)
+	want := `{"service":"shop-api","version":"9.9.9","endpoints":["/healthz","/readyz"],"message":"hello again","reloads":1}` + "\n"
+	if rec.Code != 200 || rec.Body.String() != want {
+		t.Fatalf("after a reload: %d %s, want %s", rec.Code, rec.Body.String(), want)
+	}
+}
+
+// TestMessageSwapWhileServing reloads while requests are answered, as a
+// SIGHUP does: under -race it proves the state is guarded, and each answer
+// must pair a message with its own reload count.
+func TestMessageSwapWhileServing(t *testing.T) {
+	a, _ := testApp(t, config{})
+	a.setMessage("m0")
+	h := a.handler()
+	const reloads = 200
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 100; j++ {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+				var body struct {
+					Message string  `json:"message"`
+					Reloads float64 `json:"reloads"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Message != fmt.Sprintf("m%d", int(body.Reloads)) {
+					errs <- fmt.Sprintf("inconsistent answer %q (%v)", rec.Body.String(), err)
+					return
+				}
+			}
+		}()
+	}
+	for i := 1; i <= reloads; i++ {
+		a.reloaded(fmt.Sprintf("m%d", i))
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if msg, n := a.messageState(); msg != "m200" || n != reloads {
+		t.Fatalf("after %d reloads: %q, %d", reloads, msg, n)
 	}
 }

@@ -337,6 +337,23 @@ SOCKET_LISTEN = re.compile(
 FD_NAME = re.compile(r"^[!-9;-~]{1,255}\Z")
 
 
+#: The signals go_service_reload_signal may name: those services conventionally take as "re-read your
+#: configuration". SIGTERM and SIGINT stop a service, SIGKILL and SIGSTOP cannot be handled.
+RELOAD_SIGNALS = ("SIGHUP", "SIGUSR1", "SIGUSR2")
+
+
+def _reload_problems(v):
+    """go_service_reload_signal: the signal ExecReload= sends, written into the unit."""
+    signal = text(v["go_service_reload_signal"])
+    if signal == "" or signal.upper() in RELOAD_SIGNALS:
+        return []
+    return [
+        f"go_service_reload_signal {to_json(signal)} is the signal that makes the service re-read its config files"
+        f" (ExecReload=): use one of {', '.join(RELOAD_SIGNALS)}, the one the service handles, or leave it empty"
+        " when the service cannot reload (every change then restarts it)."
+    ]
+
+
 def _socket_problems(v):
     """Socket activation: what systemd would refuse in the socket unit, before anything is written."""
     if not ansible_bool(v["go_service_socket_activation"]):
@@ -382,7 +399,7 @@ def _number_problems(v):
         "go_service_start_limit_interval_sec",
         "go_service_start_limit_burst",
         "go_service_timeout_start_sec",
-        "go_service_timeout_stop_sec",
+        "go_service_drain_sec",
     ]
     if ansible_bool(v["go_service_notify"]):
         limits.append("go_service_watchdog_sec")
@@ -599,6 +616,7 @@ def _install_problems(v):
     problems += _number_problems(v)
     problems += _probe_problems(v)
     problems += _socket_problems(v)
+    problems += _reload_problems(v)
     if not one_line(v["go_service_description"]):
         problems.append(
             "go_service_description must be one line: systemd would read what follows a line break as directives."

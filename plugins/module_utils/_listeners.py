@@ -212,3 +212,51 @@ def owner_problem(target, unit: str, proc: str = "/proc", main_pid=None) -> tupl
         f"{url} is answered by {named}, not {unit}: another service listens on that address. Point the URL at"
         f" {unit}'s own listener (or stop what holds the port)"
     ), found
+
+
+#: A ListenStream= of a port alone binds every address; so do these.
+_WILDCARDS = frozenset(("::", "0.0.0.0"))
+_HOST_PORT = re.compile(r"\A(?:\[(?P<v6>[^\]]+)\]|(?P<v4>[^:\[\]]+)):(?P<port>\d{1,5})\Z")
+
+
+def listen_key(listen: str):
+    """What a socket unit's ``ListenStream=`` (or ``systemctl list-sockets``' LISTEN) binds: ``("unix", path)``,
+    ``("inet", address, port)`` (address ``::`` for a port alone) or None (netlink, a name systemd resolves...)."""
+    listen = str(listen).strip()
+    if listen.startswith(("/", "@")):
+        return ("unix", listen)
+    if listen.isdigit():
+        return ("inet", "::", int(listen))
+    found = _HOST_PORT.match(listen)
+    if not found:
+        return None
+    try:
+        address = ipaddress.ip_address(found.group("v6") or found.group("v4"))
+    except ValueError:
+        return None
+    return ("inet", str(address), int(found.group("port")))
+
+
+def _overlaps(one, other) -> bool:
+    if one is None or other is None or one[0] != other[0]:
+        return False
+    if one[0] == "unix":
+        return one[1] == other[1]
+    return one[2] == other[2] and (one[1] == other[1] or one[1] in _WILDCARDS or other[1] in _WILDCARDS)
+
+
+def socket_peers(listen: str, list_sockets: str, own_unit: str) -> list:
+    """``[{listen, unit, activates}]``: the socket units other than ``own_unit`` that listen where ``listen``
+    (a ``ListenStream=``) would, from the output of ``systemctl list-sockets --all --full --no-legend``
+    (LISTEN, which may hold a space, then UNIT and ACTIVATES). Sockets bound with ReusePort= would share
+    that address's connections without an error; a wildcard address overlaps every address on its port."""
+    wanted = listen_key(listen)
+    peers = []
+    for line in list_sockets.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        address, unit, activates = " ".join(fields[:-2]), fields[-2], fields[-1]
+        if unit != own_unit and _overlaps(wanted, listen_key(address)):
+            peers.append({"listen": address, "unit": unit, "activates": None if activates == "-" else activates})
+    return peers

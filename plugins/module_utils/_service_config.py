@@ -340,7 +340,14 @@ def unchanged_result(files: list) -> dict:
         "changed": False,
         "content_changed": False,
         "files": {
-            spec.key: {"path": spec.path, "changed": False, "created": False, "removed": False} for spec in files
+            spec.key: {
+                "path": spec.path,
+                "changed": False,
+                "content_changed": False,
+                "created": False,
+                "removed": False,
+            }
+            for spec in files
         },
         "backups": [],
         "created": [],
@@ -693,9 +700,15 @@ def ensure_dir(path: str, owner: str, group: str, mode: int, check_mode: bool) -
 
 
 def apply(result: Plan, backup: bool) -> dict:
-    """Carry out a plan; return ``{path, changed, created, removed, backup_file?}``."""
+    """Carry out a plan; return ``{path, changed, content_changed, created, removed, backup_file?}``."""
     spec = result.spec
-    record = {"path": spec.path, "changed": result.changed, "created": False, "removed": False}
+    record = {
+        "path": spec.path,
+        "changed": result.changed,
+        "content_changed": result.content_changed,
+        "created": False,
+        "removed": False,
+    }
     if not result.changed:
         return record
     try:

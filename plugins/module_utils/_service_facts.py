@@ -23,6 +23,7 @@ import os
 import pwd
 import stat
 
+from ansible_collections.gosvc.hardening.plugins.module_utils._listeners import socket_peers
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     CURRENT_LINK,
     LOCK_FILE,
@@ -231,6 +232,16 @@ def _release_with_snapshot(release_root):
     return facts
 
 
+def listening_peers(run, listen, own_unit):
+    """``_listeners.socket_peers`` of systemd's socket units (``systemctl list-sockets --all``); None when
+    systemctl fails."""
+    try:
+        rc, out, _err = run(["systemctl", "list-sockets", "--all", "--full", "--no-legend", "--no-pager"])
+    except OSError:
+        return None
+    return socket_peers(listen, out, own_unit) if rc == 0 else None
+
+
 def gather(
     run,
     release_root=None,
@@ -242,6 +253,8 @@ def gather(
     files=(),
     digest_key="",
     marker="",
+    socket_listen="",
+    socket_unit="",
 ):
     return {
         "ownership": ownership(list(dict.fromkeys([*files, *paths])), marker) if marker else None,
@@ -252,6 +265,7 @@ def gather(
         "account": account_facts(user, group),
         "unit": unit_facts(run, unit) if unit else None,
         "files": {path: observe(path, digest_key) for path in files},
+        "socket_peers": listening_peers(run, socket_listen, socket_unit) if socket_listen else None,
     }
 
 
@@ -347,7 +361,8 @@ def replaced_service(name, facts, base_dir="/opt", config_dir="/etc", keep_user=
     """What the go_service role does about service ``name`` that another one replaces (``go_service_replaces``),
     from ``facts``, a ``gather`` result for it read with its layout's ``owned_paths`` and ``config_paths`` and the
     marker set. Returns ``name``, ``unit_name``, ``installed`` (anything of it is on the host), ``running`` (its
-    unit is active or on its way: stop it before the new one starts), ``foreign`` (what of it the role did not
+    unit is active or on its way: stop it before the new one starts), ``socket`` (it has a socket unit of its
+    own), ``foreign`` (what of it the role did not
     write, as ``claims`` says: such a service is not the role's to remove), and what its uninstall needs: the
     ``layout`` with its config files (those its last healthy release ran with, from its snapshot) and the account
     to remove, ``user`` and ``group`` (its unit's, else the default, its name). The account is left out when it is
@@ -368,6 +383,9 @@ def replaced_service(name, facts, base_dir="/opt", config_dir="/etc", keep_user=
         "installed": loaded
         or any(there for path, there in (facts.get("paths") or {}).items() if path != layout["state_dir"]),
         "running": loaded and unit.get("active_state") in _RUNNING_STATES,
+        # It listens through a socket unit of its own (socket activation): a socket-activated replacement on the
+        # same address takes over beside it (ReusePort=) instead of stopping it first.
+        "socket": bool((facts.get("paths") or {}).get(layout["socket"])),
         "foreign": claims(facts, layout)["foreign"],
         "layout": layout,
         "user": user,
@@ -546,4 +564,6 @@ ARGUMENT_SPEC = dict(
     binary_label=dict(type="str", default="the binary"),
     binary_origin=dict(type="path"),
     require_runnable=dict(type="bool", default=False),
+    socket_listen=dict(type="str", default=""),
+    socket_unit=dict(type="str", default=""),
 )

@@ -539,21 +539,33 @@ PROBE_SETTLE_SECONDS = 0.5
 
 
 def process_start(system, systemctl, unit, main_pid):
-    """When the unit's main process started, on ``system.clock``'s time line (CLOCK_MONOTONIC); None unknown.
+    """When the unit's main process started, or last finished a reload, on ``system.clock``'s time line
+    (CLOCK_MONOTONIC); None unknown.
 
     systemd records ExecMainStartTimestampMonotonic in microseconds of CLOCK_MONOTONIC, the clock
-    ``time.monotonic`` reads, so the two compare on the host (containers share the kernel's clock).
+    ``time.monotonic`` reads, so the two compare on the host (containers share the kernel's clock). A
+    reload (``systemctl reload``) keeps the process but changes what it runs with: it moves the unit's
+    StateChangeTimestampMonotonic (reloading, then active again), and the later of the two counts.
     """
     if main_pid <= 0:
         return None
-    rc, out, _err = system.run([systemctl, "show", "-p", "ExecMainStartTimestampMonotonic", "--value", unit])
+    rc, out, _err = system.run(
+        [systemctl, "show", "-p", "ExecMainStartTimestampMonotonic", "-p", "StateChangeTimestampMonotonic", unit]
+    )
     if rc != 0:
         return None
+    values = parse_show(out)
     try:
-        usec = int(out.strip())
+        started = int(values.get("ExecMainStartTimestampMonotonic", ""))
     except ValueError:
         return None
-    return usec / 1e6 if usec > 0 else None
+    if started <= 0:
+        return None
+    try:
+        changed = int(values.get("StateChangeTimestampMonotonic", ""))
+    except ValueError:
+        changed = 0
+    return max(started, changed) / 1e6
 
 
 def probe_service(settings, system):
@@ -565,8 +577,8 @@ def probe_service(settings, system):
     started_at = _utc(system.wall())
     unit_before = read_unit(system, systemctl, settings.unit, settings.unit_properties)
     main_pid = _int(unit_before.get("MainPID"), 0)
-    # The window counts from the start of the running process when that is earlier (a service
-    # restarted a few seconds ago by a deploy has already been watched that long). A start after
+    # The window counts from the start (or last reload) of the running process when that is earlier (a
+    # service restarted a few seconds ago by a deploy has already been watched that long). A start after
     # t0 means the process changed meanwhile: the window starts at t0, and unit_after shows it.
     window_start = t0
     if settings.soak_seconds > 0:

@@ -225,11 +225,13 @@ content_changed:
 files:
   description:
     - Per file (C(unit), C(overrides), C(env), and C(config:<dest>) for each of O(config_files)) its path, whether it
-      changed, was created or removed, and the backup made of it.
+      changed (C(changed), content or owner, group and mode; C(content_changed), the content), was created or
+      removed, and the backup made of it.
   returned: always
   type: dict
-  sample: {"unit": {"path": "/etc/systemd/system/demo.service", "changed": true, "created": false,
-           "removed": false, "backup_file": "/etc/systemd/system/demo.service.4242.2026-11-30@10:00:00~"}}
+  sample: {"unit": {"path": "/etc/systemd/system/demo.service", "changed": true, "content_changed": true,
+           "created": false, "removed": false,
+           "backup_file": "/etc/systemd/system/demo.service.4242.2026-11-30@10:00:00~"}}
 backups:
   description: The files replaced or removed by this task and their copies, as a rollback puts them back.
   returned: always

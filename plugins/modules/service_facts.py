@@ -105,11 +105,22 @@ options:
         has and how to build a binary it can run.
     type: bool
     default: false
+  socket_listen:
+    description:
+      - The C(ListenStream=) of the service's own socket unit (socket activation), for example V(127.0.0.1:8080),
+        V(8080) or a unix socket path. Set, RV(socket_peers) lists the other socket units that listen there.
+    type: str
+    default: ""
+  socket_unit:
+    description:
+      - The service's own socket unit, left out of RV(socket_peers).
+    type: str
+    default: ""
 attributes:
   check_mode:
     support: full
-    description: The module only reads files and runs C(systemctl --version) and C(systemctl show); check mode
-      changes nothing.
+    description: The module only reads files and runs C(systemctl --version), C(systemctl show) and
+      C(systemctl list-sockets); check mode changes nothing.
   diff_mode:
     support: none
     description: There is nothing to diff; the module changes nothing.
@@ -215,6 +226,16 @@ files:
   sample: {"/etc/demo/demo.env": {"exists": true, "type": "file", "owner": "root", "group": "demo",
            "mode": "0640", "hmac": "5c1d..."}, "/etc/systemd/system/demo.service.d/50-gosvc-overrides.conf":
            {"exists": false}}
+socket_peers:
+  description:
+    - "The socket units of systemd, other than O(socket_unit), that listen where O(socket_listen) would
+      (C(systemctl list-sockets --all)): the same unix socket path, or the same port at the same address or at a
+      wildcard one. Sockets bound with C(ReusePort=) would share that address's connections without an error."
+    - Null without O(socket_listen), or when systemctl could not list the sockets.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"listen": "127.0.0.1:8080", "unit": "other.socket", "activates": "other.service"}]
 account:
   description:
     - The entries of O(user) and O(group); each null when not given or not existing.
@@ -296,6 +317,8 @@ def main():
         files=params["files"],
         digest_key=params["digest_key"],
         marker=params["marker"],
+        socket_listen=params["socket_listen"],
+        socket_unit=params["socket_unit"],
     )
     binary = dict(
         requirements=params["binary_requirements"],

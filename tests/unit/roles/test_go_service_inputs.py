@@ -241,7 +241,7 @@ def test_the_environment_file_carries_each_value_as_systemd_reads_it_back(render
         "go_service_start_limit_interval_sec",
         "go_service_start_limit_burst",
         "go_service_timeout_start_sec",
-        "go_service_timeout_stop_sec",
+        "go_service_drain_sec",
     ],
 )
 def test_zero_which_systemd_reads_as_no_limit_is_refused(problems, option):
@@ -345,7 +345,7 @@ NUMBERS_IN_UNITS = [
     "go_service_start_limit_interval_sec",
     "go_service_start_limit_burst",
     "go_service_timeout_start_sec",
-    "go_service_timeout_stop_sec",
+    "go_service_drain_sec",
     "go_service_log_rate_limit_interval_sec",
     "go_service_log_rate_limit_burst",
     "go_service_health_timeout",

@@ -33,6 +33,7 @@ START = {
     "__go_service_config": {},
     "__go_service_release": {},
     "__go_service_started": {},
+    "__go_service_reloaded": {},
     "__go_service_health_units": {},
     "__go_service_stopped": {},
     "__go_service_removed": {},
@@ -92,6 +93,9 @@ def test_a_process_this_run_or_systemd_restarted_is_not_the_one_verified_before(
     assert result("__go_service_result_ok", __go_service_facts=host("2.0.0"))["process_unchanged"] is True
     restarted = result("__go_service_result_ok", __go_service_facts=host("2.0.0"), __go_service_started=CHANGED)
     assert (restarted["process_unchanged"], restarted["restarted"]) == (False, True)
+    # Reloaded (go_service_reload_signal): the same process, but running with what it re-read.
+    reloaded = result("__go_service_result_ok", __go_service_facts=host("2.0.0"), __go_service_reloaded=CHANGED)
+    assert (reloaded["process_unchanged"], reloaded["restarted"], reloaded["reloaded"]) == (False, False, True)
     by_systemd = result("__go_service_result_ok", __go_service_facts=host("2.0.0", n_restarts=2))
     assert (by_systemd["process_unchanged"], by_systemd["restarted"]) == (False, False)
     # Not read (a run limited by tags, say): not known to be the same process.

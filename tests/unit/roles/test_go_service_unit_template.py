@@ -277,7 +277,7 @@ def test_restart_and_stop_limits_are_written_where_systemd_reads_them(render, pr
             go_service_start_limit_interval_sec=120,
             go_service_start_limit_burst=3,
             go_service_restart_sec=7,
-            go_service_timeout_stop_sec=45,
+            go_service_drain_sec=45,
         )
     )
     unit, service = lines_of(entries, "Unit"), lines_of(entries, "Service")
@@ -468,6 +468,8 @@ def test_the_socket_unit_listens_where_it_is_told_and_carries_the_marker(render)
         "FileDescriptorName=demo",
         "Backlog=4096",
         "Accept=no",
+        # A renamed service's socket binds beside this one (go_service_replaces).
+        "ReusePort=yes",
         "Service=demo.service",
     ]
     given = render("socket.j2", go_service_socket_listen="127.0.0.1:80", go_service_socket_backlog=128,
@@ -487,6 +489,7 @@ def test_systemd_analyze_verify_reads_the_unit_with_its_socket(role_vars, accoun
         "go_service_version": "1.0.0",
         "go_service_listen_port": 80,
         "go_service_socket_activation": True,
+        "go_service_reload_signal": "SIGHUP",
         "__go_service_facts": {"systemd_version": _local_version(), "account": account},
     }
     unit = role_vars.render((TEMPLATES / "unit.service.j2").read_text(), escape_backslashes=False, **values)
@@ -504,6 +507,22 @@ def test_systemd_analyze_verify_reads_the_unit_with_its_socket(role_vars, accoun
     assert result["dropped"] == [], result["output"]
     assert [line for line in result["output"].splitlines() if re.match(r"/\S+:\d+: ", line)] == [], result["output"]
     assert "demo.socket" not in result["output"], result["output"]
+
+
+@pytest.mark.parametrize(
+    ("signal", "line"),
+    [
+        ("SIGHUP", "ExecReload=/bin/sh -c 'kill -s HUP \"$$MAINPID\"'"),
+        ("usr1", "ExecReload=/bin/sh -c 'kill -s USR1 \"$$MAINPID\"'"),
+    ],
+)
+def test_a_reload_signal_gives_exec_reload_to_the_main_process(render, signal, line):
+    # sh's own kill (no procps needed); $$ is systemd's escape for the $ sh expands from MAINPID.
+    assert line in lines_of(parse_unit(render("unit.service.j2", go_service_reload_signal=signal)), "Service")
+
+
+def test_without_a_reload_signal_the_unit_cannot_be_reloaded(render):
+    assert not [line for line in lines_of(parse_unit(render("unit.service.j2")), "Service") if "ExecReload" in line]
 
 
 def test_a_private_network_is_written_only_when_asked(render):

@@ -93,9 +93,18 @@ GO_SERVICE_MESSAGES = [
         id="a count",
     ),
     pytest.param(
-        {"go_service_timeout_stop_sec": 0},
+        {"go_service_reload_signal": "SIGTERM"},
         [
-            "go_service_timeout_stop_sec must be 1 or more (got 0): systemd reads 0 as no limit at all (set the"
+            'go_service_reload_signal "SIGTERM" is the signal that makes the service re-read its config files'
+            " (ExecReload=): use one of SIGHUP, SIGUSR1, SIGUSR2, the one the service handles, or leave it empty"
+            " when the service cannot reload (every change then restarts it).",
+        ],
+        id="a reload signal that stops the service",
+    ),
+    pytest.param(
+        {"go_service_drain_sec": 0},
+        [
+            "go_service_drain_sec must be 1 or more (got 0): systemd reads 0 as no limit at all (set the"
             " directive in go_service_unit_overrides if that is what you want).",
         ],
         id="a limit of 0",

@@ -159,3 +159,59 @@ def test_without_fd_rights_an_answer_while_the_unit_has_no_main_process_is_not_t
     assert problem.startswith("http://127.0.0.1:9100/ is answered by a socket of uid 995 (")
     assert "while node_a.service has no running main process" in problem
     assert found == [{"pid": None, "uid": 995, "unit": None}]
+
+
+# systemctl list-sockets --all --full --no-legend, as systemd 257 prints it (a LISTEN may hold a space).
+LIST_SOCKETS = """\
+audit 1                             systemd-journald-audit.socket   systemd-journald.service
+/run/dbus/system_bus_socket         dbus.socket                     dbus.service
+127.0.0.1:80                        demo.socket                     demo.service
+[::]:9100                           exporter.socket                 exporter.service
+0.0.0.0:8080                        web.socket                      -
+[::1]:8443                          tls.socket                      tls.service
+/run/api/api.sock                   api.socket                      api.service
+"""
+
+
+@pytest.mark.parametrize(
+    ("listen", "key"),
+    [
+        ("8080", ("inet", "::", 8080)),
+        ("127.0.0.1:80", ("inet", "127.0.0.1", 80)),
+        ("[::1]:8443", ("inet", "::1", 8443)),
+        ("[0:0:0:0:0:0:0:1]:8443", ("inet", "::1", 8443)),
+        ("/run/api/api.sock", ("unix", "/run/api/api.sock")),
+        ("@abstract", ("unix", "@abstract")),
+        ("audit 1", None),
+        ("localhost:80", None),
+    ],
+)
+def test_listen_key_reads_what_a_listen_stream_binds(listen, key):
+    assert _listeners.listen_key(listen) == key
+
+
+@pytest.mark.parametrize(
+    ("listen", "own", "units"),
+    [
+        # The same address, or a wildcard on either side of the same port.
+        ("127.0.0.1:80", "new.socket", ["demo.socket"]),
+        ("80", "new.socket", ["demo.socket"]),
+        ("127.0.0.1:9100", "new.socket", ["exporter.socket"]),
+        ("127.0.0.2:8080", "new.socket", ["web.socket"]),
+        ("/run/api/api.sock", "new.socket", ["api.socket"]),
+        # Its own socket is not a peer; another address or port is none.
+        ("127.0.0.1:80", "demo.socket", []),
+        ("127.0.0.2:80", "new.socket", []),
+        ("[::1]:80", "new.socket", []),
+        ("127.0.0.1:81", "new.socket", []),
+        ("/run/api/other.sock", "new.socket", []),
+    ],
+)
+def test_socket_peers_are_the_other_units_on_the_same_address(listen, own, units):
+    assert [peer["unit"] for peer in _listeners.socket_peers(listen, LIST_SOCKETS, own)] == units
+
+
+def test_a_socket_peer_says_where_it_listens_and_what_it_starts():
+    assert _listeners.socket_peers("8080", LIST_SOCKETS, "new.socket") == [
+        {"listen": "0.0.0.0:8080", "unit": "web.socket", "activates": None}
+    ]

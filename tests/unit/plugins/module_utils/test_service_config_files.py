@@ -173,8 +173,18 @@ def test_apply_of_an_unchanged_file_reports_nothing_done(tmp_path):
     """A file already as wanted is reported unchanged, not created and not removed."""
     path = write(tmp_path / "demo.service")
     record = apply(plan(FileSpec("unit", path, b"[Unit]\n")), backup=True)
-    assert record == {"path": path, "changed": False, "created": False, "removed": False}
+    assert record == {"path": path, "changed": False, "content_changed": False, "created": False, "removed": False}
     assert sorted(os.listdir(tmp_path)) == ["demo.service"]
+
+
+def test_apply_tells_a_content_change_from_a_mode_change(tmp_path):
+    """The record says whether the content changed: a mode put right is a change, but not one a service re-reads."""
+    path = write(tmp_path / "app.yml", mode=0o600)
+    mode_only = apply(plan(FileSpec("config:app.yml", path, b"[Unit]\n", mode=0o640)), backup=True)
+    assert (mode_only["changed"], mode_only["content_changed"]) == (True, False)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    content = apply(plan(FileSpec("config:app.yml", path, b"level: debug\n", mode=0o640)), backup=True)
+    assert (content["changed"], content["content_changed"]) == (True, True)
 
 
 def test_apply_writes_through_a_hidden_temporary_file_beside_the_target(tmp_path, monkeypatch):
@@ -189,7 +199,7 @@ def test_apply_writes_through_a_hidden_temporary_file_beside_the_target(tmp_path
 
     monkeypatch.setattr(os, "fsync", fsync)
     record = apply(plan(FileSpec("unit", path, b"[Unit]\nX=1\n")), backup=False)
-    assert record == {"path": path, "changed": True, "created": False, "removed": False}
+    assert record == {"path": path, "changed": True, "content_changed": True, "created": False, "removed": False}
     (temporary,) = [name for name in seen if name != "demo.service"]
     assert temporary.startswith(".demo.service.")
     assert sorted(os.listdir(tmp_path)) == ["demo.service"]
@@ -367,6 +377,7 @@ def test_plan_compares_and_changes_nothing(tmp_path):
     assert apply(plan(FileSpec("x", absent, None)), backup=True) == {
         "path": absent,
         "changed": False,
+        "content_changed": False,
         "created": False,
         "removed": False,
     }

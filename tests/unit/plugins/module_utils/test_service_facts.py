@@ -225,3 +225,27 @@ def test_unit_facts_from_systemctl_show():
     # systemd older than 235 has no NRestarts
     assert facts["n_restarts"] is None
     assert f.unit_facts(lambda argv: (1, "", "Failed to connect to bus"), "demo.service") is None
+
+
+def test_listening_peers_asks_systemd_for_every_socket_unit():
+    calls = []
+    out = "127.0.0.1:80  old.socket  old.service\n127.0.0.1:80  demo.socket  demo.service\n/run/x  x.socket  -\n"
+
+    def run(argv):
+        calls.append(argv)
+        return 0, out, ""
+
+    assert f.listening_peers(run, "127.0.0.1:80", "demo.socket") == [
+        {"listen": "127.0.0.1:80", "unit": "old.socket", "activates": "old.service"}
+    ]
+    assert calls == [["systemctl", "list-sockets", "--all", "--full", "--no-legend", "--no-pager"]]
+
+
+@pytest.mark.parametrize("outcome", [(1, "", "Failed to connect to bus"), FileNotFoundError("systemctl")])
+def test_listening_peers_unknown_when_systemctl_cannot_list(outcome):
+    def run(argv):
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert f.listening_peers(run, "80", "demo.socket") is None

@@ -50,6 +50,8 @@ class FakeSystem(sp.System):
         self.links = {}
         # ExecMainStartTimestampMonotonic on the fake clock (seconds); None: systemd reports 0 (unknown).
         self.main_started = main_started
+        # StateChangeTimestampMonotonic (a reload moves it); None: reported 0.
+        self.state_changed = None
         super().__init__(
             run=None, bin_path=None, clock=self._clock, wall=lambda: 1795000000.0 + self.now, sleep=self._sleep
         )
@@ -65,9 +67,11 @@ class FakeSystem(sp.System):
     def run(self, argv, extra_env=None):
         names = {path: name for name, path in self.bins.items()}
         key = (names.get(argv[0], argv[0]), *argv[1:])
-        if key[1:5] == ("show", "-p", "ExecMainStartTimestampMonotonic", "--value"):
+        if key[1:6] == ("show", "-p", "ExecMainStartTimestampMonotonic", "-p", "StateChangeTimestampMonotonic"):
             self.calls.append("main-start")
-            return 0, f"{int((self.main_started or 0) * 1e6)}\n", ""
+            started = int((self.main_started or 0) * 1e6)
+            changed = int((self.state_changed or 0) * 1e6)
+            return 0, f"ExecMainStartTimestampMonotonic={started}\nStateChangeTimestampMonotonic={changed}\n", ""
         entry = self.by_argv.get(key)
         assert entry is not None, f"not captured on {self.release}: {key}"
         if entry["name"].startswith("unit."):
@@ -608,6 +612,25 @@ def test_a_process_up_for_long_only_waits_out_the_settle_time(release_root):
     assert result["window_from"] == "process start" and result["window_seconds"] > 900
     # The clock costs 0.25 s per look, so the settle after the last probe is (almost) spent already.
     assert all(s <= sp.PROBE_SETTLE_SECONDS for s in system.slept)
+
+
+def test_a_reload_restarts_the_window_of_a_process_up_for_long(release_root):
+    # Up for 900 s, reloaded (systemctl reload: reloading, then active again) 2 s before the probe: the
+    # reloaded configuration has been watched for 2 s only, so the probe waits for the rest of the 5 s.
+    system = FakeSystem("debian12", main_started=1000.0 - 900)
+    system.state_changed = 1000.0 - 2
+    result = sp.probe_service(sp.validate(params(binary_path=release_root["binary"])), system)
+    assert result["window_from"] == "process start"
+    assert 5 <= result["window_seconds"] < 6
+    assert len(system.slept) == 1 and system.slept[0] > 1
+
+
+def test_an_unknown_process_start_is_not_replaced_by_a_state_change(release_root):
+    # systemd reports no start (0): a state change alone does not date the process.
+    system = FakeSystem("debian12", main_started=None)
+    system.state_changed = 1000.0 - 900
+    result = sp.probe_service(sp.validate(params(binary_path=release_root["binary"])), system)
+    assert result["window_from"] == "probe start" and result["window_seconds"] >= 5
 
 
 def test_a_process_that_started_after_the_first_read_gets_the_full_window(release_root):

@@ -129,6 +129,36 @@ def test_the_role_s_service_is_replaced_and_stopped_only_when_it_runs(active, ru
     assert old["unit_name"] == "old.service"
 
 
+def test_a_replaced_service_with_a_socket_of_its_own_is_said_so():
+    assert replaced_service("old", _facts())["socket"] is False
+    assert replaced_service("old", _facts(exists={"/etc/systemd/system/old.socket": True}))["socket"] is True
+
+
+@pytest.mark.parametrize(
+    ("socket_activation", "old_socket", "handed_over", "stopped"),
+    [
+        # Socket to socket: the new socket binds beside the old one (ReusePort=); the old one serves meanwhile.
+        (True, True, ["old.service"], []),
+        # Any other pair: the old one may hold the port, it stops right before the new one starts.
+        (True, False, [], ["old.service"]),
+        (False, True, [], ["old.service"]),
+        (False, False, [], ["old.service"]),
+    ],
+)
+def test_only_a_socket_is_handed_over_to_a_socket(socket_activation, old_socket, handed_over, stopped):
+    facts = _facts(exists={"/etc/systemd/system/old.socket": old_socket})
+    values = {
+        "go_service_name": "demo",
+        "go_service_version": "1.0.0",
+        "go_service_replaces": ["old"],
+        "go_service_socket_activation": socket_activation,
+        "__go_service_replaced_read": {"results": [facts]},
+    }
+    role = RoleVars(ROLE)
+    found = role.render("{{ [__go_service_replaced_handover, __go_service_replaced_to_stop] }}", **values)
+    assert [[item["unit_name"] for item in group] for group in found] == [handed_over, stopped]
+
+
 def test_a_unit_the_role_did_not_write_is_foreign():
     systemd = replaced_service("old", _facts(fragment="/lib/systemd/system/old.service", marked=False))
     assert systemd["foreign"] == [
