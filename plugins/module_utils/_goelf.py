@@ -1198,31 +1198,36 @@ def parse_go_version(text):
     if not isinstance(text, str):
         return None
     text = text.strip()
-    if text.startswith("devel"):
-        m = _DEVEL_RE.search(text)
+    try:
+        if text.startswith("devel"):
+            m = _DEVEL_RE.search(text)
+            if not m:
+                return None
+            return (int(m.group(1)), int(m.group(2)), 0, -1, 0)
+        m = _RELEASE_RE.match(text)
         if not m:
             return None
-        return (int(m.group(1)), int(m.group(2)), 0, -1, 0)
-    m = _RELEASE_RE.match(text)
-    if not m:
+        major = int(m.group(1))
+        minor = int(m.group(2) or 0)
+        patch = int(m.group(3) or 0)
+        if m.group(4):
+            return (major, minor, patch, _STAGES[m.group(4)], int(m.group(5)))
+        return (major, minor, patch, 2, 0)
+    except ValueError:
+        # int() refuses numbers of more than 4300 digits: no Go version has them.
         return None
-    major = int(m.group(1))
-    minor = int(m.group(2) or 0)
-    patch = int(m.group(3) or 0)
-    if m.group(4):
-        return (major, minor, patch, _STAGES[m.group(4)], int(m.group(5)))
-    return (major, minor, patch, 2, 0)
 
 
 def parse_min_go_version(text):
     """Parse a user-supplied minimum ("1.21", "go1.21.3", "1.22rc1"); raise ValueError if malformed."""
     cleaned = (text or "").strip()
     m = _RELEASE_RE.match(cleaned)
-    if not m or m.end() != len(cleaned):
+    version = parse_go_version(cleaned) if m and m.end() == len(cleaned) else None
+    if version is None:
         raise ValueError(
             f"min_go_version {text!r} is not a Go version: use a form like '1.21', '1.21.3', 'go1.21.3' or '1.22rc1'"
         )
-    return parse_go_version(cleaned)
+    return version
 
 
 # -- build paths -----------------------------------------------------------------

@@ -66,6 +66,7 @@ PROTO_HASH_ALGORITHMS = {"SHA2_256": "sha256", "SHA2_384": "sha384", "SHA2_512":
 
 _DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
 _UINT = re.compile(r"[0-9]+\Z")
+_MAX_UINT64_DIGITS = 20
 _CHECKPOINT_SIGNATURE = re.compile(r"\u2014 (\S+) (\S+)\Z")
 #: Rekor v1 writes the time it signed a checkpoint as an extension line of the note.
 _CHECKPOINT_TIMESTAMP = "Timestamp: "
@@ -230,8 +231,16 @@ def parse_uint(value: Any, what: str) -> int:
             raise MaterialError(f"{what} must be a non-negative integer, got {value}")
         return value
     if isinstance(value, str) and _UINT.match(value):
-        return int(value)
+        return _decimal(value, what)
     raise MaterialError(f"{what} must be a non-negative integer, got {value!r}")
+
+
+def _decimal(digits: str, what: str) -> int:
+    """``int(digits)`` for ASCII digits; MaterialError past 20 digits (no 64-bit value is that long, and
+    int() refuses more than 4300 digits with a plain ValueError)."""
+    if len(digits) > _MAX_UINT64_DIGITS:
+        raise MaterialError(f"{what} has {len(digits)} digits; a 64-bit integer has at most {_MAX_UINT64_DIGITS}")
+    return int(digits)
 
 
 def _object(value: Any, what: str) -> Dict[str, Any]:
@@ -301,7 +310,7 @@ def parse_bundle(document: Any, source: str) -> Material:
 
 def _parse_sigstore_bundle(doc: Dict[str, Any], text: str, source: str) -> Material:
     media_type = doc["mediaType"]
-    if media_type not in BUNDLE_MEDIA_TYPES:
+    if not isinstance(media_type, str) or media_type not in BUNDLE_MEDIA_TYPES:
         raise MaterialError(
             f"{source} has unsupported bundle media type {media_type!r}; supported: " + ", ".join(BUNDLE_MEDIA_TYPES)
         )
@@ -320,7 +329,7 @@ def _parse_sigstore_bundle(doc: Dict[str, Any], text: str, source: str) -> Mater
     if message.get("messageDigest") is not None:
         md = _object(message["messageDigest"], "messageSignature.messageDigest")
         proto = _required(md, "algorithm", "messageSignature.messageDigest")
-        if proto not in PROTO_HASH_ALGORITHMS:
+        if not isinstance(proto, str) or proto not in PROTO_HASH_ALGORITHMS:
             raise MaterialError(
                 f"{source} messageDigest algorithm {proto!r} is not supported (SHA2_256, SHA2_384, SHA2_512)"
             )
@@ -578,12 +587,18 @@ def parse_checkpoint(text: str) -> Checkpoint:
         raise MaterialError("checkpoint note needs an origin, a tree size and a root hash")
     if not _UINT.match(lines[1]):
         raise MaterialError(f"checkpoint tree size {lines[1]!r} is not a number")
+    tree_size = _decimal(lines[1], "checkpoint tree size")
     root_hash = b64decode_strict(lines[2], "checkpoint root hash")
     stamps = [line[len(_CHECKPOINT_TIMESTAMP) :] for line in lines[3:] if line.startswith(_CHECKPOINT_TIMESTAMP)]
     if len(stamps) > 1:
         raise MaterialError("checkpoint note has more than one Timestamp line")
     if stamps and not _UINT.match(stamps[0]):
         raise MaterialError(f"checkpoint Timestamp {stamps[0]!r} is not a number of nanoseconds")
+    timestamp_ns = _decimal(stamps[0], "checkpoint Timestamp") if stamps else None
+    try:
+        signed_text = (head + "\n").encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MaterialError(f"checkpoint note is not UTF-8 text: {exc}") from None
     signatures = []
     for line in rest[:-1].split("\n"):
         match = _CHECKPOINT_SIGNATURE.match(line)
@@ -593,14 +608,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
         if len(raw) < 5:
             raise MaterialError("checkpoint signature is too short")
         signatures.append((match.group(1), raw[:4], raw[4:]))
-    return Checkpoint(
-        lines[0],
-        int(lines[1]),
-        root_hash,
-        (head + "\n").encode("utf-8"),
-        signatures,
-        int(stamps[0]) if stamps else None,
-    )
+    return Checkpoint(lines[0], tree_size, root_hash, signed_text, signatures, timestamp_ns)
 
 
 def leaf_hash(body: bytes) -> bytes:

@@ -52,7 +52,8 @@ NOT_APPLICABLE = 2**64 - 1  # UINT64_MAX, systemd's badness for "does not apply"
 
 _ANSI = re.compile(r"\x1b\[[0-9;:?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _OVERALL = re.compile(r"Overall exposure level for (?P<unit>\S+?): (?P<exposure>\d+\.\d) (?P<level>[A-Z]+)\b")
-_VERSION = re.compile(r"^systemd (\d+)\b")
+# At most 9 digits: int() refuses more than 4300 with a plain ValueError, and no systemd has 10.
+_VERSION = re.compile(r"^systemd (\d{1,9})\b")
 _DIRECTIVE = re.compile(r"([A-Za-z][A-Za-z0-9]*)=")
 _EXPOSURE_CELL = re.compile(r"^\d+\.\d\Z")
 _PASS_MARKS = ("✓", "+")
@@ -323,7 +324,8 @@ _VERIFY_KINDS = (
     ("masked", re.compile(r"^Unit (\S+?) is masked")),
     ("deprecated", re.compile(r"obsolete|deprecated|please use \S+ instead|will be removed", re.IGNORECASE)),
 )
-_FILE_LINE = re.compile(r"^(/\S*?):(\d+): (.*)$")
+# A line number of at most 9 digits (int() refuses more than 4300 with a plain ValueError).
+_FILE_LINE = re.compile(r"^(/\S*?):(\d{1,9}): (.*)$")
 _UNIT_PREFIX = re.compile(r"^([A-Za-z0-9:_.\\@-]+\.(?:" + "|".join(_UNIT_SUFFIXES) + r")): (.*)$")
 _UNIT_SUBJECT = re.compile(r"^Unit (\S+?)(?: |\.$)")
 _BARE_COMMAND = re.compile(r"Command ([^\s/]+) is not executable: No such file or directory")

@@ -243,7 +243,15 @@ def _der_utf8(value: bytes) -> str:
         offset = 2 + count
     if offset + length != len(value):
         raise VerifyError("certificate extension has a bad DER length")
-    return value[offset:].decode("utf-8")
+    return _utf8(value[offset:])
+
+
+def _utf8(raw: bytes, what: str = "certificate extension") -> str:
+    """The text of a certificate extension; VerifyError when it is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise VerifyError(f"{what} is not UTF-8 text: {exc}") from None
 
 
 def certificate_signer(cert: Any) -> Dict[str, Any]:
@@ -265,7 +273,9 @@ def certificate_signer(cert: Any) -> Dict[str, Any]:
             raw = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid)).value.value
         except x509.ExtensionNotFound:
             continue
-        issuers[oid] = _der_utf8(raw) if oid == OID_ISSUER_V2 else raw.decode("utf-8")
+        issuers[oid] = (
+            _der_utf8(raw) if oid == OID_ISSUER_V2 else _utf8(raw, f"certificate extension {oid} (OIDC issuer)")
+        )
     if len(set(issuers.values())) > 1:
         raise VerifyError(f"certificate names two different OIDC issuers: {sorted(issuers.values())}")
     issuer = next(iter(issuers.values()), None)
