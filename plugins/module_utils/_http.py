@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import http.client
+import io
 import ipaddress
 import json
 import math
@@ -918,15 +919,55 @@ def build_config(params):
 # --------------------------------------------------------------------------
 
 
-class _Connection(http.client.HTTPConnection):
-    """HTTPConnection over TCP, TLS (with SNI/hostname override) or a unix socket."""
+class _ArmedStream(io.RawIOBase):
+    """The raw stream http.client reads a response from; ``arm()`` runs before each receive.
 
-    def __init__(self, target, timeout, ssl_context=None, server_name=None):
+    A socket timeout bounds one receive, not the response: a server trickling the status line, the
+    headers or the body a byte at a time would keep the attempt going far past its budget. ``arm``
+    sets the timeout to what is left of the budget, or raises once it is used up.
+    """
+
+    def __init__(self, raw, arm):
+        super().__init__()
+        self._raw = raw
+        self._arm = arm
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        self._arm()
+        return self._raw.readinto(buffer)
+
+    def close(self):
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _Connection(http.client.HTTPConnection):
+    """HTTPConnection over TCP, TLS (with SNI/hostname override) or a unix socket.
+
+    ``arm`` (optional) runs before each receive of the response (see ``_ArmedStream``).
+    """
+
+    def __init__(self, target, timeout, ssl_context=None, server_name=None, arm=None):
         super().__init__(target.host, target.port, timeout=timeout)
         self._target = target
         self._ssl_context = ssl_context
         self._server_name = server_name
+        self.arm = arm
         self.phase = "connect"
+        #: The connected socket. http.client sets ``sock`` to None when it hands a response that ends
+        #: with the connection over to that response; its receives still need their timeouts.
+        self.stream = None
+
+    def response_class(self, sock, *args, **kwargs):
+        """Called by http.client as ``response_class(sock, ...)``: an HTTPResponse reading through ``arm``."""
+        reply = http.client.HTTPResponse(sock, *args, **kwargs)
+        if self.arm is not None:
+            reply.fp = io.BufferedReader(_ArmedStream(reply.fp.detach(), self.arm))
+        return reply
 
     def connect(self):
         self.phase = "connect"
@@ -947,7 +988,7 @@ class _Connection(http.client.HTTPConnection):
             except BaseException:
                 sock.close()
                 raise
-        self.sock = sock
+        self.sock = self.stream = sock
 
 
 class Response:
@@ -981,14 +1022,17 @@ def probe_once(config, budget, clock=time.monotonic, now=time.time):
     started = clock()
     ends = started + budget
     target = config.target
-    connection = _Connection(target, budget, config.ssl_context, config.server_name)
 
     def arm():
         left = ends - clock()
         if left <= 0:
             raise socket.timeout("attempt budget used up")
-        if connection.sock is not None:
-            connection.sock.settimeout(left)
+        # Once http.client has read the end of a response that closes the connection, the socket is
+        # closed (fileno -1): nothing more is received, and Python 3.13 refuses settimeout (EBADF).
+        if connection.stream is not None and connection.stream.fileno() != -1:
+            connection.stream.settimeout(left)
+
+    connection = _Connection(target, budget, config.ssl_context, config.server_name, arm)
 
     try:
         connection.connect()
@@ -1016,6 +1060,9 @@ def probe_once(config, budget, clock=time.monotonic, now=time.time):
                 response.truncated = True
                 del body[config.max_body_bytes :]
                 break
+        if not response.truncated and reply.length:
+            # The server hung up before the end its Content-Length announced (read1 then returns b"").
+            raise http.client.IncompleteRead(bytes(body), reply.length)
         response.body = bytes(body)
     except (socket.timeout, TimeoutError):
         response.error = f"{connection.phase} timed out (attempt budget {budget:g}s)"
