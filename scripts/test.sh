@@ -26,7 +26,12 @@ stage_lint() {
     --file execution-environment.yml --context "$(mktemp -d)/context" --output-filename Containerfile
 }
 
-stage_unit() { step "pytest (unit)" python -m pytest -q -p no:cacheprovider; }
+# The fault tests leave their records; docs/reliability.md must say what they observed.
+stage_unit() {
+  mkdir -p reports
+  step "pytest (unit)" env GOSVC_FAULT_REPORT="$PWD/reports/unit-faults.json" python -m pytest -q -p no:cacheprovider
+  step "docs/reliability.md matches the fault tests" python scripts/reliability.py --check reports/unit-faults.json
+}
 
 stage_sanity() { step "ansible-test sanity" scripts/sanity.sh; }
 

@@ -104,3 +104,43 @@ def run_module(monkeypatch, capsys):
         return json.loads(out)
 
     return _run
+
+
+# The fault matrix (docs/reliability.md): each test marked ``fault`` leaves a record of its case, what it
+# injected, what it expected and how it ended, when GOSVC_FAULT_REPORT names the file to write them to;
+# scripts/reliability.py renders them. A test may note what it observed with ``record_property("observed",
+# text)``: text that does not vary from run to run.
+_FAULT_RECORDS: list = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    mark = item.get_closest_marker("fault")
+    if mark is None or not os.environ.get("GOSVC_FAULT_REPORT"):
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        observed = dict(item.user_properties).get("observed")
+        if not report.passed:
+            lines = str(report.longrepr).strip().splitlines() if report.longrepr else []
+            observed = f"{report.outcome}: {lines[-1] if lines else 'no detail'}"
+        name = mark.kwargs["name"]
+        variant = getattr(item, "callspec", None)
+        _FAULT_RECORDS.append(
+            {
+                "case": str(mark.kwargs["case"]),
+                "name": f"{name} [{variant.id}]" if variant else name,
+                "injected": mark.kwargs["injected"],
+                "expected": mark.kwargs["expected"],
+                "observed": observed,
+                "outcome": report.outcome,
+                "where": f"pytest {item.path.name}",
+            }
+        )
+
+
+def pytest_sessionfinish(session):
+    path = os.environ.get("GOSVC_FAULT_REPORT")
+    if path and _FAULT_RECORDS:
+        Path(path).write_text(json.dumps(_FAULT_RECORDS, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -315,6 +315,12 @@ def assert_entry_shape(entry, number_of_lines):
     assert isinstance(entry.binary, bool)
 
 
+@pytest.mark.fault(
+    case="8",
+    name="checksums.txt parser",
+    injected="hypothesis, 300 inputs: GNU and BSD lines, escapes, BOM, CRLF, UTF-16, random bytes",
+    expected="entries, or DigestError naming the line",
+)
 @FUZZ_MORE
 @given(document=checksum_documents, wanted=st.one_of(st.none(), entry_names))
 @example(document=b"\xff\xfe", wanted=None)  # never broke: random bytes that are not UTF-8
@@ -490,6 +496,12 @@ def assert_material_shape(material):
             assert all(isinstance(h, bytes) for h in entry.inclusion_proof.hashes)
 
 
+@pytest.mark.fault(
+    case="8",
+    name="Sigstore bundle reader",
+    injected="hypothesis, 300 inputs: real bundles mutated (nested JSON, base64 fields), legacy bundles, any JSON",
+    expected="bundle material, or MaterialError naming the field",
+)
 @FUZZ_MORE
 @given(document=as_document(bundle_documents))
 @example(document=BUNDLES["happy-path-v0.3"])  # never broke: the unmutated bundle parses
@@ -519,6 +531,12 @@ def test_parse_bundle_gives_material_or_material_error(document):
     assert set(check.algorithms) <= set(sm.DIGEST_ALGORITHMS) and "sha256" in check.algorithms
 
 
+@pytest.mark.fault(
+    case="8",
+    name="Sigstore trusted root reader",
+    injected="hypothesis, 200 inputs: the real trusted root mutated, any JSON",
+    expected="a trusted root, or MaterialError",
+)
 @FUZZ
 @given(document=as_document(st.one_of(mutate_json(TRUSTED_ROOT_DOC), json_values)))
 def test_parse_trusted_root_gives_root_or_material_error(document):
@@ -562,6 +580,12 @@ checkpoint_texts = st.one_of(
 )
 
 
+@pytest.mark.fault(
+    case="8",
+    name="transparency-log checkpoint reader",
+    injected="hypothesis, 300 inputs: checkpoint notes with odd numbers, lines and unicode",
+    expected="a checkpoint, or MaterialError",
+)
 @FUZZ_MORE
 @given(text=checkpoint_texts)
 @example(text="\udc80\n1\nAAAA\n\n\u2014 a AAAAAAAA\n")  # broke parse_checkpoint: UnicodeEncodeError (surrogate)
@@ -662,6 +686,12 @@ def test_public_key_and_certificate_loaders(pem):
         assert check.method == "keyless"
 
 
+@pytest.mark.fault(
+    case="8",
+    name="certificate (DER) reader",
+    injected="hypothesis, 200 inputs: a real certificate with flipped bytes, random bytes",
+    expected="a certificate, or VerifyError",
+)
 @FUZZ
 @given(der=st.one_of(mutate_bytes(CERT_DER, max_flips=3), st.binary(max_size=64)))
 def test_certificate_der_loader(der):
@@ -1082,6 +1112,15 @@ def test_built_elf_reads_back(variant):
 MAX_READ_FACTOR = 16
 
 
+@pytest.mark.fault(
+    case="8",
+    name="ELF and Go build info reader",
+    injected=(
+        "hypothesis, 300 inputs: 16 shapes of Go ELF files with extreme header fields, flipped bytes, truncation;"
+        " random bytes"
+    ),
+    expected="build info or a clean error; reads bounded by the file size",
+)
 @FUZZ_MORE
 @given(blob=st.one_of(mutated_elves(), st.binary(max_size=200), st.binary(max_size=120).map(b"\x7fELF".__add__)))
 def test_elf_reader_never_crashes_on_mutated_files(scratch, blob):
@@ -1115,6 +1154,12 @@ go_versions = st.one_of(
 )
 
 
+@pytest.mark.fault(
+    case="8",
+    name="Go version strings",
+    injected="hypothesis, 200 inputs: release, pre-release and devel forms, huge numbers",
+    expected="a version, or unknown (None)",
+)
 @FUZZ
 @given(text=go_versions)
 @example(text="go" + "1" * 4301)  # broke parse_go_version: ValueError from int() (more than 4300 digits)
@@ -1231,6 +1276,12 @@ SECURITY_TOKENS = (
 )
 
 
+@pytest.mark.fault(
+    case="8",
+    name="systemd-analyze security (table)",
+    injected="hypothesis, 200 inputs: real outputs of systemd 247/252/257 mutated, odd lines",
+    expected="an assessment, or AnalyzeError",
+)
 @FUZZ
 @given(text=st.one_of(mutated_text(SECURITY_TABLES), odd_lines(*SECURITY_TOKENS, max_lines=8)))
 def test_parse_security_table_gives_assessment_or_analyze_error(text):
@@ -1273,6 +1324,12 @@ security_json_documents = st.one_of(
 )
 
 
+@pytest.mark.fault(
+    case="8",
+    name="systemd-analyze security --json",
+    injected="hypothesis, 300 inputs: JSON documents with odd fields and values",
+    expected="an assessment, or AnalyzeError",
+)
 @FUZZ_MORE
 @given(text=security_json_documents)
 def test_parse_security_json_gives_assessment_or_analyze_error(text):
@@ -1293,6 +1350,12 @@ def test_parse_security_json_gives_assessment_or_analyze_error(text):
 SHOW_TOKENS = ("LoadState=", "ActiveState=", "FragmentPath=", "DropInPaths=", "=", "loaded", "active", " ")
 
 
+@pytest.mark.fault(
+    case="8",
+    name="systemctl show",
+    injected="hypothesis, 200 inputs: real outputs mutated, odd lines, NULs, long lines",
+    expected="a mapping of strings",
+)
 @FUZZ
 @given(text=st.one_of(mutated_text(SHOW_OUTPUTS), odd_lines(*SHOW_TOKENS, max_lines=10)))
 def test_parse_show_gives_string_dict(text):
@@ -1315,6 +1378,12 @@ def test_parse_show_reads_back_what_systemctl_writes(props):
     assert sa.parse_show(text) == props
 
 
+@pytest.mark.fault(
+    case="8",
+    name="systemctl --version",
+    injected="hypothesis, 200 inputs: odd first lines, huge numbers",
+    expected="a version number, or AnalyzeError",
+)
 @FUZZ
 @given(
     text=st.one_of(
@@ -1360,6 +1429,12 @@ verify_file_lines = st.builds(
 )
 
 
+@pytest.mark.fault(
+    case="8",
+    name="systemd-analyze verify output",
+    injected="hypothesis, 200 inputs: odd lines, huge line numbers",
+    expected="every line classified",
+)
 @FUZZ
 @given(
     text=st.one_of(
