@@ -192,7 +192,13 @@ def pki(tmp_path_factory):
         "hostile test CA",
         ca_key.public_key(),
         ca_key,
-        [(x509.BasicConstraints(ca=True, path_length=None), True)],
+        # Python 3.13's default context verifies strictly (VERIFY_X509_STRICT): a CA needs key usage and a
+        # subject key identifier, a leaf an authority key identifier.
+        [
+            (x509.BasicConstraints(ca=True, path_length=None), True),
+            (x509.KeyUsage(False, False, False, False, False, True, True, False, False), True),
+            (x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False),
+        ],
     )
     contexts = {}
     names = {
@@ -206,7 +212,11 @@ def pki(tmp_path_factory):
             "hostile test CA",
             key.public_key(),
             ca_key,
-            [(x509.SubjectAlternativeName(sans), False), (x509.BasicConstraints(ca=False, path_length=None), True)],
+            [
+                (x509.SubjectAlternativeName(sans), False),
+                (x509.BasicConstraints(ca=False, path_length=None), True),
+                (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+            ],
         )
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(_write(directory / f"{label}.pem", leaf, key))
