@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import re
 import socket
 import ssl
 import threading
@@ -128,8 +129,27 @@ def check(url, **params):
     return result, time.monotonic() - started
 
 
+_RECORD = {}
+
+
+@pytest.fixture(autouse=True)
+def _observed(record_property):
+    """Lets ``assert_failed`` note the failure it saw for docs/reliability.md (``observed``)."""
+    _RECORD["note"] = record_property
+    yield
+    _RECORD.clear()
+
+
+def _stable(text):
+    """``text`` without what varies from run to run: ports, and the C source line of an ssl error."""
+    text = re.sub(r"(127\.0\.0\.1|localhost):\d+", r"\1:PORT", text)
+    return re.sub(r" \(_ssl\.c:\d+\)", "", text)
+
+
 def assert_failed(result, url, last_attempt):
     """The check failed after its one attempt, and the message ends with ``last_attempt`` (no traceback)."""
+    if "note" in _RECORD:
+        _RECORD["note"]("observed", f"failed: {_stable(last_attempt)}")
     assert result["stop_reason"] == _http.STOP_RETRIES_EXHAUSTED
     assert [attempt["ok"] for attempt in result["attempts"]] == [False]
     assert result["msg"] == (
