@@ -210,9 +210,22 @@ def unit_facts(run, unit):
     }
 
 
+#: The oldest systemd the collection supports (Debian 11's): the role writes directives and reads properties
+#: that older releases lack or read otherwise, and only 247 and later are tested.
+MIN_SYSTEMD = 247
+
+
 def systemd_problem(facts):
-    """Why a host read by ``gather`` is not a systemd host (a sentence), or None when it is."""
-    if facts["service_manager"] == "systemd" and facts["systemd_version"] is not None:
+    """Why a host read by ``gather`` cannot take a go_service service (a sentence), or None when it can: it must
+    run systemd ``MIN_SYSTEMD`` or later as its service manager."""
+    version = facts["systemd_version"]
+    if facts["service_manager"] == "systemd" and version is not None:
+        if version < MIN_SYSTEMD:
+            return (
+                f"this host runs systemd {version}; go_service needs systemd {MIN_SYSTEMD} or later (Debian 11,"
+                " Ubuntu 22.04, RHEL 9 and their successors): the unit it writes and the properties it reads are"
+                " those of 247 and later. Upgrade the host, or leave it out of the play"
+            )
         return None
     if facts["service_manager"] != "systemd":
         return (

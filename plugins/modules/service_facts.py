@@ -58,9 +58,9 @@ options:
     default: ""
   require_systemd:
     description:
-      - Fail, with every fact read, when the host does not run systemd as its service manager or C(systemctl
-        --version) does not answer. The message names PID 1. The go_service role sets it; a separate task to
-        refuse such a host is then not needed.
+      - Fail, with every fact read, when the host does not run systemd as its service manager, C(systemctl
+        --version) does not answer, or the systemd is older than 247. The message names PID 1 or the version. The
+        go_service role sets it; a separate task to refuse such a host is then not needed.
     type: bool
     default: false
   user:

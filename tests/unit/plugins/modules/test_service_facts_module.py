@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import service_manager
 from ansible_collections.gosvc.hardening.plugins.modules import service_facts
 
@@ -72,3 +74,30 @@ def test_require_systemd_fails_when_systemctl_does_not_answer(run_module, monkey
     assert result["failed"] and "systemctl --version" in result["msg"]
     monkeypatch.setattr(_service_facts, "systemd_version", lambda run: 252)
     assert not run_module(service_facts, {"require_systemd": True}).get("failed")
+
+
+@pytest.mark.fault(
+    case="6",
+    name="systemd older than 247",
+    injected="preflight's service_facts reads the systemd version in brackets (245 is Ubuntu 20.04's)",
+    expected="older than 247: refused before anything changes, naming the version found and the one needed;"
+    " 247 and later: accepted",
+)
+@pytest.mark.parametrize(
+    ("version", "refused"),
+    [(245, True), (246, True), (247, False), (257, False)],
+    ids=["245", "246", "247", "257"],
+)
+def test_require_systemd_refuses_a_systemd_older_than_247(run_module, monkeypatch, record_property, version, refused):
+    from ansible_collections.gosvc.hardening.plugins.module_utils import _service_facts
+
+    monkeypatch.setattr(_service_facts, "service_manager", lambda proc_root="/proc": "systemd")
+    monkeypatch.setattr(_service_facts, "systemd_version", lambda run: version)
+    result = run_module(service_facts, {"require_systemd": True})
+    assert bool(result.get("failed")) is refused
+    if refused:
+        assert f"this host runs systemd {version}; go_service needs systemd 247 or later" in result["msg"]
+        assert result["msg"].endswith("Nothing on the host was changed.") and result["systemd_version"] == version
+        record_property("observed", "refused: " + result["msg"].split(": ", 1)[1].split(" (Debian")[0])
+    else:
+        record_property("observed", "accepted")
