@@ -191,7 +191,7 @@ def _b64_or_none(value):
 def mutate_bytes(draw, data, max_flips=6):
     """``data`` with a few bytes changed, inserted or removed, and maybe truncated."""
     out = bytearray(data)
-    for _ in range(draw(st.integers(0, max_flips))):
+    for _flip in range(draw(st.integers(0, max_flips))):
         if not out:
             break
         pos = draw(st.integers(0, len(out) - 1))
@@ -218,7 +218,7 @@ def mutate_json(draw, doc, rounds=3):
     that holds JSON (canonicalizedBody, Payload.body) may have that JSON mutated instead.
     """
     doc = copy.deepcopy(doc)
-    for _ in range(draw(st.integers(1, rounds))):
+    for _round in range(draw(st.integers(1, rounds))):
         paths = _paths(doc)
         path = paths[draw(st.integers(0, len(paths) - 1))]
         node = _get(doc, path)
@@ -1235,7 +1235,7 @@ def mutated_text(texts):
     @st.composite
     def strategy(draw):
         lines = draw(st.sampled_from(texts)).split("\n")
-        for _ in range(draw(st.integers(0, 4))):
+        for _edit in range(draw(st.integers(0, 4))):
             if not lines:
                 break
             index = draw(st.integers(0, len(lines) - 1))
