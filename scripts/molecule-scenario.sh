@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Run one Molecule scenario with its whole output in reports/molecule/<scenario>.log,
+# then print that log in one piece: scripts/test.sh runs several at once, and
+# interleaved lines of two scenarios could not be read.
+#   scripts/molecule-scenario.sh fleet
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$GOSVC_ROOT"
+
+scenario="${1:?usage: molecule-scenario.sh <scenario>}"
+[ -f "molecule/$scenario/molecule.yml" ] || die "no Molecule scenario '$scenario' (molecule/$scenario/molecule.yml)"
+mkdir -p reports/molecule
+logfile="reports/molecule/$scenario.log"
+start=$SECONDS
+rc=0
+molecule test -s "$scenario" >"$logfile" 2>&1 || rc=$?
+took=$((SECONDS - start))
+echo "$rc $took" >"reports/molecule/$scenario.rc"
+# One scenario's log at a time on the terminal.
+{
+  flock 9
+  log "molecule test -s $scenario ($logfile)"
+  cat "$logfile"
+  if [ "$rc" -eq 0 ]; then
+    printf '<== molecule test -s %s: %ss\n' "$scenario" "$took"
+  else
+    printf '<== molecule test -s %s: FAILED (rc %s) after %ss\n' "$scenario" "$rc" "$took"
+  fi
+} 9>>reports/molecule/.print.lock
+# xargs stops everything on 255; any failure here is a plain 1.
+[ "$rc" -eq 0 ] || exit 1
