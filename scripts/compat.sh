@@ -31,7 +31,7 @@ venv="$GOSVC_CACHE/venv-core-$core-py$pyver"
 main_site="${GOSVC_COMPAT_COLLECTIONS:-$("$GOSVC_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')}"
 # The unit tests' own needs, as tests/requirements.txt lists them.
 reqs=("ansible-core==$core")
-for pkg in pytest sigstore jsonschema; do
+for pkg in pytest pytest-xdist sigstore jsonschema; do
   line="$(grep -E "^$pkg([=<>~!]|\$)" tests/requirements.txt)" || die "$pkg is not in tests/requirements.txt"
   reqs+=("$line")
 done
@@ -60,7 +60,7 @@ test_version="$(bash -c '. scripts/lib.sh && ansible-test --version')"
 
 # The fuzz tests (hypothesis) read bytes and text only, nothing of ansible-core:
 # the main unit stage runs them; here the rest runs, on this Python too.
-step "unit tests on ansible-core $core" python -m pytest -q -p no:cacheprovider \
+step "unit tests on ansible-core $core" python -m pytest -q -p no:cacheprovider -n auto \
   --ignore=tests/unit/plugins/module_utils/test_fuzz_parsers.py
 step "sanity on ansible-core $core" scripts/sanity.sh --test validate-modules --test import --test compile \
   --test action-plugin-docs --test ansible-doc --test runtime-metadata --test yamllint

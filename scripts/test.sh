@@ -27,9 +27,10 @@ stage_lint() {
 }
 
 # The fault tests leave their records; docs/reliability.md must say what they observed.
+# One pytest-xdist worker per CPU: many tests wait on sockets and processes.
 stage_unit() {
   mkdir -p reports
-  step "pytest (unit)" env GOSVC_FAULT_REPORT="$PWD/reports/unit-faults.json" python -m pytest -q -p no:cacheprovider
+  step "pytest (unit)" env GOSVC_FAULT_REPORT="$PWD/reports/unit-faults.json" python -m pytest -q -p no:cacheprovider -n auto
   step "docs/reliability.md matches the fault tests" python scripts/reliability.py --check reports/unit-faults.json
 }
 
@@ -50,7 +51,7 @@ MOLECULE_LONGEST_FIRST=(fleet zero_downtime realworld edges faults default third
 stage_molecule() {
   local jobs="${GOSVC_MOLECULE_JOBS:-2}" s rc took failed=() all=() ordered=()
   [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "GOSVC_MOLECULE_JOBS must be a whole number of at least 1, not '$jobs'"
-  read -r -a all <<< "${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do echo "${d%/molecule.yml}"; done)}"
+  read -r -a all <<< "${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do printf '%s ' "${d%/molecule.yml}"; done)}"
   for s in "${MOLECULE_LONGEST_FIRST[@]}"; do
     [[ " ${all[*]} " == *" $s "* ]] && ordered+=("$s")
   done

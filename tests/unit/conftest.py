@@ -109,8 +109,10 @@ def run_module(monkeypatch, capsys):
 # The fault matrix (docs/reliability.md): each test marked ``fault`` leaves a record of its case, what it
 # injected, what it expected and how it ended, when GOSVC_FAULT_REPORT names the file to write them to;
 # scripts/reliability.py renders them. A test may note what it observed with ``record_property("observed",
-# text)``: text that does not vary from run to run.
+# text)``: text that does not vary from run to run. The record travels in the report's user_properties, so
+# under pytest-xdist the workers' records reach the controlling process, which alone writes the file.
 _FAULT_RECORDS: list = []
+_RECORD_KEY = "gosvc_fault_record"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -127,20 +129,26 @@ def pytest_runtest_makereport(item, call):
             observed = f"{report.outcome}: {lines[-1] if lines else 'no detail'}"
         name = mark.kwargs["name"]
         variant = getattr(item, "callspec", None)
-        _FAULT_RECORDS.append(
-            {
-                "case": str(mark.kwargs["case"]),
-                "name": f"{name} [{variant.id}]" if variant else name,
-                "injected": mark.kwargs["injected"],
-                "expected": mark.kwargs["expected"],
-                "observed": observed,
-                "outcome": report.outcome,
-                "where": f"pytest {item.path.name}",
-            }
-        )
+        record = {
+            "case": str(mark.kwargs["case"]),
+            "name": f"{name} [{variant.id}]" if variant else name,
+            "injected": mark.kwargs["injected"],
+            "expected": mark.kwargs["expected"],
+            "observed": observed,
+            "outcome": report.outcome,
+            "where": f"pytest {item.path.name}",
+        }
+        report.user_properties = [*report.user_properties, (_RECORD_KEY, record)]
+
+
+def pytest_runtest_logreport(report):
+    _FAULT_RECORDS.extend(value for key, value in report.user_properties if key == _RECORD_KEY)
 
 
 def pytest_sessionfinish(session):
     path = os.environ.get("GOSVC_FAULT_REPORT")
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controlling process writes
+        return
     if path and _FAULT_RECORDS:
-        Path(path).write_text(json.dumps(_FAULT_RECORDS, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        records = sorted(_FAULT_RECORDS, key=lambda r: (r["case"], r["where"], r["name"]))
+        Path(path).write_text(json.dumps(records, indent=1, sort_keys=True) + "\n", encoding="utf-8")

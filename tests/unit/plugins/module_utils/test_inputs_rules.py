@@ -252,6 +252,9 @@ class _Incomparable:
 
     __hash__ = object.__hash__
 
+    def __repr__(self):
+        return "<incomparable>"
+
 
 @pytest.mark.parametrize("value", [_Incomparable(), [], {}, 2, "2", "no", None], ids=repr)
 def test_ansible_bool_is_false_for_anything_but_its_true_words_even_a_value_that_cannot_be_compared(value):
