@@ -20,7 +20,14 @@ const (
 	defaultShutdownTimeout = 10 * time.Second
 	maxSlowMS              = 3600000 // one hour
 	maxDieAtRequest        = 1000000
+	maxLogFlood            = 1000000 // lines per second
+	maxLeakMBPerSec        = 4096    // MiB per second
 )
+
+// daemonizedEnv marks the copy that DEMO_DAEMONIZE=1 starts: it holds the
+// pid of the process that started the copy, and the copy serves instead of
+// daemonizing again. The service sets it itself; nobody else should.
+const daemonizedEnv = "DEMO_DAEMONIZED"
 
 // config is everything the service reads from its flags and environment.
 type config struct {
@@ -38,6 +45,11 @@ type config struct {
 	NotReady          bool
 	Slow              time.Duration
 	DieAtRequest      uint64 // 0: never
+	IgnoreSIGTERM     bool   // SIGTERM and SIGINT are logged and ignored
+	Daemonize         bool   // start a detached copy and exit 0 without READY=1
+	DaemonizedBy      int    // DEMO_DAEMONIZED: in that copy, the pid that started it; 0 otherwise
+	LogFlood          uint64 // extra "flood" log lines per second; 0: off
+	LeakMBPerSec      uint64 // MiB allocated, touched and never freed per second; 0: off
 
 	// systemd service manager protocol.
 	NotifySocket     string
@@ -156,6 +168,33 @@ func loadConfig(args []string, lookup lookupFunc, stderr io.Writer) (config, err
 			return cfg, &configError{"DEMO_DIE_AT_REQUEST", v, fmt.Sprintf("must be a whole number of requests from 1 to %d", maxDieAtRequest)}
 		}
 		cfg.DieAtRequest = n
+	}
+	if cfg.IgnoreSIGTERM, err = parseSwitch("DEMO_IGNORE_SIGTERM", get("DEMO_IGNORE_SIGTERM")); err != nil {
+		return cfg, err
+	}
+	if cfg.Daemonize, err = parseSwitch("DEMO_DAEMONIZE", get("DEMO_DAEMONIZE")); err != nil {
+		return cfg, err
+	}
+	if v := get(daemonizedEnv); v != "" {
+		pid, perr := strconv.ParseInt(v, 10, 32)
+		if perr != nil || pid <= 0 {
+			return cfg, &configError{daemonizedEnv, v, "must be a positive process id: the service sets it itself in the copy that DEMO_DAEMONIZE=1 starts; unset it"}
+		}
+		cfg.DaemonizedBy = int(pid)
+	}
+	if v := get("DEMO_LOG_FLOOD"); v != "" {
+		n, perr := strconv.ParseUint(v, 10, 32)
+		if perr != nil || n > maxLogFlood {
+			return cfg, &configError{"DEMO_LOG_FLOOD", v, fmt.Sprintf("must be a whole number of log lines per second from 0 to %d (0: off)", maxLogFlood)}
+		}
+		cfg.LogFlood = n
+	}
+	if v := get("DEMO_LEAK_MB_PER_SEC"); v != "" {
+		n, perr := strconv.ParseUint(v, 10, 32)
+		if perr != nil || n > maxLeakMBPerSec {
+			return cfg, &configError{"DEMO_LEAK_MB_PER_SEC", v, fmt.Sprintf("must be a whole number of MiB per second from 0 to %d (0: off)", maxLeakMBPerSec)}
+		}
+		cfg.LeakMBPerSec = n
 	}
 
 	cfg.NotifySocket = get("NOTIFY_SOCKET")

@@ -26,7 +26,8 @@ func TestDefaults(t *testing.T) {
 	if cfg.ListenAddr != "127.0.0.1:8080" || cfg.ShutdownTimeout != 10*time.Second || cfg.ServiceName != "gosvc-demo" || cfg.ListenFDName != "" || cfg.MessageFile != "" {
 		t.Fatalf("unexpected defaults: %+v", cfg)
 	}
-	if cfg.FailAtStart || cfg.NotReady || cfg.Slow != 0 || cfg.WatchdogStopSet || cfg.WatchdogInterval != 0 {
+	if cfg.FailAtStart || cfg.NotReady || cfg.Slow != 0 || cfg.WatchdogStopSet || cfg.WatchdogInterval != 0 ||
+		cfg.IgnoreSIGTERM || cfg.Daemonize || cfg.DaemonizedBy != 0 || cfg.LogFlood != 0 || cfg.LeakMBPerSec != 0 {
 		t.Fatalf("switches on by default: %+v", cfg)
 	}
 }
@@ -42,6 +43,11 @@ func TestEnvAndFlags(t *testing.T) {
 		"DEMO_SLOW_MS":             "300",
 		"DEMO_WATCHDOG_STOP_AFTER": "1.5",
 		"DEMO_DIE_AT_REQUEST":      "4",
+		"DEMO_IGNORE_SIGTERM":      "1",
+		"DEMO_DAEMONIZE":           "true",
+		"DEMO_DAEMONIZED":          "4242",
+		"DEMO_LOG_FLOOD":           "10000",
+		"DEMO_LEAK_MB_PER_SEC":     "64",
 		"WATCHDOG_USEC":            "400000",
 		"WATCHDOG_PID":             "42",
 		"NOTIFY_SOCKET":            "@sock",
@@ -54,6 +60,7 @@ func TestEnvAndFlags(t *testing.T) {
 		ServiceName: "gosvc-demo", ListenAddr: "127.0.0.1:9999", ListenFDName: "web api", ShutdownTimeout: 2500 * time.Millisecond,
 		MessageFile: "/etc/gosvc-demo/message.txt",
 		FailAtStart: true, NotReady: true, Slow: 300 * time.Millisecond, DieAtRequest: 4,
+		IgnoreSIGTERM: true, Daemonize: true, DaemonizedBy: 4242, LogFlood: 10000, LeakMBPerSec: 64,
 		WatchdogStopAfter: 1500 * time.Millisecond, WatchdogStopSet: true,
 		NotifySocket: "@sock", WatchdogInterval: 400 * time.Millisecond, WatchdogPID: 42,
 	}
@@ -119,6 +126,22 @@ func TestInvalidValues(t *testing.T) {
 		{"DEMO_DIE_AT_REQUEST", "-1"},
 		{"DEMO_DIE_AT_REQUEST", "1000001"},
 		{"DEMO_DIE_AT_REQUEST", "soon"},
+		{"DEMO_IGNORE_SIGTERM", "yes"},
+		{"DEMO_IGNORE_SIGTERM", "2"},
+		{"DEMO_DAEMONIZE", "fork"},
+		{"DEMO_DAEMONIZED", "0"},
+		{"DEMO_DAEMONIZED", "-1"},
+		{"DEMO_DAEMONIZED", "parent"},
+		{"DEMO_LOG_FLOOD", "-1"},
+		{"DEMO_LOG_FLOOD", "1.5"},
+		{"DEMO_LOG_FLOOD", "1000001"},
+		{"DEMO_LOG_FLOOD", "1e4"},
+		{"DEMO_LOG_FLOOD", "lots"},
+		{"DEMO_LEAK_MB_PER_SEC", "-1"},
+		{"DEMO_LEAK_MB_PER_SEC", "0.5"},
+		{"DEMO_LEAK_MB_PER_SEC", "4097"},
+		{"DEMO_LEAK_MB_PER_SEC", "64M"},
+		{"DEMO_LEAK_MB_PER_SEC", "99999999999999999999"},
 	}
 	for _, c := range cases {
 		_, err := loadConfig(nil, envOf(map[string]string{c.name: c.value}), io.Discard)
@@ -191,9 +214,52 @@ func TestListenFDNameLimits(t *testing.T) {
 func TestEmptySwitchesAreOff(t *testing.T) {
 	cfg, err := loadConfig(nil, envOf(map[string]string{
 		"DEMO_FAIL_AT_START": "", "DEMO_SLOW_MS": " ", "DEMO_WATCHDOG_STOP_AFTER": "", "DEMO_NOT_READY": "0",
+		"DEMO_IGNORE_SIGTERM": "", "DEMO_DAEMONIZE": "0", "DEMO_DAEMONIZED": " ", "DEMO_LOG_FLOOD": "", "DEMO_LEAK_MB_PER_SEC": " ",
 	}), io.Discard)
-	if err != nil || cfg.FailAtStart || cfg.Slow != 0 || cfg.WatchdogStopSet || cfg.NotReady {
+	if err != nil || cfg.FailAtStart || cfg.Slow != 0 || cfg.WatchdogStopSet || cfg.NotReady ||
+		cfg.IgnoreSIGTERM || cfg.Daemonize || cfg.DaemonizedBy != 0 || cfg.LogFlood != 0 || cfg.LeakMBPerSec != 0 {
 		t.Fatalf("cfg=%+v err=%v", cfg, err)
+	}
+}
+
+// TestFightBackSettings covers the limits of the switches that make the
+// service fight systemd back, and that their errors say what to set instead.
+func TestFightBackSettings(t *testing.T) {
+	cases := []struct {
+		name, value string
+		check       func(config) bool
+		wantErr     string // "": no error expected; else a part of the reason
+	}{
+		{"DEMO_LOG_FLOOD", "0", func(c config) bool { return c.LogFlood == 0 }, ""},
+		{"DEMO_LOG_FLOOD", " 10000 ", func(c config) bool { return c.LogFlood == 10000 }, ""},
+		{"DEMO_LOG_FLOOD", "1000000", func(c config) bool { return c.LogFlood == maxLogFlood }, ""},
+		{"DEMO_LOG_FLOOD", "1000001", nil, "whole number of log lines per second from 0 to 1000000 (0: off)"},
+		{"DEMO_LOG_FLOOD", "fast", nil, "whole number of log lines per second from 0 to 1000000"},
+		{"DEMO_LEAK_MB_PER_SEC", "0", func(c config) bool { return c.LeakMBPerSec == 0 }, ""},
+		{"DEMO_LEAK_MB_PER_SEC", "1", func(c config) bool { return c.LeakMBPerSec == 1 }, ""},
+		{"DEMO_LEAK_MB_PER_SEC", "4096", func(c config) bool { return c.LeakMBPerSec == maxLeakMBPerSec }, ""},
+		{"DEMO_LEAK_MB_PER_SEC", "4097", nil, "whole number of MiB per second from 0 to 4096 (0: off)"},
+		{"DEMO_LEAK_MB_PER_SEC", "1.5", nil, "whole number of MiB per second from 0 to 4096"},
+		{"DEMO_IGNORE_SIGTERM", "true", func(c config) bool { return c.IgnoreSIGTERM }, ""},
+		{"DEMO_IGNORE_SIGTERM", "on", nil, "must be 1 or 0"},
+		{"DEMO_DAEMONIZE", "1", func(c config) bool { return c.Daemonize && c.DaemonizedBy == 0 }, ""},
+		{"DEMO_DAEMONIZE", "forking", nil, "must be 1 or 0"},
+		{"DEMO_DAEMONIZED", "17", func(c config) bool { return c.DaemonizedBy == 17 && !c.Daemonize }, ""},
+		{"DEMO_DAEMONIZED", "1", func(c config) bool { return c.DaemonizedBy == 1 }, ""},
+		{"DEMO_DAEMONIZED", "yes", nil, "the service sets it itself in the copy that DEMO_DAEMONIZE=1 starts; unset it"},
+	}
+	for _, c := range cases {
+		cfg, err := loadConfig(nil, envOf(map[string]string{c.name: c.value}), io.Discard)
+		if c.wantErr == "" {
+			if err != nil || !c.check(cfg) {
+				t.Errorf("%s=%q: got %+v, %v", c.name, c.value, cfg, err)
+			}
+			continue
+		}
+		var ce *configError
+		if !errors.As(err, &ce) || ce.Name != c.name || ce.Value != c.value || !strings.Contains(ce.Reason, c.wantErr) {
+			t.Errorf("%s=%q: got %v; want an error naming %s with %q", c.name, c.value, err, c.name, c.wantErr)
+		}
 	}
 }
 

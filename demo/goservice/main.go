@@ -4,7 +4,8 @@
 // STOPPING=1), takes its listening socket from systemd socket activation when
 // given one, logs JSON lines to stdout, re-reads its message file on SIGHUP,
 // drains requests on SIGTERM and has environment switches that make it
-// misbehave on purpose. Standard library only.
+// misbehave on purpose, down to fighting the service manager back (see
+// faults.go). Standard library only.
 package main
 
 import (
@@ -61,6 +62,14 @@ func run(args []string, lookup lookupFunc, stdout, stderr io.Writer, signals <-c
 		return 0
 	}
 	lg := newLogger(stdout, cfg.ServiceName, version)
+	// DEMO_DAEMONIZE: the process started only starts its copy and exits;
+	// the copy, which has DEMO_DAEMONIZED set, serves.
+	if cfg.Daemonize && cfg.DaemonizedBy == 0 {
+		return daemonize(fds, lg)
+	}
+	if cfg.DaemonizedBy != 0 {
+		nameDaemonCopy()
+	}
 	return serve(cfg, fds, lg, signals)
 }
 
@@ -120,15 +129,34 @@ func serve(cfg config, fds listenFDs, lg *logger, signals <-chan os.Signal) int 
 	if cfg.MessageFile != "" {
 		fields = append(fields, "message_file", cfg.MessageFile, "message_bytes", len(message))
 	}
+	if cfg.IgnoreSIGTERM {
+		fields = append(fields, "ignore_sigterm", true)
+	}
+	if cfg.DaemonizedBy != 0 {
+		fields = append(fields, "daemonized_by", cfg.DaemonizedBy)
+	}
+	if cfg.LogFlood > 0 {
+		fields = append(fields, "log_flood", cfg.LogFlood)
+	}
+	if cfg.LeakMBPerSec > 0 {
+		fields = append(fields, "leak_mb_per_sec", cfg.LeakMBPerSec)
+	}
 	lg.Info("listening", fields...)
 	if err := notify.Notify("READY=1", "STATUS=serving on "+addr); err != nil {
 		lg.Warn("sd_notify READY=1 failed", "error", err)
 	}
 
-	ctx, stopWatchdog := context.WithCancel(context.Background())
-	defer stopWatchdog()
+	ctx, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
 	if wdOn {
 		go watchdog(ctx, cfg, notify, lg)
+	}
+	// Started after the "listening" line, so that it comes first.
+	if cfg.LogFlood > 0 {
+		go floodLogs(ctx, cfg.LogFlood, lg)
+	}
+	if cfg.LeakMBPerSec > 0 {
+		go leakMemory(ctx, cfg.LeakMBPerSec)
 	}
 
 	for {
@@ -140,6 +168,12 @@ func serve(cfg config, fds listenFDs, lg *logger, signals <-chan os.Signal) int 
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
 				reload(cfg, a, notify, lg, addr)
+				continue
+			}
+			if cfg.IgnoreSIGTERM {
+				// No STOPPING=1, no drain: the service goes on serving
+				// and pinging the watchdog until SIGKILL.
+				lg.Warn(ignoredSignal(sig), "variable", "DEMO_IGNORE_SIGTERM", "signal", sig.String())
 				continue
 			}
 			return shutdown(cfg, a, srv, notify, lg, sig, signals)

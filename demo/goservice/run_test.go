@@ -27,6 +27,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"bad switch", nil, map[string]string{"DEMO_SLOW_MS": "fast"}, 2, `"variable":"DEMO_SLOW_MS"`},
 		{"fail at start", nil, map[string]string{"DEMO_FAIL_AT_START": "1"}, 1, `"level":"error"`},
 		{"listen error", []string{"-listen", "192.0.2.1:1"}, nil, 1, `"msg":"cannot listen"`},
+		{"bad flood rate", nil, map[string]string{"DEMO_LOG_FLOOD": "lots"}, 2, `"variable":"DEMO_LOG_FLOOD"`},
+		{"bad leak rate", nil, map[string]string{"DEMO_LEAK_MB_PER_SEC": "4097"}, 2, `"variable":"DEMO_LEAK_MB_PER_SEC"`},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer
