@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Run one Molecule scenario with its whole output in reports/molecule/<scenario>.log,
-# then print that log in one piece: scripts/test.sh runs several at once, and
-# interleaved lines of two scenarios could not be read.
+# Run one Molecule scenario with its whole output in reports/molecule/<scenario>.log
+# and its exit status and time in reports/molecule/<scenario>.rc. Output goes to
+# the terminal as it comes (GOSVC_MOLECULE_LIVE=1, one scenario at a time) or in
+# one piece when the scenario ends: interleaved lines of two scenarios that
+# scripts/test.sh runs at once could not be read.
 #   scripts/molecule-scenario.sh fleet
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -13,6 +15,15 @@ mkdir -p reports/molecule
 logfile="reports/molecule/$scenario.log"
 start=$SECONDS
 rc=0
+if [ "${GOSVC_MOLECULE_LIVE:-0}" = 1 ]; then
+  log "molecule test -s $scenario (also in $logfile)"
+  molecule test -s "$scenario" 2>&1 | tee "$logfile" || rc=$?
+  took=$((SECONDS - start))
+  echo "$rc $took" >"reports/molecule/$scenario.rc"
+  printf '<== molecule test -s %s: %s after %ss\n' "$scenario" "$([ "$rc" -eq 0 ] && echo passed || echo "FAILED (rc $rc)")" "$took"
+  [ "$rc" -eq 0 ] || exit 1
+  exit 0
+fi
 molecule test -s "$scenario" >"$logfile" 2>&1 || rc=$?
 took=$((SECONDS - start))
 echo "$rc $took" >"reports/molecule/$scenario.rc"

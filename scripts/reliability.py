@@ -2,17 +2,21 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """docs/reliability.md's fault matrix, generated from what the tests observed.
 
-Each test of a fault case carries ``@pytest.mark.fault(case=..., name=..., injected=..., expected=...)``
-and may note what it observed (the ``fault_observed`` fixture). A run with ``GOSVC_FAULT_REPORT=<file>``
-writes one JSON record per such test (tests/unit/conftest.py). This script renders the records:
+Each pytest test of a fault case carries ``@pytest.mark.fault(case=..., name=..., injected=..., expected=...)``
+and may note what it observed (``record_property("observed", ...)``). A run with ``GOSVC_FAULT_REPORT=<file>``
+writes one JSON record per such test (tests/unit/conftest.py). A Molecule scenario that injects faults writes
+its records, with what it observed on the hosts, to ``reports/molecule/<scenario>-faults.json`` at the end of
+its verify. This script renders the records:
 
-    python scripts/reliability.py --write reports/faults.json [more.json ...]   # rewrite the page
-    python scripts/reliability.py --check reports/faults.json [more.json ...]   # fail if the page differs
+    python scripts/reliability.py --write reports/unit-faults.json [more.json ...]   # rewrite the page
+    python scripts/reliability.py --check reports/unit-faults.json [more.json ...]   # fail if the page differs
 
 The matrix is the part of the page between the ``faults`` markers (scripts/mutate.py writes the mutation
-part, between its own). So it cannot drift from what is tested: ``scripts/test.sh unit`` runs the check.
-A record's observed text must not vary from run to run (no ports, no timings); tests normalise what they
-note.
+part, between its own). A run replaces the rows of the sources it ran (every pytest row, or one scenario's
+rows) and keeps the others as the page has them, so a single scenario can be run and checked on its own.
+So it cannot drift from what is tested: ``scripts/test.sh unit`` checks the pytest rows, ``scripts/test.sh
+molecule`` the rows of the scenarios it ran. A record's observed text must not vary from run to run (no
+ports, no PIDs, no timings); tests normalise what they note.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -49,15 +54,62 @@ before still running and healthy (on a first install: nothing half-installed
 left behind); no secret in any output; and the next run, once the fault is
 gone, converging normally.
 
-The tables are generated from the records the tests write
-(`GOSVC_FAULT_REPORT`, see `scripts/reliability.py`): `scripts/test.sh unit`
-fails when this part of the page differs from what the run observed. A case
-without rows has no automated test yet and says so.
+The tables are generated from the records the tests write (pytest with
+`GOSVC_FAULT_REPORT`, Molecule scenarios at the end of their verify; see
+`scripts/reliability.py`): `scripts/test.sh unit` and `scripts/test.sh
+molecule` fail when this part of the page differs from what their run
+observed. A case without rows has no automated test yet and says so.
 """
+
+COLUMNS = ("name", "injected", "expected", "observed", "outcome", "where")
 
 
 def _cell(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def source(record) -> str:
+    """What one run replaces: every pytest row at once, or the rows of one Molecule scenario."""
+    where = str(record["where"])
+    return "pytest" if where.startswith("pytest ") else where
+
+
+def page_records(text: str) -> list:
+    """The records the page's tables hold now, read back from their rows."""
+    records, case = [], None
+    for line in text.splitlines():
+        heading = re.match(r"### (\w+)\. ", line)
+        if heading:
+            case = heading.group(1)
+            continue
+        if case is None or not line.startswith("| ") or line.startswith(("| Fault |", "|---")):
+            continue
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        if len(cells) != len(COLUMNS):
+            raise SystemExit(f"docs/reliability.md: a row of case {case} has {len(cells)} cells, not 6: {line}")
+        record = dict(zip(COLUMNS, cells), case=case)
+        if record["observed"] in ("as expected", "-"):
+            record["observed"] = None
+        records.append(record)
+    return records
+
+
+def merge(kept: list, run: list) -> list:
+    """The page's records of the sources this run did not run, then the run's own.
+
+    A Molecule scenario that no longer exists loses its rows.
+    """
+    ran = {source(r) for r in run}
+
+    def still_there(r):
+        where = source(r)
+        return (
+            where == "pytest"
+            or not where.startswith("molecule ")
+            or (ROOT / "molecule" / where.split(" ", 1)[1] / "molecule.yml").is_file()
+        )
+
+    return [r for r in kept if source(r) not in ran and still_there(r)] + list(run)
 
 
 def load(paths) -> list:
@@ -107,7 +159,8 @@ def main(argv=None) -> int:
         raise SystemExit(f"{PAGE.relative_to(ROOT)} must hold the markers {BEGIN} and {END} once each, in order")
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
-    page = f"{head}{BEGIN}\n{render(load(args.reports))}{END}{tail}"
+    records = merge(page_records(rest.split(END, 1)[0]), load(args.reports))
+    page = f"{head}{BEGIN}\n{render(records)}{END}{tail}"
     if args.write:
         PAGE.write_text(page, encoding="utf-8")
         print(f"wrote the fault matrix into {PAGE.relative_to(ROOT)}")
@@ -121,7 +174,8 @@ def main(argv=None) -> int:
     print("\n".join(list(diff)[:60]), file=sys.stderr)
     print(
         "docs/reliability.md's fault matrix differs from what this run observed: run"
-        " `python scripts/reliability.py --write <reports>` and commit it (or fix the test that changed).",
+        f" `python scripts/reliability.py --write {' '.join(args.reports)}` and commit it"
+        " (or fix the test that changed).",
         file=sys.stderr,
     )
     return 1

@@ -64,3 +64,27 @@ def test_check_fails_when_the_page_says_something_else(page, tmp_path, capsys):
 def test_an_unknown_case_is_refused(page, tmp_path):
     with pytest.raises(SystemExit, match="unknown cases 9"):
         reliability.main(["--check", _report(tmp_path, dict(RECORD, case="9"))])
+
+
+def test_a_run_replaces_only_the_rows_of_what_it_ran(page, tmp_path):
+    (tmp_path / "molecule" / "host_faults").mkdir(parents=True)
+    (tmp_path / "molecule" / "host_faults" / "molecule.yml").write_text("---\n", encoding="utf-8")
+    scenario = dict(RECORD, case="3", name="tmpfs | full", where="molecule host_faults", observed="ENOSPC")
+    gone = dict(RECORD, case="6", name="old", where="molecule removed_scenario")
+    assert reliability.main(["--write", _report(tmp_path, RECORD, scenario, gone)]) == 0
+    assert "| old |" in page.read_text(encoding="utf-8")
+    # A unit run alone keeps the scenario's rows, read back from the page as they were, and drops
+    # the rows of a scenario that no longer exists.
+    assert reliability.main(["--write", _report(tmp_path, RECORD)]) == 0
+    assert "| tmpfs \\| full |" in page.read_text(encoding="utf-8")
+    assert "| old |" not in page.read_text(encoding="utf-8")
+    assert reliability.main(["--check", _report(tmp_path, RECORD)]) == 0
+    # A run of the scenario that observed something else fails the check; a pytest row that changed too.
+    assert reliability.main(["--check", _report(tmp_path, dict(scenario, observed="EIO"))]) == 1
+    assert reliability.main(["--check", _report(tmp_path, dict(RECORD, name="renamed"))]) == 1
+
+
+def test_the_page_reads_back_what_render_wrote():
+    records = [RECORD, dict(RECORD, name="A \\ b | c", observed="x|y", where="molecule s")]
+    text = reliability.render(records)
+    assert sorted(reliability.page_records(text), key=lambda r: r["name"]) == records[1:] + records[:1]
