@@ -741,6 +741,10 @@ def apply(result: Plan, backup: bool) -> dict:
             raise
         record["created"] = not result.exists
     except OSError as exc:
+        # The file itself is as it was (the new content goes in by rename): a backup of it made here would
+        # only be left behind, unreported, so it goes too.
+        if record.get("backup_file") and os.path.lexists(record["backup_file"]):
+            os.unlink(record["backup_file"])
         raise ConfigError(f"cannot write {spec.path}: {exc.strerror or exc}") from exc
     return record
 

@@ -13,7 +13,9 @@ Pure functions over the file system and one command runner, so that tests reach 
 - ``unit_facts(run, unit)``: the unit's load, active and enablement state from ``systemctl show``;
 - ``files``: each path as ``_service_config.observe`` describes it (what service_config would compare);
 - ``ownership(paths, marker)``: which files carry the install marker and what each directory holds, so
-  that the role takes over and removes only what it wrote.
+  that the role takes over and removes only what it wrote;
+- ``room_facts(paths)`` and ``room_problems(...)``: whether the file systems the run writes to are writable
+  and the release fits, so that a read-only ``/etc`` or a full disk is refused before anything changes.
 """
 
 from __future__ import annotations
@@ -233,6 +235,68 @@ def systemd_problem(facts):
             "systemd as their service manager are supported"
         )
     return "PID 1 is systemd but `systemctl --version` did not answer: systemctl is missing or broken"
+
+
+#: What go_release writes beside a new release's binary: its record, the record's backup and the
+#: release's snapshot of the unit and configuration files.
+RELEASE_SLACK_BYTES = 1 << 20
+
+
+def _existing_dir(path):
+    """The nearest directory at or above ``path`` that exists: where a write under ``path`` lands."""
+    path = os.path.abspath(path)
+    while not os.path.isdir(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
+
+
+def room_facts(paths):
+    """For each of ``paths`` (what the run may write), the directory a write would land in (``dir``), whether
+    its file system is mounted read-only (``read_only``) and the bytes an unprivileged user may still write
+    there (``free_bytes``; root may have the reserved blocks besides). None for a path statvfs cannot read."""
+    facts = {}
+    for path in paths:
+        where = _existing_dir(path)
+        try:
+            fs = os.statvfs(where)
+        except OSError:
+            facts[path] = None
+            continue
+        facts[path] = {
+            "dir": where,
+            "read_only": bool(fs.f_flag & os.ST_RDONLY),
+            "free_bytes": fs.f_bavail * fs.f_frsize,
+        }
+    return facts
+
+
+def _size(n):
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
+
+
+def room_problems(room, release_root=None, release_bytes=0):
+    """Why the host cannot take the run's writes (sentences): a path of ``room`` on a read-only file system, or
+    fewer free bytes under ``release_root`` than a new release of ``release_bytes`` and go_release's record
+    take. ``release_bytes`` 0: no release is written (it is installed already, or none is asked for)."""
+    problems = []
+    read_only = {}
+    for path, fact in room.items():
+        if fact and fact["read_only"]:
+            read_only.setdefault(fact["dir"], []).append(path)
+    for where, paths in read_only.items():
+        problems.append(
+            f"{where} is on a read-only file system, and this run writes {', '.join(sorted(paths))}: remount it"
+            " read-write (or move go_service_base_dir / go_service_config_dir to a writable one)"
+        )
+    fact = room.get(release_root) if release_root else None
+    need = release_bytes + RELEASE_SLACK_BYTES if release_bytes else 0
+    if need and fact and not fact["read_only"] and fact["free_bytes"] < need:
+        problems.append(
+            f"{fact['dir']} has {_size(fact['free_bytes'])} free, and the new release of {release_root} needs"
+            f" {_size(need)} (the binary and go_release's record): free some space there (older releases go with"
+            " go_service_keep_releases), or give go_service_base_dir a larger file system"
+        )
+    return problems
 
 
 def _release_with_snapshot(release_root):
@@ -579,4 +643,7 @@ ARGUMENT_SPEC = dict(
     require_runnable=dict(type="bool", default=False),
     socket_listen=dict(type="str", default=""),
     socket_unit=dict(type="str", default=""),
+    writes=dict(type="list", elements="path", default=[]),
+    release_version=dict(type="str"),
+    release_bytes=dict(type="int"),
 )

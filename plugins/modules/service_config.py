@@ -219,7 +219,10 @@ compared_on:
   type: str
   sample: host
 content_changed:
-  description: Whether the content of a file changed (a file written, created or removed); a restart is due.
+  description:
+    - Whether the content of a file changed (a file written, created or removed); a restart is due.
+    - On a failure to write, whether a file written before the failure changed; the file that failed is as it was,
+      and a backup made of it is removed.
   returned: always
   type: bool
 files:
@@ -369,6 +372,9 @@ def main():
             if record["created"]:
                 result["created"].append(item.spec.path)
     except ConfigError as exc:
+        # What was written before the failure, not what the plan meant to: a rollback restarts for content
+        # that changed on the host, and puts back only the files written (``backups``, ``created``).
+        result["content_changed"] = any(r["changed"] and r.get("content_changed") for r in result["files"].values())
         module.fail_json(msg=f"service_config: {exc}", **result)
     if module._diff and diffs:
         result["diff"] = diffs

@@ -116,6 +116,25 @@ options:
       - The service's own socket unit, left out of RV(socket_peers).
     type: str
     default: ""
+  writes:
+    description:
+      - The paths the run may write (the unit, the environment file, the release root, the configuration files).
+        Each is reported in RV(room), and the module fails, changing nothing, when one of them is on a read-only
+        file system.
+    type: list
+    elements: path
+    default: []
+  release_version:
+    description:
+      - The release the run installs under O(release_root). When it is not installed there yet, the module fails,
+        changing nothing, unless the file system of O(release_root) has room for it, that is O(release_bytes) (or the
+        size of O(binary_path)) and 1 MiB for go_release's record and snapshot.
+      - O(release_root) must be one of O(writes).
+    type: str
+  release_bytes:
+    description:
+      - The size in bytes of the binary of O(release_version). Unset, the size of O(binary_path).
+    type: int
 attributes:
   check_mode:
     support: full
@@ -226,6 +245,14 @@ files:
   sample: {"/etc/demo/demo.env": {"exists": true, "type": "file", "owner": "root", "group": "demo",
            "mode": "0640", "hmac": "5c1d..."}, "/etc/systemd/system/demo.service.d/50-gosvc-overrides.conf":
            {"exists": false}}
+room:
+  description:
+    - For each path of O(writes), the directory a write there lands in (the path or its nearest existing parent),
+      whether its file system is mounted read-only, and the bytes free there (for unprivileged users; root may have
+      the reserved blocks besides). Null for a path that cannot be read.
+  returned: always
+  type: dict
+  sample: {"/opt/demo": {"dir": "/opt", "read_only": false, "free_bytes": 52428800}}
 socket_peers:
   description:
     - "The socket units of systemd, other than O(socket_unit), that listen where O(socket_listen) would
@@ -285,15 +312,32 @@ unit:
            "fragment_path": "/etc/systemd/system/demo.service", "user": "demo", "group": "demo"}
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._runnable import RequirementsError, runnable_facts
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import (
     ARGUMENT_SPEC,
     gather,
+    room_facts,
+    room_problems,
     systemd_problem,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import COMMAND_ENV
+
+
+def _release_bytes(params, facts):
+    """The size of the release this run installs: 0 when none is asked for or it is installed already."""
+    installed = {r["version"] for r in (facts["release"] or {}).get("releases") or []}
+    if not params["release_version"] or params["release_version"] in installed:
+        return 0
+    if params["release_bytes"] is not None:
+        return params["release_bytes"]
+    try:
+        return os.stat(params["binary_path"]).st_size if params["binary_path"] else 0
+    except OSError:
+        return 0  # the runnable check names a binary that is not there
 
 
 def main():
@@ -338,6 +382,8 @@ def main():
     problems = [systemd_problem(facts)] if params["require_systemd"] else []
     if params["require_runnable"] and facts["runnable"]:
         problems += facts["runnable"]["problems"]
+    facts["room"] = room_facts(params["writes"])
+    problems += room_problems(facts["room"], params["release_root"], _release_bytes(params, facts))
     problems = [p for p in problems if p]
     if problems:
         msg = f"service_facts: {'; '.join(problems)}. Nothing on the host was changed."

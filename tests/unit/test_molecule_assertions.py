@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = sorted([*ROOT.glob("molecule/*/*.yml"), *ROOT.glob("playbooks/*.yml"), *ROOT.glob("roles/*/tasks/*.yml")])
+FILES = sorted([*ROOT.glob("molecule/**/*.yml"), *ROOT.glob("playbooks/*.yml"), *ROOT.glob("roles/*/tasks/*.yml")])
 
 
 def conditions(node):

@@ -203,8 +203,16 @@ def test_a_rollback_that_fails_itself_is_failed_in_phase_rollback_naming_both_fa
         ({"__go_service_facts": host("1.0.0"),
           "__go_service_release": {"changed": True, "switched": True, "previous_version": "0.9.0"}},
          "release", "0.9.0"),
+        # Files written, the service not touched yet (a later write failed): put the files back, no restart.
         ({"__go_service_facts": host("1.0.0"), "__go_service_config": {"changed": True, "content_changed": True}},
-         "release", "1.0.0"),
+         "config", "1.0.0"),
+        # Once the run restarted or reloaded it, the service must go back too.
+        ({"__go_service_facts": host("1.0.0"), "__go_service_config": {"changed": True, "content_changed": True},
+          "__go_service_started": {"changed": True}}, "release", "1.0.0"),
+        ({"__go_service_facts": host("1.0.0"), "__go_service_config": {"changed": True, "content_changed": True},
+          "__go_service_reloaded": {"changed": True}}, "release", "1.0.0"),
+        ({"__go_service_facts": host("1.0.0"), "__go_service_config": {"changed": True, "content_changed": True},
+          "__go_service_started": {"changed": False, "skipped": True}}, "config", "1.0.0"),
         # The service was not running before the run: nothing healthy to restart.
         ({"__go_service_facts": host("1.0.0", active_state="failed"),
           "__go_service_config": {"changed": True, "content_changed": True}}, "stopped_before", "1.0.0"),

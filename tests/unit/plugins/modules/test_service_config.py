@@ -154,6 +154,44 @@ def test_a_change_is_backed_up_and_a_removed_drop_in_too(run_module, analyze, ar
     assert result["files"]["env"]["changed"] is False
 
 
+@pytest.mark.fault(
+    case="3",
+    name="a write fails for lack of space (service_config)",
+    injected="the unit's temporary file cannot be written (ENOSPC) after the environment file was replaced",
+    expected="failure naming the file and the error; the unit as it was, no backup or temporary file of it"
+    " left; the result reports only what was written (the environment file, with its backup)",
+)
+def test_a_full_disk_midway_reports_only_what_was_written(run_module, analyze, args, tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    run_module(service_config, args)
+    unit = tmp_path / "systemd" / "demo.service"
+    env = tmp_path / "etc" / "demo" / "demo.env"
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*a, dir=None, **kw):
+        if dir == str(unit.parent):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_mkstemp(*a, dir=dir, **kw)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    new_env = ENV + 'DEMO_X="1"\n'
+    result = run_module(service_config, dict(args, unit=UNIT + "TimeoutStopSec=5\n", env=new_env))
+    assert result["failed"] and result["msg"] == f"service_config: cannot write {unit}: No space left on device"
+    assert unit.read_text() == UNIT and sorted(os.listdir(unit.parent)) == ["demo.service", "demo.service.d"]
+    assert env.read_text() == new_env
+    assert [b["dest"] for b in result["backups"]] == [str(env)] and result["content_changed"] is True
+    assert Path(result["backups"][0]["backup_file"]).read_text() == ENV
+    # The first file fails: nothing written, nothing for a rollback to put back or restart for.
+    monkeypatch.setattr(tempfile, "mkstemp", real_mkstemp)
+    run_module(service_config, args)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    first = run_module(service_config, dict(args, unit=UNIT + "TimeoutStopSec=5\n"))
+    assert first["failed"] and first["content_changed"] is False and first["backups"] == []
+    assert sorted(os.listdir(unit.parent)) == ["demo.service", "demo.service.d"]
+
+
 def test_a_mode_change_alone_is_fixed_without_a_restart(run_module, analyze, args, tmp_path):
     run_module(service_config, args)
     env = tmp_path / "etc" / "demo" / "demo.env"
