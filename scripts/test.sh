@@ -48,7 +48,7 @@ stage_importer() { step "galaxy-importer on the built tarball" scripts/importer.
 # faster (the controller's CPU is what the scenarios wait on; docs/development.md
 # has the figures); on a larger one it is not. The longest start first, so that
 # the lanes end close together; a scenario not in the list starts last.
-MOLECULE_LONGEST_FIRST=(fleet zero_downtime realworld edges faults host_faults default thirdparty)
+MOLECULE_LONGEST_FIRST=(fleet zero_downtime realworld edges faults service_faults host_faults default thirdparty)
 
 stage_molecule() {
   local jobs="${GOSVC_MOLECULE_JOBS:-1}" s rc took failed=() all=() ordered=()
@@ -60,7 +60,9 @@ stage_molecule() {
   for s in "${all[@]}"; do
     [[ " ${ordered[*]} " == *" $s "* ]] || ordered+=("$s")
   done
-  mkdir -p reports/molecule && rm -f reports/molecule/*.rc reports/molecule/*-faults.json
+  # What an earlier run of these scenarios left; other scenarios' records stay for the check below.
+  mkdir -p reports/molecule
+  for s in "${ordered[@]}"; do rm -f "reports/molecule/$s.rc" "reports/molecule/$s-faults.json"; done
   log "molecule: ${ordered[*]} ($jobs at a time)"
   local start=$SECONDS
   if [ "$jobs" -eq 1 ]; then
@@ -76,8 +78,11 @@ stage_molecule() {
   printf '<== molecule: %ss\n' "$((SECONDS - start))"
   [ ${#failed[@]} -eq 0 ] || die "molecule scenarios failed: ${failed[*]} (logs in reports/molecule/)"
   # The scenarios that inject faults leave their records; docs/reliability.md must say what they observed.
-  local records=(reports/molecule/*-faults.json)
-  if [ -e "${records[0]}" ]; then
+  local records=()
+  for s in "${ordered[@]}"; do
+    [ ! -e "reports/molecule/$s-faults.json" ] || records+=("reports/molecule/$s-faults.json")
+  done
+  if [ ${#records[@]} -gt 0 ]; then
     step "docs/reliability.md matches the scenarios' fault records" python scripts/reliability.py --check "${records[@]}"
   fi
 }
