@@ -226,3 +226,22 @@ def test_a_rollback_that_fails_itself_is_failed_in_phase_rollback_naming_both_fa
 def test_the_rollback_plan_undoes_exactly_what_the_run_changed(role_vars, changes, plan, target):
     assert role_vars.render("{{ __go_service_rollback_plan_now }}", **{**START, **changes}) == plan
     assert role_vars.render("{{ __go_service_rollback_target }}", **{**START, **changes}) == target
+
+
+@pytest.mark.parametrize(
+    ("failed_result", "missing"),
+    [
+        # What ansible-core returns when the interpreter is not on the host.
+        ({"rc": 127, "msg": "The module interpreter '/usr/bin/python3' was not found.",
+          "module_stderr": "/bin/sh: 1: /usr/bin/python3: not found\n"}, True),
+        ({"msg": "The module interpreter '/usr/local/bin/python3.12' was not found."}, True),
+        # service_facts' own refusals, one of them naming a binary's program interpreter.
+        ({"msg": "service_facts: exporter 4.0.0 needs the program interpreter /lib/ld-musl-x86_64.so.1, which this"
+                 " x86_64 host does not have: install the musl runtime. Nothing on the host was changed."}, False),
+        ({"rc": 1, "msg": "MODULE FAILURE"}, False),
+        ({}, False),
+    ],
+)  # fmt: skip
+def test_only_a_missing_python_is_reported_as_one(role_vars, failed_result, missing):
+    rendered = role_vars.render("{{ __go_service_python_missing | bool }}", ansible_failed_result=failed_result)
+    assert rendered == missing
