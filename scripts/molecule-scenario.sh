@@ -15,28 +15,23 @@ mkdir -p reports/molecule
 logfile="reports/molecule/$scenario.log"
 start=$SECONDS
 rc=0
-if [ "${GOSVC_MOLECULE_LIVE:-0}" = 1 ]; then
+live="${GOSVC_MOLECULE_LIVE:-0}"
+if [ "$live" = 1 ]; then
   log "molecule test -s $scenario (also in $logfile)"
   molecule test -s "$scenario" 2>&1 | tee "$logfile" || rc=$?
-  took=$((SECONDS - start))
-  echo "$rc $took" >"reports/molecule/$scenario.rc"
-  printf '<== molecule test -s %s: %s after %ss\n' "$scenario" "$([ "$rc" -eq 0 ] && echo passed || echo "FAILED (rc $rc)")" "$took"
-  [ "$rc" -eq 0 ] || exit 1
-  exit 0
+else
+  molecule test -s "$scenario" >"$logfile" 2>&1 || rc=$?
 fi
-molecule test -s "$scenario" >"$logfile" 2>&1 || rc=$?
 took=$((SECONDS - start))
 echo "$rc $took" >"reports/molecule/$scenario.rc"
 # One scenario's log at a time on the terminal.
 {
   flock 9
-  log "molecule test -s $scenario ($logfile)"
-  cat "$logfile"
-  if [ "$rc" -eq 0 ]; then
-    printf '<== molecule test -s %s: %ss\n' "$scenario" "$took"
-  else
-    printf '<== molecule test -s %s: FAILED (rc %s) after %ss\n' "$scenario" "$rc" "$took"
+  if [ "$live" != 1 ]; then
+    log "molecule test -s $scenario ($logfile)"
+    cat "$logfile"
   fi
+  printf '<== molecule test -s %s: %s after %ss\n' "$scenario" "$([ "$rc" -eq 0 ] && echo passed || echo "FAILED (rc $rc)")" "$took"
 } 9>>reports/molecule/.print.lock
 # xargs stops everything on 255; any failure here is a plain 1.
 [ "$rc" -eq 0 ] || exit 1

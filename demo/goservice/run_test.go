@@ -165,9 +165,9 @@ func logLines(out interface{ String() string }, msg string) []map[string]any {
 	return found
 }
 
-// listenNotify listens on a unix datagram socket as systemd does for
-// NOTIFY_SOCKET; next returns the next message the service sent.
-func listenNotify(t *testing.T) (socket string, next func() string) {
+// notifySocket is a unix datagram socket as systemd listens on for
+// NOTIFY_SOCKET, in a directory of its own; both are gone when the test ends.
+func notifySocket(t *testing.T) (socket string, pc *net.UnixConn) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "nt") // short: a socket path has at most 107 bytes
 	if err != nil {
@@ -175,11 +175,19 @@ func listenNotify(t *testing.T) (socket string, next func() string) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	socket = filepath.Join(dir, "notify.sock")
-	pc, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: socket, Net: "unixgram"})
+	pc, err = net.ListenUnixgram("unixgram", &net.UnixAddr{Name: socket, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
+	return socket, pc
+}
+
+// listenNotify listens on a notifySocket; next returns the next message the
+// service sent.
+func listenNotify(t *testing.T) (socket string, next func() string) {
+	t.Helper()
+	socket, pc := notifySocket(t)
 	return socket, func() string {
 		t.Helper()
 		buf := make([]byte, 8192)

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -145,17 +143,7 @@ type notifyMessage struct {
 // within timeout.
 func listenNotifyCreds(t *testing.T) (socket string, recv func(timeout time.Duration) (notifyMessage, bool)) {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "nt") // short: a socket path has at most 107 bytes
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	socket = filepath.Join(dir, "notify.sock")
-	pc, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: socket, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
+	socket, pc := notifySocket(t)
 	raw, err := pc.SyscallConn()
 	if err != nil {
 		t.Fatal(err)

@@ -14,8 +14,9 @@ Pure functions over the file system and one command runner, so that tests reach 
 - ``files``: each path as ``_service_config.observe`` describes it (what service_config would compare);
 - ``ownership(paths, marker)``: which files carry the install marker and what each directory holds, so
   that the role takes over and removes only what it wrote;
-- ``room_facts(paths)`` and ``room_problems(...)``: whether the file systems the run writes to are writable
-  and the release fits, so that a read-only ``/etc`` or a full disk is refused before anything changes.
+- ``room_facts(paths)``, ``release_bytes(...)`` and ``room_problems(...)``: whether the file systems the run
+  writes to are writable and the release fits, so that a read-only ``/etc`` or a full disk is refused before
+  anything changes.
 """
 
 from __future__ import annotations
@@ -268,6 +269,20 @@ def room_facts(paths):
             "free_bytes": fs.f_bavail * fs.f_frsize,
         }
     return facts
+
+
+def release_bytes(release, version, size=None, binary_path=None):
+    """The size of the release ``version`` this run installs into the tree ``release`` (``release_facts``): 0 when
+    none is asked for or it is installed already; ``size``, or else the size of ``binary_path`` on this host."""
+    installed = {r["version"] for r in (release or {}).get("releases") or []}
+    if not version or version in installed:
+        return 0
+    if size is not None:
+        return size
+    try:
+        return os.stat(binary_path).st_size if binary_path else 0
+    except OSError:
+        return 0  # the runnable check names a binary that is not there
 
 
 def _size(n):

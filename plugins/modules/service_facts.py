@@ -312,32 +312,18 @@ unit:
            "fragment_path": "/etc/systemd/system/demo.service", "user": "demo", "group": "demo"}
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._runnable import RequirementsError, runnable_facts
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import (
     ARGUMENT_SPEC,
     gather,
+    release_bytes,
     room_facts,
     room_problems,
     systemd_problem,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._systemd_analyze import COMMAND_ENV
-
-
-def _release_bytes(params, facts):
-    """The size of the release this run installs: 0 when none is asked for or it is installed already."""
-    installed = {r["version"] for r in (facts["release"] or {}).get("releases") or []}
-    if not params["release_version"] or params["release_version"] in installed:
-        return 0
-    if params["release_bytes"] is not None:
-        return params["release_bytes"]
-    try:
-        return os.stat(params["binary_path"]).st_size if params["binary_path"] else 0
-    except OSError:
-        return 0  # the runnable check names a binary that is not there
 
 
 def main():
@@ -383,7 +369,8 @@ def main():
     if params["require_runnable"] and facts["runnable"]:
         problems += facts["runnable"]["problems"]
     facts["room"] = room_facts(params["writes"])
-    problems += room_problems(facts["room"], params["release_root"], _release_bytes(params, facts))
+    needed = release_bytes(facts["release"], params["release_version"], params["release_bytes"], params["binary_path"])
+    problems += room_problems(facts["room"], params["release_root"], needed)
     problems = [p for p in problems if p]
     if problems:
         msg = f"service_facts: {'; '.join(problems)}. Nothing on the host was changed."
