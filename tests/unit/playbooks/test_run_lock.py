@@ -1,0 +1,144 @@
+# Copyright (c) gosvc.hardening contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""gosvc.hardening.run_lock through real ansible-playbook runs (connection local, leases under tmp_path).
+
+Each run is one ansible-playbook process: its tasks share the run id the action plugin reads from the worker's
+parent, and another process is another run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from support import run
+
+ROOT = Path(__file__).resolve().parents[3]
+PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+
+pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is not installed")
+
+
+def _playbook(tmp_path, name, *, wait=0, ttl=3600, hold=0.0, release=False, twice=False):
+    """A playbook that takes the lease on `demo` (twice: to see it renewed), holds it `hold` seconds, gives it back
+    when `release`, and writes every result to <name>.json."""
+    lock = {"name": "demo", "dir": str(tmp_path / "leases"), "wait": wait, "ttl": ttl}
+    tasks = [{"name": "Take the lease", "gosvc.hardening.run_lock": lock, "register": "first"}]
+    if twice:
+        tasks.append({"name": "Take it again", "gosvc.hardening.run_lock": lock, "register": "second"})
+    if hold:
+        tasks.append({"name": "Hold it", "ansible.builtin.wait_for": {"timeout": hold}})
+    if release:
+        tasks.append(
+            {
+                "name": "Give it back",
+                "gosvc.hardening.run_lock": dict(lock, state="released"),
+                "register": "released",
+            }
+        )
+    tasks.append(
+        {
+            "name": "Write the results",
+            "ansible.builtin.copy": {
+                "dest": str(tmp_path / f"{name}.json"),
+                "content": "{{ {'first': first, 'second': second | default(none), 'released': released | default(none)}"
+                " | to_json }}",
+                "mode": "0644",
+            },
+        }
+    )
+    play = [{"name": name, "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+    path = tmp_path / f"{name}.yml"
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    return path
+
+
+def _env(tmp_path):
+    collections = tmp_path / "collections"
+    if not collections.exists():
+        (collections / "ansible_collections" / "gosvc").mkdir(parents=True)
+        (collections / "ansible_collections" / "gosvc" / "hardening").symlink_to(ROOT, target_is_directory=True)
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(collections),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
+        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible-remote"),
+    )
+    env.pop("ANSIBLE_CONFIG", None)
+    return env
+
+
+def _cmd(path):
+    return [str(PLAYBOOK), "-i", "localhost,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}",
+            str(path)]  # fmt: skip
+
+
+def _results(tmp_path, name):
+    return json.loads((tmp_path / f"{name}.json").read_text())
+
+
+def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_naming_it(tmp_path):
+    env = _env(tmp_path)
+    first = run(_cmd(_playbook(tmp_path, "first", twice=True)), env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    taken = _results(tmp_path, "first")
+    assert taken["first"]["status"] == "acquired" and taken["second"]["status"] == "renewed"
+    assert taken["first"]["changed"] is False
+    holder = taken["first"]["lease"]["holder"]
+    assert holder["pid"] != os.getpid() and str(holder["pid"]) in taken["first"]["lease"]["run_id"]
+
+    second = run(_cmd(_playbook(tmp_path, "second")), env=env, cwd=tmp_path)
+    out = second.stdout + second.stderr
+    assert second.returncode == 2, out
+    assert f"run_lock: demo: another run is deploying this service: run {taken['first']['lease']['run_id']}" in out
+    assert f"(ansible-playbook PID {holder['pid']})" in out
+    assert json.loads((tmp_path / "leases" / "demo.lease").read_text())["run_id"] == taken["first"]["lease"]["run_id"]
+
+
+@pytest.mark.fault(
+    case="2",
+    name="two ansible-playbook runs at once (run_lock)",
+    injected="run A takes the lease on demo, holds it 3 s and gives it back; run B starts meanwhile with wait 30",
+    expected="B waits until A gives it back, then takes it: never both at once",
+)
+def test_a_second_run_waits_for_the_first_to_give_the_lease_back(tmp_path, record_property):
+    env = _env(tmp_path)
+    first = subprocess.Popen(
+        _cmd(_playbook(tmp_path, "holder", hold=3, release=True)), env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lease = tmp_path / "leases" / "demo.lease"
+    deadline = time.time() + 60
+    while not lease.exists() and time.time() < deadline and first.poll() is None:
+        time.sleep(0.05)
+    assert lease.exists(), first.communicate()[0]
+    second = run(_cmd(_playbook(tmp_path, "waiter", wait=30, release=True)), env=env, cwd=tmp_path)
+    out_first = first.communicate(timeout=60)[0]
+    assert first.returncode == 0 and second.returncode == 0, out_first + second.stdout + second.stderr
+    held, waited = _results(tmp_path, "holder"), _results(tmp_path, "waiter")
+    assert held["released"]["status"] == "released"
+    assert waited["first"]["status"] == "acquired" and waited["first"]["waited"] >= 1.0
+    # B's lease began after A's ended: the two never held it at once.
+    assert waited["first"]["lease"]["acquired_at"] >= held["first"]["lease"]["acquired_at"] + 3
+    assert not lease.exists()
+    record_property("observed", "B waited for A's lease, then acquired it after A released it")
+
+
+def test_an_expired_lease_is_taken_over_with_a_warning_naming_it(tmp_path):
+    env = _env(tmp_path)
+    assert run(_cmd(_playbook(tmp_path, "killed", ttl=1)), env=env, cwd=tmp_path).returncode == 0
+    gone = _results(tmp_path, "killed")["first"]["lease"]["run_id"]
+    time.sleep(1.1)
+    after = run(_cmd(_playbook(tmp_path, "next")), env=env, cwd=tmp_path)
+    out = after.stdout + after.stderr
+    assert after.returncode == 0, out
+    got = _results(tmp_path, "next")["first"]
+    assert got["status"] == "took_over" and got["previous"]["run_id"] == gone
+    assert f"took over the expired lease of run {gone}" in out
