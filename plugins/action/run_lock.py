@@ -3,14 +3,15 @@
 """Action plugin for gosvc.hardening.run_lock: the run's id and holder from the controller, then the module.
 
 Each task runs in a worker process of the run's ansible-playbook process; the worker's parent (its PID and start
-time) identifies the run for every task and host of it (plugin_utils/_run_identity.py).
+time) identifies the run for every task and host of it, and tells whether a run that holds the lease was killed
+(plugin_utils/_run_identity.py).
 """
 
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.gosvc.hardening.plugins.plugin_utils._run_identity import run_identity
+from ansible_collections.gosvc.hardening.plugins.plugin_utils._run_identity import execute_leased
 
 
 class ActionModule(ActionBase):
@@ -19,12 +20,11 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        args = dict(self._task.args)
-        if not args.get("run_id") or not args.get("holder"):
-            run_id, holder = run_identity()
-            args["run_id"] = args.get("run_id") or run_id
-            args["holder"] = args.get("holder") or holder
-        result.update(
-            self._execute_module(module_name="gosvc.hardening.run_lock", module_args=args, task_vars=task_vars)
-        )
+
+        def execute(module_args):
+            return self._execute_module(
+                module_name="gosvc.hardening.run_lock", module_args=module_args, task_vars=task_vars
+            )
+
+        result.update(execute_leased(execute, dict(self._task.args)))
         return result

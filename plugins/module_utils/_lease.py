@@ -120,21 +120,27 @@ def _write(path, lease):
         raise LeaseError(f"cannot write the lease {path}: {exc.strerror or exc}") from None
 
 
-def _when_free(path, run_id, wait, clock, sleep, poll, then):
+def _when_free(path, run_id, wait, clock, sleep, poll, then, dead=()):
     """Under the guard, call ``then(current, now)`` once no other run holds a live lease (``current`` is the
-    lease found: None, this run's, or an expired one), waiting up to ``wait`` seconds; return what it returns
-    with the seconds waited. Raises LeaseHeld naming the holder when the wait runs out."""
+    lease found: None, this run's, an expired one, or one of a run in ``dead``, known to have ended), waiting up
+    to ``wait`` seconds; return what it returns with the seconds waited. Raises LeaseHeld naming the holder when
+    the wait runs out."""
     start = clock()
     while True:
         with _guard(path):
             now = clock()
             current = read(path)
-            if current is None or current["run_id"] == run_id or current["expires_at"] <= now:
+            if (
+                current is None
+                or current["run_id"] == run_id
+                or current["expires_at"] <= now
+                or current["run_id"] in dead
+            ):
                 return then(current, now), round(now - start, 3)
         if now - start >= wait:
             raise LeaseHeld(
                 f"another run is deploying this service: {describe(current)}; its lease runs until"
-                f" {_when(current['expires_at'])}. Let it finish and run again (or wait for it: gosvc_lock_wait,"
+                f" {_when(current['expires_at'])}. Let it finish and run again (or wait for it: go_service_lock_wait,"
                 f" {wait:g} s now). A run that was killed gives its lease back when it expires; remove {path}"
                 " only if you are sure no run holds it",
                 current,
@@ -142,12 +148,13 @@ def _when_free(path, run_id, wait, clock, sleep, poll, then):
         sleep(min(poll, max(wait - (now - start), 0.01)))
 
 
-def acquire(path, run_id, holder, ttl, wait=0.0, clock=time.time, sleep=time.sleep, poll=0.5):
+def acquire(path, run_id, holder, ttl, wait=0.0, clock=time.time, sleep=time.sleep, poll=0.5, dead=()):
     """Take (or extend) the lease at ``path`` for ``run_id`` for ``ttl`` seconds.
 
     Returns ``{"status": "acquired" | "renewed" | "took_over", "lease": ..., "previous": ... | None,
-    "waited": seconds}``: ``previous`` is the expired lease taken over. Another run's live lease is waited for
-    up to ``wait`` seconds, then LeaseHeld is raised naming its holder and when it expires.
+    "waited": seconds}``: ``previous`` is the lease taken over, expired or of a run in ``dead`` (the run ids the
+    controller knows ended: see plugin_utils/_run_identity.py). Another run's live lease is waited for up to
+    ``wait`` seconds, then LeaseHeld is raised naming its holder and when it expires.
     """
     if not run_id:
         raise LeaseError("a lease needs a run id")
@@ -166,18 +173,18 @@ def acquire(path, run_id, holder, ttl, wait=0.0, clock=time.time, sleep=time.sle
         _write(path, lease)
         return {"status": status, "lease": lease, "previous": current if status == "took_over" else None}
 
-    got, waited = _when_free(path, run_id, wait, clock, sleep, poll, take)
+    got, waited = _when_free(path, run_id, wait, clock, sleep, poll, take, dead)
     return dict(got, waited=waited)
 
 
-def check(path, run_id, wait=0.0, clock=time.time, sleep=time.sleep, poll=0.5):
+def check(path, run_id, wait=0.0, clock=time.time, sleep=time.sleep, poll=0.5, dead=()):
     """What ``acquire`` would wait for and refuse, without writing anything (check mode).
 
     Returns ``{"status": "checked", "lease": the lease found or None, "previous": None, "waited": seconds}``.
     """
     if not os.path.isdir(os.path.dirname(path)):
         return {"status": "checked", "lease": None, "previous": None, "waited": 0}
-    found, waited = _when_free(path, run_id, wait, clock, sleep, poll, lambda current, now: current)
+    found, waited = _when_free(path, run_id, wait, clock, sleep, poll, lambda current, now: current, dead)
     return {"status": "checked", "lease": found, "previous": None, "waited": waited}
 
 
@@ -203,13 +210,40 @@ def release(path, run_id, clock=time.time):
         return {"status": "released", "lease": current}
 
 
+def take(name, options, check_mode=False):
+    """Take the lease on ``name`` as ``options`` (LEASE_OPTIONS) say, or in check mode see whether it could be
+    taken; the result with the lease file's ``path``. Raises LeaseError (LeaseHeld) as acquire does."""
+    path = lease_path(name, options["dir"])
+    dead = tuple(options.get("dead") or ())
+    if check_mode:
+        return dict(check(path, options["run_id"], options["wait"], dead=dead), path=path)
+    return dict(acquire(path, options["run_id"], options["holder"], options["ttl"], options["wait"], dead=dead), path=path)
+
+
+def took_over_warning(name, got):
+    """The warning for a lease taken from another run (None when it was not): that run never gave it back."""
+    if got.get("status") != "took_over":
+        return None
+    return (
+        f"{name}: took over the lease of {describe(got['previous'])}: that run ended without giving it back"
+        " (killed, or its controller lost); check the service before relying on it"
+    )
+
+
+#: A lease's options: run_lock's own, and service_facts's ``lease`` (the role takes the lease in its preflight
+#: read, no extra call). ``run_id``, ``holder`` and ``dead`` are filled by the action plugins on the controller.
+LEASE_OPTIONS = dict(
+    run_id=dict(type="str", required=True),
+    holder=dict(type="dict", default={}),
+    ttl=dict(type="int", default=1800),
+    wait=dict(type="int", default=0),
+    dir=dict(type="path", default=LEASE_DIR),
+    dead=dict(type="list", elements="str", default=[]),
+)
+
 #: The options of gosvc.hardening.run_lock (its DOCUMENTATION describes them).
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", choices=["acquired", "released"], default="acquired"),
-    run_id=dict(type="str", required=True),
-    holder=dict(type="dict", default={}),
-    ttl=dict(type="int", default=3600),
-    wait=dict(type="int", default=0),
-    dir=dict(type="path", default=LEASE_DIR),
+    **LEASE_OPTIONS,
 )

@@ -26,6 +26,7 @@ import os
 import pwd
 import stat
 
+from ansible_collections.gosvc.hardening.plugins.module_utils._lease import LEASE_OPTIONS
 from ansible_collections.gosvc.hardening.plugins.module_utils._listeners import socket_peers
 from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     CURRENT_LINK,
@@ -661,4 +662,5 @@ ARGUMENT_SPEC = dict(
     writes=dict(type="list", elements="path", default=[]),
     release_version=dict(type="str"),
     release_bytes=dict(type="int"),
+    lease=dict(type="dict", options=dict(name=dict(type="str", required=True), **LEASE_OPTIONS)),
 )

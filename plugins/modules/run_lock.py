@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: run_lock
 short_description: Take or give back a run's lease on one service of a host, so that two runs never interleave
-version_added: 0.2.0
+version_added: 0.1.0
 author: gosvc.hardening contributors (@gosvc)
 description:
   - A lease file, C(<dir>/<name>.lease), says which run deploys the service O(name) on this host (its O(run_id),
@@ -14,7 +14,8 @@ description:
     under an C(fcntl.flock) held for milliseconds, never for the run.
   - O(state=acquired) takes the lease, or extends it when this run holds it already. Another run's live lease is
     waited for up to O(wait) seconds, then the module fails naming that run, when its lease expires and what to
-    do. A lease past its expiry (left by a run that was killed) is taken over, with a warning naming it.
+    do. A lease past its expiry (left by a run that was killed), or of a run started on this controller whose
+    ansible-playbook process is gone, is taken over, with a warning naming it.
   - O(state=released) gives the lease back; a lease another run holds (this run's expired and was taken over)
     is left alone.
   - The lease is the collection's bookkeeping, not a state of the service: the module reports C(changed=false).
@@ -44,7 +45,7 @@ options:
       - Seconds the lease lasts from each O(state=acquired). Longer than a run takes, and short enough that a
         killed run's lease does not hold the next one back for long.
     type: int
-    default: 3600
+    default: 1800
   wait:
     description: Seconds to wait for another run's live lease before failing.
     type: int
@@ -53,6 +54,14 @@ options:
     description: Where lease files live. A tmpfs (V(/run)) means no lease outlives a reboot.
     type: path
     default: /run/gosvc-hardening
+  dead:
+    description:
+      - Run ids known to have ended; a lease one of them holds is taken over at once, live or not. The action
+        plugin fills it with the run that holds the lease when that run was started on this controller and its
+        ansible-playbook process is gone (killed), so that the next run need not wait for the lease to expire.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -89,7 +98,7 @@ lease:
   returned: success
   type: dict
   sample: {"run_id": "ci-1:4242:88123", "holder": {"controller": "ci-1", "user": "deploy", "pid": 4242},
-           "acquired_at": 1796450000.5, "renewed_at": 1796450000.5, "expires_at": 1796453600.5}
+           "acquired_at": 1796450000.5, "renewed_at": 1796450000.5, "expires_at": 1796451800.5}
 previous:
   description: The expired lease that was taken over; null otherwise.
   returned: success
@@ -111,12 +120,11 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._lease import (
     ARGUMENT_SPEC,
     LeaseError,
     LeaseHeld,
-    acquire,
-    check,
-    describe,
     lease_path,
     read,
     release,
+    take,
+    took_over_warning,
 )
 
 
@@ -132,19 +140,15 @@ def main():
             if module.check_mode:
                 module.exit_json(changed=False, status="not_held", lease=read(path), previous=None, waited=0, path=path)
             module.exit_json(changed=False, path=path, previous=None, waited=0, **release(path, params["run_id"]))
-        if module.check_mode:
-            module.exit_json(changed=False, path=path, **check(path, params["run_id"], params["wait"]))
-        got = acquire(path, params["run_id"], params["holder"], params["ttl"], params["wait"])
+        got = take(name, params, module.check_mode)
     except LeaseHeld as exc:
-        module.fail_json(msg=f"run_lock: {name}: {exc}", lease=exc.lease, path=path)
+        module.fail_json(msg=f"run_lock: {name}: {exc}", lease_held=exc.lease, path=path)
     except LeaseError as exc:
         module.fail_json(msg=f"run_lock: {name}: {exc}", path=path)
-    if got["status"] == "took_over":
-        module.warn(
-            f"run_lock: {name}: took over the expired lease of {describe(got['previous'])}: that run ended"
-            " without giving it back (killed, or its controller lost); check the service before relying on it"
-        )
-    module.exit_json(changed=False, path=path, **got)
+    warning = took_over_warning(name, got)
+    if warning:
+        module.warn(f"run_lock: {warning}")
+    module.exit_json(changed=False, **got)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ description:
     the state of O(unit), and how each of O(files) is (owner, group, mode, an HMAC of the content).
   - One round trip instead of one task per fact; the role uses it in its preflight and decides from it,
     for example, that a release already installed with the expected digest needs no upload.
-  - It only reads, runs unchanged in check mode and always reports C(changed=false). It does not fail
+  - With O(lease), it first takes the run's lease on the service (see M(gosvc.hardening.run_lock)), so that the
+    facts it reads are not changing under another run, and fails naming that run when it holds the lease. The
+    lease is bookkeeping, not a change of the host.
+  - Apart from the lease, it only reads, runs unchanged in check mode and always reports C(changed=false). It does not fail
     on a release tree that go_release would refuse, and not on a host without systemd unless O(require_systemd)
     says so; it reports them.
   - Uses only the Python standard library on the target (Python 3.9 or later).
@@ -135,11 +138,52 @@ options:
     description:
       - The size in bytes of the binary of O(release_version). Unset, the size of O(binary_path).
     type: int
+  lease:
+    description:
+      - Take the run's lease on the service O(lease.name) before reading anything, as
+        M(gosvc.hardening.run_lock) with O(gosvc.hardening.run_lock#module:state=acquired) does; the result is in
+        RV(lease). Another run's live lease is waited for up to O(lease.wait) seconds, then the module fails naming
+        that run (RV(lease_held)), having read and changed nothing.
+      - The action plugin fills O(lease.run_id) and O(lease.holder) from the controller, and O(lease.dead) when the
+        run that holds the lease was started on this controller and has ended.
+      - Unset or empty, no lease is taken.
+    type: dict
+    suboptions:
+      name:
+        description: The service the lease is on (a file name, for example V(demo)).
+        type: str
+        required: true
+      run_id:
+        description: The run's id. Filled by the action plugin.
+        type: str
+        required: true
+      holder:
+        description: Who holds the lease (C(controller), C(user), C(pid)). Filled by the action plugin.
+        type: dict
+        default: {}
+      ttl:
+        description: Seconds the lease lasts, from now.
+        type: int
+        default: 1800
+      wait:
+        description: Seconds to wait for another run's live lease before failing.
+        type: int
+        default: 0
+      dir:
+        description: Where lease files live.
+        type: path
+        default: /run/gosvc-hardening
+      dead:
+        description: Run ids known to have ended, whose leases are taken over at once.
+        type: list
+        elements: str
+        default: []
 attributes:
   check_mode:
     support: full
     description: The module only reads files and runs C(systemctl --version), C(systemctl show) and
-      C(systemctl list-sockets); check mode changes nothing.
+      C(systemctl list-sockets); in check mode it does not write the lease either, but waits for and refuses
+      another run's lease all the same.
   diff_mode:
     support: none
     description: There is nothing to diff; the module changes nothing.
@@ -150,6 +194,7 @@ notes:
   - The systemd version comes from C(systemctl --version); the service manager from C(/proc/1/comm).
 seealso:
   - module: gosvc.hardening.go_release
+  - module: gosvc.hardening.run_lock
 """
 
 EXAMPLES = r"""
@@ -168,6 +213,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+lease:
+  description:
+    - The lease taken with O(lease), as M(gosvc.hardening.run_lock) returns it (C(status), C(lease), C(previous),
+      C(waited), C(path)); null without O(lease).
+  returned: always
+  type: dict
+  sample: {"status": "acquired", "path": "/run/gosvc-hardening/demo.lease", "previous": null, "waited": 0,
+           "lease": {"run_id": "ci-1:4242:88123", "holder": {"controller": "ci-1", "user": "deploy", "pid": 4242},
+                     "acquired_at": 1796450000.5, "renewed_at": 1796450000.5, "expires_at": 1796451800.5}}
+lease_held:
+  description: The lease of the other run that holds the service, when the module failed because of it.
+  returned: failure
+  type: dict
 service_manager:
   description: The command name of PID 1 (V(systemd) on a systemd host); null when unreadable.
   returned: always
@@ -314,6 +372,12 @@ unit:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.gosvc.hardening.plugins.module_utils._lease import (
+    LeaseError,
+    LeaseHeld,
+    take,
+    took_over_warning,
+)
 from ansible_collections.gosvc.hardening.plugins.module_utils._runnable import RequirementsError, runnable_facts
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import (
     ARGUMENT_SPEC,
@@ -337,6 +401,18 @@ def main():
         return module.run_command(argv, environ_update=COMMAND_ENV)
 
     params = module.params
+    lease = None
+    if params["lease"]:
+        name = params["lease"]["name"]
+        try:
+            lease = take(name, params["lease"], module.check_mode)
+        except LeaseHeld as exc:
+            module.fail_json(msg=f"service_facts: {name}: {exc}. Nothing on the host was changed.", lease_held=exc.lease)
+        except LeaseError as exc:
+            module.fail_json(msg=f"service_facts: {name}: {exc}. Nothing on the host was changed.")
+        warning = took_over_warning(name, lease)
+        if warning:
+            module.warn(f"service_facts: {warning}")
     facts = gather(
         run,
         params["release_root"],
@@ -357,6 +433,7 @@ def main():
         origin=params["binary_origin"],
         name=params["binary_label"],
     )
+    facts["lease"] = lease
     facts["runnable"] = None
     if binary["requirements"] is not None or binary["error"] or binary["path"]:
         try:

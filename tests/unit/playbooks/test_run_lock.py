@@ -84,22 +84,41 @@ def _results(tmp_path, name):
     return json.loads((tmp_path / f"{name}.json").read_text())
 
 
+def _start_holder(tmp_path, env, name, hold, **kw):
+    """An ansible-playbook run that takes the lease and holds it `hold` seconds, once its lease file is there."""
+    proc = subprocess.Popen(
+        _cmd(_playbook(tmp_path, name, hold=hold, **kw)), env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lease = tmp_path / "leases" / "demo.lease"
+    deadline = time.time() + 60
+    while not lease.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert lease.exists(), proc.communicate()[0]
+    return proc, json.loads(lease.read_text())
+
+
 def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_naming_it(tmp_path):
     env = _env(tmp_path)
-    first = run(_cmd(_playbook(tmp_path, "first", twice=True)), env=env, cwd=tmp_path)
+    first = run(_cmd(_playbook(tmp_path, "first", twice=True, release=True)), env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     taken = _results(tmp_path, "first")
     assert taken["first"]["status"] == "acquired" and taken["second"]["status"] == "renewed"
-    assert taken["first"]["changed"] is False
+    assert taken["released"]["status"] == "released" and taken["first"]["changed"] is False
     holder = taken["first"]["lease"]["holder"]
     assert holder["pid"] != os.getpid() and str(holder["pid"]) in taken["first"]["lease"]["run_id"]
 
-    second = run(_cmd(_playbook(tmp_path, "second")), env=env, cwd=tmp_path)
+    holding, lease = _start_holder(tmp_path, env, "holding", hold=30)
+    try:
+        second = run(_cmd(_playbook(tmp_path, "second")), env=env, cwd=tmp_path)
+    finally:
+        holding.kill()
+        holding.communicate()
     out = second.stdout + second.stderr
     assert second.returncode == 2, out
-    assert f"run_lock: demo: another run is deploying this service: run {taken['first']['lease']['run_id']}" in out
-    assert f"(ansible-playbook PID {holder['pid']})" in out
-    assert json.loads((tmp_path / "leases" / "demo.lease").read_text())["run_id"] == taken["first"]["lease"]["run_id"]
+    assert f"run_lock: demo: another run is deploying this service: run {lease['run_id']}" in out
+    assert f"(ansible-playbook PID {lease['holder']['pid']})" in out
+    assert json.loads((tmp_path / "leases" / "demo.lease").read_text())["run_id"] == lease["run_id"]
 
 
 @pytest.mark.fault(
@@ -110,15 +129,8 @@ def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_namin
 )
 def test_a_second_run_waits_for_the_first_to_give_the_lease_back(tmp_path, record_property):
     env = _env(tmp_path)
-    first = subprocess.Popen(
-        _cmd(_playbook(tmp_path, "holder", hold=3, release=True)), env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    first, _ = _start_holder(tmp_path, env, "holder", hold=3, release=True)
     lease = tmp_path / "leases" / "demo.lease"
-    deadline = time.time() + 60
-    while not lease.exists() and time.time() < deadline and first.poll() is None:
-        time.sleep(0.05)
-    assert lease.exists(), first.communicate()[0]
     second = run(_cmd(_playbook(tmp_path, "waiter", wait=30, release=True)), env=env, cwd=tmp_path)
     out_first = first.communicate(timeout=60)[0]
     assert first.returncode == 0 and second.returncode == 0, out_first + second.stdout + second.stderr
@@ -131,14 +143,54 @@ def test_a_second_run_waits_for_the_first_to_give_the_lease_back(tmp_path, recor
     record_property("observed", "B waited for A's lease, then acquired it after A released it")
 
 
-def test_an_expired_lease_is_taken_over_with_a_warning_naming_it(tmp_path):
+def _foreign_lease(tmp_path, expires_in):
+    """A lease another controller's run wrote, expiring `expires_in` seconds from now."""
+    now = time.time()
+    lease = {
+        "run_id": "elsewhere:4242:99",
+        "holder": {"controller": "elsewhere", "user": "ops", "pid": 4242},
+        "acquired_at": now - 60,
+        "renewed_at": now - 60,
+        "expires_at": now + expires_in,
+    }
+    (tmp_path / "leases").mkdir(exist_ok=True)
+    (tmp_path / "leases" / "demo.lease").write_text(json.dumps(lease))
+    return lease
+
+
+def test_another_controllers_lease_holds_until_it_expires_then_is_taken_over(tmp_path):
     env = _env(tmp_path)
-    assert run(_cmd(_playbook(tmp_path, "killed", ttl=1)), env=env, cwd=tmp_path).returncode == 0
-    gone = _results(tmp_path, "killed")["first"]["lease"]["run_id"]
-    time.sleep(1.1)
+    _foreign_lease(tmp_path, expires_in=600)
+    refused = run(_cmd(_playbook(tmp_path, "refused")), env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and "run elsewhere:4242:99 of ops on elsewhere" in refused.stdout
+    _foreign_lease(tmp_path, expires_in=-1)
     after = run(_cmd(_playbook(tmp_path, "next")), env=env, cwd=tmp_path)
     out = after.stdout + after.stderr
     assert after.returncode == 0, out
     got = _results(tmp_path, "next")["first"]
-    assert got["status"] == "took_over" and got["previous"]["run_id"] == gone
-    assert f"took over the expired lease of run {gone}" in out
+    assert got["status"] == "took_over" and got["previous"]["run_id"] == "elsewhere:4242:99"
+    assert "took over the lease of run elsewhere:4242:99" in out
+
+
+@pytest.mark.fault(
+    case="2",
+    name="a run killed while it holds the lease (run_lock)",
+    injected="run A takes the lease on demo (ttl 1800 s) and is SIGKILLed; run B starts right after",
+    expected="B takes A's lease over at once (A's process is gone), warning that A never gave it back",
+)
+def test_the_lease_of_a_killed_run_is_taken_over_at_once(tmp_path, record_property):
+    env = _env(tmp_path)
+    killed, lease = _start_holder(tmp_path, env, "killed", hold=60)
+    killed.kill()
+    killed.communicate()
+    start = time.monotonic()
+    after = run(_cmd(_playbook(tmp_path, "next", release=True)), env=env, cwd=tmp_path)
+    took = time.monotonic() - start
+    out = after.stdout + after.stderr
+    assert after.returncode == 0, out
+    got = _results(tmp_path, "next")
+    assert got["first"]["status"] == "took_over" and got["first"]["previous"]["run_id"] == lease["run_id"]
+    assert got["first"]["previous"]["expires_at"] > time.time() + 1000, "A's lease had not expired"
+    assert f"took over the lease of run {lease['run_id']}" in out
+    assert got["released"]["status"] == "released"
+    record_property("observed", f"B took over the killed run's unexpired lease and ran to its end in {took:.1f} s")

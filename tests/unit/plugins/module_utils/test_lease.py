@@ -59,7 +59,7 @@ def test_the_same_run_extends_its_lease_and_keeps_when_it_began(path):
 @pytest.mark.fault(
     case="2",
     name="a second run while the first holds the lease (lease)",
-    injected="run B asks for the lease of a service whose lease run A holds, with gosvc_lock_wait 3 s",
+    injected="run B asks for the lease of a service whose lease run A holds, with go_service_lock_wait 3 s",
     expected="B polls for 3 s, then fails naming A's run id, user, controller, PID and expiry, and what to do;"
     " A's lease untouched",
 )
@@ -71,7 +71,7 @@ def test_a_live_lease_of_another_run_is_waited_for_then_refused_naming_it(path, 
         _lease.acquire(path, "run-b", {"user": "other"}, ttl=600, wait=3, clock=clock, sleep=clock.sleep)
     message = str(refused.value)
     assert "run run-a of deploy on ci-1 (ansible-playbook PID 4242), since 1970-01-12T13:46:40Z" in message
-    assert "its lease runs until 1970-01-12T13:56:40Z" in message and "gosvc_lock_wait, 3 s now" in message
+    assert "its lease runs until 1970-01-12T13:56:40Z" in message and "go_service_lock_wait, 3 s now" in message
     assert sum(clock.slept) == pytest.approx(3.0) and all(s <= 0.5 for s in clock.slept)
     assert Path(path).read_text(encoding="utf-8") == before
     record_property("observed", message.replace(path, "<lease>"))
@@ -176,3 +176,22 @@ def test_check_mode_waits_for_and_refuses_a_live_lease_but_writes_nothing(path, 
     clock.now += 120
     assert _lease.check(path, "run-b", clock=clock)["lease"]["run_id"] == "run-a"  # expired: free, not taken
     assert Path(path).read_text(encoding="utf-8") == before
+
+
+def test_a_live_lease_of_a_run_known_to_have_ended_is_taken_over_at_once(path):
+    clock = Clock()
+    _lease.acquire(path, "run-a", HOLDER, ttl=600, clock=clock)
+    with pytest.raises(_lease.LeaseHeld):
+        _lease.acquire(path, "run-b", HOLDER, ttl=600, clock=clock, dead=("run-c",))
+    got = _lease.acquire(path, "run-b", HOLDER, ttl=600, clock=clock, dead=("run-a",))
+    assert got["status"] == "took_over" and got["previous"]["run_id"] == "run-a" and got["waited"] == 0
+    assert "took over the lease of run run-a" in _lease.took_over_warning("demo", got)
+
+
+def test_take_in_check_mode_writes_nothing(path):
+    options = {"run_id": "run-a", "holder": HOLDER, "ttl": 600, "wait": 0, "dir": str(Path(path).parent)}
+    got = _lease.take("demo", options, check_mode=True)
+    assert got == {"status": "checked", "lease": None, "previous": None, "waited": 0, "path": path}
+    assert not Path(path).exists()
+    assert _lease.take("demo", options)["status"] == "acquired" and Path(path).exists()
+    assert _lease.took_over_warning("demo", {"status": "acquired"}) is None
