@@ -48,7 +48,7 @@ stage_importer() { step "galaxy-importer on the built tarball" scripts/importer.
 # faster (the controller's CPU is what the scenarios wait on; docs/development.md
 # has the figures); on a larger one it is not. The longest start first, so that
 # the lanes end close together; a scenario not in the list starts last.
-MOLECULE_LONGEST_FIRST=(fleet zero_downtime realworld edges faults service_faults host_faults default thirdparty)
+MOLECULE_LONGEST_FIRST=(fleet zero_downtime realworld edges controller_faults faults service_faults host_faults default thirdparty)
 
 stage_molecule() {
   local jobs="${GOSVC_MOLECULE_JOBS:-1}" s rc took failed=() all=() ordered=()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.gosvc.hardening.plugins.plugin_utils._run_identity import execute_leased
+from ansible_collections.gosvc.hardening.plugins.plugin_utils._run_identity import run_leased_action
 
 
 class ActionModule(ActionBase):
@@ -20,11 +20,5 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-
-        def execute(module_args):
-            return self._execute_module(
-                module_name="gosvc.hardening.service_facts", module_args=module_args, task_vars=task_vars
-            )
-
-        result.update(execute_leased(execute, dict(self._task.args), key="lease"))
+        result.update(run_leased_action(self, task_vars, "gosvc.hardening.service_facts", key="lease"))
         return result

@@ -141,8 +141,8 @@ def _when_free(path, run_id, wait, clock, sleep, poll, then, dead=()):
             raise LeaseHeld(
                 f"another run is deploying this service: {describe(current)}; its lease runs until"
                 f" {_when(current['expires_at'])}. Let it finish and run again (or wait for it: go_service_lock_wait,"
-                f" {wait:g} s now). A run that was killed gives its lease back when it expires; remove {path}"
-                " only if you are sure no run holds it",
+                f" {wait:g} s now). The lease of a run that was killed is taken over at once by the next run from"
+                f" its controller, by any other once it expires; remove {path} only if you are sure no run holds it",
                 current,
             )
         sleep(min(poll, max(wait - (now - start), 0.01)))
@@ -217,7 +217,8 @@ def take(name, options, check_mode=False):
     dead = tuple(options.get("dead") or ())
     if check_mode:
         return dict(check(path, options["run_id"], options["wait"], dead=dead), path=path)
-    return dict(acquire(path, options["run_id"], options["holder"], options["ttl"], options["wait"], dead=dead), path=path)
+    got = acquire(path, options["run_id"], options["holder"], options["ttl"], options["wait"], dead=dead)
+    return dict(got, path=path)
 
 
 def took_over_warning(name, got):

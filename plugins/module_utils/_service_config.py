@@ -667,6 +667,31 @@ def backup_path(path: str, now=None) -> str:
     return f"{path}.{os.getpid()}.{stamp}~"
 
 
+#: The name backup_path gives a backup, after the file's own name: ``.<pid>.<YYYY-MM-DD@HH:MM:SS>~``.
+_BACKUP_SUFFIX = re.compile(r"\.[0-9]+\.[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9]{2}:[0-9]{2}:[0-9]{2}~")
+
+
+def backups_of(paths) -> list:
+    """The backups (named by backup_path) of any of ``paths`` that lie beside them, sorted.
+
+    A run removes its own backups once its configuration is proven, or puts them back on a failure; any found
+    before a run starts were left by a run that never got there (killed, or failed with its rollback off).
+    """
+    wanted = {}
+    for path in paths:
+        wanted.setdefault(os.path.dirname(path), set()).add(os.path.basename(path))
+    found = []
+    for directory, names in wanted.items():
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        for entry in entries:
+            if any(entry.startswith(name + ".") and _BACKUP_SUFFIX.fullmatch(entry[len(name) :]) for name in names):
+                found.append(os.path.join(directory, entry))
+    return sorted(found)
+
+
 def ensure_dir(path: str, owner: str, group: str, mode: int, check_mode: bool) -> bool:
     """Create ``path`` (parents root-owned 0755) or fix its owner and mode; return whether it changed.
 

@@ -38,7 +38,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     TEMP_PREFIX,
     release_facts,
 )
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import observe
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import backups_of, observe
 from ansible_collections.gosvc.hardening.plugins.module_utils._snapshot import (
     SNAPSHOTS_DIR,
     recorded_files,
@@ -358,6 +358,7 @@ def gather(
         "account": account_facts(user, group),
         "unit": unit_facts(run, unit) if unit else None,
         "files": {path: observe(path, digest_key) for path in files},
+        "stale_backups": backups_of(files),
         "socket_peers": listening_peers(run, socket_listen, socket_unit) if socket_listen else None,
     }
 

@@ -18,7 +18,7 @@ description:
     ansible-playbook process is gone, is taken over, with a warning naming it.
   - O(state=released) gives the lease back; a lease another run holds (this run's expired and was taken over)
     is left alone.
-  - The lease is the collection's bookkeeping, not a state of the service: the module reports C(changed=false).
+  - The lease is the collection's bookkeeping, not a state of the service, so the module reports C(changed=false).
   - In check mode nothing is written, but another run's live lease is waited for and refused all the same.
   - The action plugin fills O(run_id) and O(holder) from the controller when they are not given, from its host
     name, the user, and the PID and start time of the ansible-playbook process (every task of a run shares them).

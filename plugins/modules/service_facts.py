@@ -18,8 +18,8 @@ description:
   - With O(lease), it first takes the run's lease on the service (see M(gosvc.hardening.run_lock)), so that the
     facts it reads are not changing under another run, and fails naming that run when it holds the lease. The
     lease is bookkeeping, not a change of the host.
-  - Apart from the lease, it only reads, runs unchanged in check mode and always reports C(changed=false). It does not fail
-    on a release tree that go_release would refuse, and not on a host without systemd unless O(require_systemd)
+  - Apart from the lease, it only reads, runs unchanged in check mode and always reports C(changed=false). It does
+    not fail on a release tree that go_release would refuse, and not on a host without systemd unless O(require_systemd)
     says so; it reports them.
   - Uses only the Python standard library on the target (Python 3.9 or later).
 options:
@@ -226,6 +226,15 @@ lease_held:
   description: The lease of the other run that holds the service, when the module failed because of it.
   returned: failure
   type: dict
+stale_backups:
+  description:
+    - Backups of any of O(files) beside them, named as M(gosvc.hardening.service_config) names its backups
+      (C(<file>.<pid>.<YYYY-MM-DD@HH:MM:SS>~)). A run removes or restores its own, so these were left by a run that
+      never got there (killed, or failed with its rollback off); the role removes them.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/etc/demo/demo.env.4242.2026-12-06@09:23:01~"]
 service_manager:
   description: The command name of PID 1 (V(systemd) on a systemd host); null when unreadable.
   returned: always
@@ -407,7 +416,9 @@ def main():
         try:
             lease = take(name, params["lease"], module.check_mode)
         except LeaseHeld as exc:
-            module.fail_json(msg=f"service_facts: {name}: {exc}. Nothing on the host was changed.", lease_held=exc.lease)
+            module.fail_json(
+                msg=f"service_facts: {name}: {exc}. Nothing on the host was changed.", lease_held=exc.lease
+            )
         except LeaseError as exc:
             module.fail_json(msg=f"service_facts: {name}: {exc}. Nothing on the host was changed.")
         warning = took_over_warning(name, lease)

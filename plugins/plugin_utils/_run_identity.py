@@ -31,6 +31,30 @@ def _start_ticks(pid, proc_root):
     return fields[19] if len(fields) > 19 else ""
 
 
+def _cmdline(pid, proc_root):
+    try:
+        with open(os.path.join(proc_root, str(pid), "cmdline"), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def run_process(proc_root="/proc"):
+    """The PID of the ansible-playbook process this worker belongs to, or None when it has ended.
+
+    Workers detach into sessions of their own, so a run killed with SIGKILL leaves the workers of its current
+    task running: orphaned, their parent is init (or a subreaper), not the run. A forked worker has its run's
+    command line; a parent with another one is not the run.
+    """
+    parent = os.getppid()
+    if parent == 1:
+        return None
+    mine, theirs = _cmdline("self", proc_root), _cmdline(parent, proc_root)
+    if mine is not None and theirs != mine:
+        return None
+    return parent
+
+
 def run_identity(pid=None, proc_root="/proc"):
     """``(run_id, holder)`` of the run whose main process is ``pid`` (this worker's parent by default)."""
     pid = os.getppid() if pid is None else pid
@@ -56,7 +80,13 @@ def run_ended(run_id, proc_root="/proc"):
     return _start_ticks(int(pid), proc_root) != start
 
 
-def execute_leased(execute, args, key=None, proc_root="/proc"):
+def worker_identity(proc_root="/proc"):
+    """``(run_id, holder)`` of the run this worker belongs to, or None when that run has ended."""
+    main = run_process(proc_root)
+    return None if main is None else run_identity(main, proc_root)
+
+
+def execute_leased(execute, args, key=None, proc_root="/proc", identity=worker_identity):
     """Run a module that takes a lease: ``execute(module_args)`` returns its result.
 
     The lease's options are ``args`` themselves (``key`` None: run_lock) or ``args[key]`` (service_facts's
@@ -69,13 +99,30 @@ def execute_leased(execute, args, key=None, proc_root="/proc"):
         return execute(args)
     options = dict(options)
     if not options.get("run_id") or not options.get("holder"):
-        run_id, holder = run_identity()
+        found = identity(proc_root)
+        if found is None:
+            # Taken now, the lease would name init as its run: a run that never ends.
+            return {
+                "failed": True,
+                "msg": "the ansible-playbook run of this task has ended (killed?) while the task was starting:"
+                " its lease is neither taken nor given back; the next run takes over what it left",
+            }
+        run_id, holder = found
         options["run_id"] = options.get("run_id") or run_id
         options["holder"] = options.get("holder") or holder
     args = dict(args, **({key: options} if key else options))
     result = execute(args)
     held = result.get("lease_held") if result.get("failed") else None
     if isinstance(held, dict) and run_ended(held.get("run_id"), proc_root):
-        options = dict(options, dead=list(options.get("dead") or []) + [held["run_id"]])
+        options = dict(options, dead=[*(options.get("dead") or []), held["run_id"]])
         result = execute(dict(args, **({key: options} if key else options)))
     return result
+
+
+def run_leased_action(action, task_vars, module_name, key=None):
+    """The result of an action plugin's module that takes a lease (execute_leased over the task's arguments)."""
+
+    def execute(module_args):
+        return action._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
+
+    return execute_leased(execute, dict(action._task.args), key=key)

@@ -129,7 +129,7 @@ def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_namin
 )
 def test_a_second_run_waits_for_the_first_to_give_the_lease_back(tmp_path, record_property):
     env = _env(tmp_path)
-    first, _ = _start_holder(tmp_path, env, "holder", hold=3, release=True)
+    first, _lease = _start_holder(tmp_path, env, "holder", hold=3, release=True)
     lease = tmp_path / "leases" / "demo.lease"
     second = run(_cmd(_playbook(tmp_path, "waiter", wait=30, release=True)), env=env, cwd=tmp_path)
     out_first = first.communicate(timeout=60)[0]

@@ -239,9 +239,27 @@ def test_the_rollback_plan_undoes_exactly_what_the_run_changed(role_vars, change
         ({"msg": "service_facts: exporter 4.0.0 needs the program interpreter /lib/ld-musl-x86_64.so.1, which this"
                  " x86_64 host does not have: install the musl runtime. Nothing on the host was changed."}, False),
         ({"rc": 1, "msg": "MODULE FAILURE"}, False),
+        # become with sudo on a host without it: the shell's rc 127 too, but not for Python.
+        ({"rc": 127, "msg": "Module result deserialization failed: No start of json char found",
+          "module_stderr": "/bin/sh: 1: sudo: not found\n"}, False),
         ({}, False),
     ],
 )  # fmt: skip
 def test_only_a_missing_python_is_reported_as_one(role_vars, failed_result, missing):
     rendered = role_vars.render("{{ __go_service_python_missing | bool }}", ansible_failed_result=failed_result)
     assert rendered == missing
+
+
+def test_a_module_that_cannot_start_is_refused_with_what_the_shell_said(role_vars):
+    failed = {"rc": 127, "msg": "Module result deserialization failed: No start of json char found",
+              "module_stderr": "/bin/sh: 1: sudo: not found\n"}  # fmt: skip
+    rendered = role_vars.render("{{ __go_service_preflight_failure }}", ansible_failed_result=failed)
+    assert rendered == "Module result deserialization failed: No start of json char found: /bin/sh: 1: sudo: not found"
+    python = {"msg": "The module interpreter '/usr/bin/python3' was not found.", "rc": 127,
+              "module_stderr": "/bin/sh: 1: /usr/bin/python3: not found\n"}  # fmt: skip
+    rendered = role_vars.render(
+        "{{ __go_service_preflight_failure }}", ansible_failed_result=python, inventory_hostname="h1"
+    )
+    assert rendered.startswith("go_service: h1 has no Python for the collection's modules (The module interpreter")
+    refused = {"msg": "service_facts: PID 1 of this host is 'sleep', not systemd. Nothing on the host was changed."}
+    assert role_vars.render("{{ __go_service_preflight_failure }}", ansible_failed_result=refused) == refused["msg"]

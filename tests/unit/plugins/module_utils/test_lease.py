@@ -140,7 +140,7 @@ def test_of_eight_processes_asking_at_once_exactly_one_gets_it(path):
         proc.start()
     for proc in procs:
         proc.join(10)
-    outcomes = dict(results.get(timeout=5) for _ in procs)
+    outcomes = dict(results.get(timeout=5) for _proc in procs)
     winners = [run for run, status in outcomes.items() if status == "acquired"]
     assert len(winners) == 1 and sorted(set(outcomes.values())) == ["acquired", "refused"]
     assert _lease.read(path)["run_id"] == winners[0]

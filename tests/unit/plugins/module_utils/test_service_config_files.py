@@ -23,6 +23,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._service_config im
     apply,
     backup_entry,
     backup_path,
+    backups_of,
     content_mac,
     ensure_dir,
     ids,
@@ -259,6 +260,24 @@ def test_a_backup_is_named_as_ansible_names_template_backups(monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_backups_left_beside_the_managed_files_are_found_and_nothing_else(tmp_path):
+    """What backup_path names, for the files given, in their directories; other files that look alike are not."""
+    etc, unit = tmp_path / "etc" / "demo", tmp_path / "systemd"
+    etc.mkdir(parents=True)
+    unit.mkdir()
+    env, service = etc / "demo.env", unit / "demo.service"
+    left = [backup_path(str(env)), f"{service}.4242.2026-12-06@09:23:01~"]
+    for path in [env, service, *left]:
+        open(path, "w").close()
+    # Not backups of these files: another file's, an editor's, a half name, another service's.
+    for name in ["demo.env~", "demo.env.bak", "demo.env.42.2026-12-06~", "other.env.42.2026-12-06@09:23:01~"]:
+        open(etc / name, "w").close()
+    open(unit / "demo.service.d.7.2026-12-06@09:23:01~", "w").close()
+    open(unit / "demo2.service.7.2026-12-06@09:23:01~", "w").close()
+    assert backups_of([str(env), str(service), str(tmp_path / "missing" / "x.conf")]) == sorted(left)
+    assert backups_of([]) == []
 
 
 # -- owners and directories ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 from ansible_collections.gosvc.hardening.plugins.plugin_utils import _run_identity
 
@@ -41,6 +42,41 @@ def test_a_run_of_another_controller_or_without_a_start_time_is_not_known_to_hav
     assert not _run_identity.run_ended(None)
 
 
+def _this_run(proc_root="/proc"):
+    """The identity of a run whose main process is this test process."""
+    return _run_identity.run_identity(os.getpid(), proc_root)
+
+
+def _seen_by_worker(orphan):
+    """What run_process says in a process forked from this one, as a worker is from its run (orphan: in that
+    worker's child, once the worker is gone and it was handed to init or a subreaper)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            if orphan:
+                parent = os.getpid()
+                if os.fork():
+                    os._exit(0)
+                deadline = time.monotonic() + 10
+                while os.getppid() == parent and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            os.write(write_end, repr(_run_identity.run_process()).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        seen = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return seen
+
+
+def test_a_forked_worker_finds_its_run_and_an_orphan_finds_none():
+    assert _seen_by_worker(orphan=False) == repr(os.getpid())
+    assert _seen_by_worker(orphan=True) == "None"
+
+
 def _module(held_by):
     """A stand-in for the module's execution: refuses while the lease's holder is not named dead."""
     calls = []
@@ -57,7 +93,7 @@ def _module(held_by):
 
 def test_the_run_and_holder_are_filled_and_no_lease_means_one_plain_call():
     execute, calls = _module(None)
-    got = _run_identity.execute_leased(execute, {"name": "demo"})
+    got = _run_identity.execute_leased(execute, {"name": "demo"}, identity=_this_run)
     assert got["options"]["run_id"].startswith(socket.gethostname() + ":") and got["options"]["holder"]["pid"]
     assert _run_identity.execute_leased(execute, {"release_root": "/opt/demo"}, key="lease") == {
         "status": "acquired",
@@ -71,7 +107,9 @@ def test_a_lease_held_by_an_ended_run_of_this_controller_is_asked_for_again_nami
     child.wait()
     ended = {"run_id": f"{socket.gethostname()}:{child.pid}:1"}
     execute, calls = _module(ended)
-    got = _run_identity.execute_leased(execute, {"unit": "demo.service", "lease": {"name": "demo"}}, key="lease")
+    got = _run_identity.execute_leased(
+        execute, {"unit": "demo.service", "lease": {"name": "demo"}}, key="lease", identity=_this_run
+    )
     assert got["status"] == "took_over" and len(calls) == 2
     assert calls[1]["lease"]["dead"] == [ended["run_id"]] and calls[1]["unit"] == "demo.service"
 
@@ -79,5 +117,11 @@ def test_a_lease_held_by_an_ended_run_of_this_controller_is_asked_for_again_nami
 def test_a_lease_held_by_a_live_or_foreign_run_is_refused_after_one_call():
     for holder in ({"run_id": _run_identity.run_identity(pid=os.getpid())[0]}, {"run_id": "elsewhere:1:1"}):
         execute, calls = _module(holder)
-        got = _run_identity.execute_leased(execute, {"name": "demo"})
+        got = _run_identity.execute_leased(execute, {"name": "demo"}, identity=_this_run)
         assert got["failed"] and got["lease_held"] == holder and len(calls) == 1
+
+
+def test_a_task_whose_run_has_ended_neither_takes_nor_gives_back_a_lease():
+    execute, calls = _module(None)
+    got = _run_identity.execute_leased(execute, {"name": "demo"}, identity=lambda proc_root: None)
+    assert got["failed"] and "has ended" in got["msg"] and calls == []
