@@ -183,9 +183,7 @@ def test_the_lease_of_a_killed_run_is_taken_over_at_once(tmp_path, record_proper
     killed, lease = _start_holder(tmp_path, env, "killed", hold=60)
     killed.kill()
     killed.communicate()
-    start = time.monotonic()
     after = run(_cmd(_playbook(tmp_path, "next", release=True)), env=env, cwd=tmp_path)
-    took = time.monotonic() - start
     out = after.stdout + after.stderr
     assert after.returncode == 0, out
     got = _results(tmp_path, "next")
@@ -193,4 +191,6 @@ def test_the_lease_of_a_killed_run_is_taken_over_at_once(tmp_path, record_proper
     assert got["first"]["previous"]["expires_at"] > time.time() + 1000, "A's lease had not expired"
     assert f"took over the lease of run {lease['run_id']}" in out
     assert got["released"]["status"] == "released"
-    record_property("observed", f"B took over the killed run's unexpired lease and ran to its end in {took:.1f} s")
+    record_property(
+        "observed", "B took over the killed run's unexpired lease at once, warning that A never gave it back"
+    )
