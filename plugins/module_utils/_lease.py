@@ -26,8 +26,9 @@ import errno
 import fcntl
 import json
 import os
-import tempfile
 import time
+
+from ansible_collections.gosvc.hardening.plugins.module_utils._files import write_bytes
 
 #: Where leases live by default: under /run, which every systemd host mounts as a tmpfs.
 LEASE_DIR = "/run/gosvc-hardening"
@@ -107,16 +108,9 @@ def read(path):
 
 
 def _write(path, lease):
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(lease, handle, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.rename(tmp, path)
+        write_bytes(path, json.dumps(lease, sort_keys=True).encode("utf-8"), mode=0o600)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise LeaseError(f"cannot write the lease {path}: {exc.strerror or exc}") from None
 
 

@@ -39,6 +39,27 @@ def run(cmd, **kwargs):
     return subprocess.run(cmd, check=False, **kwargs)
 
 
+def playbook_env(tmp_path):
+    """ansible-playbook's environment for a test run: this checkout as gosvc.hardening (linked under tmp_path),
+    no colour, Ansible's temporary directories under tmp_path, no ansible.cfg of the caller's."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    collections = os.path.join(tmp_path, "collections")
+    link = os.path.join(collections, "ansible_collections", "gosvc", "hardening")
+    if not os.path.islink(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(root, link, target_is_directory=True)
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=collections,
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCAL_TEMP=os.path.join(tmp_path, "ansible-local"),
+        ANSIBLE_REMOTE_TEMP=os.path.join(tmp_path, "ansible-remote"),
+    )
+    env.pop("ANSIBLE_CONFIG", None)
+    return env
+
+
 # -- an independent RFC 9162 Merkle tree reference (recursive MTH and PATH) ---------------------
 
 

@@ -92,8 +92,9 @@ for d in dirs:
         continue
     for n in names:
         p = os.path.join(d, n)
-        if n.startswith(".tmp-") or re.match(r"^\.(.+)\.[A-Za-z0-9_]{8}$", n) and re.match(
-                r"^\.(.+)\.[A-Za-z0-9_]{8}$", n).group(1) in names:
+        # mkstemp's names: the collection's ".tmp-*", or ".<file>.<8 random characters>" beside <file>.
+        beside = re.match(r"^\.(.+)\.[A-Za-z0-9_]{8}$", n)
+        if n.startswith(".tmp-") or (beside and beside.group(1) in names):
             out["temporary"].append(p)
         elif n.endswith("~"):
             out["backups"].append(p)

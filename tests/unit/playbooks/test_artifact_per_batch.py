@@ -10,15 +10,13 @@ resolved for the first; the second would otherwise get the first one's binary un
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from support import run
+from support import playbook_env, run
 
-ROOT = Path(__file__).resolve().parents[3]
 PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 
 pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is not installed")
@@ -33,9 +31,6 @@ def _release(tmp_path, version):
 
 
 def test_a_host_that_wants_another_release_than_its_batch_is_refused(tmp_path):
-    collections = tmp_path / "collections"
-    (collections / "ansible_collections" / "gosvc").mkdir(parents=True)
-    (collections / "ansible_collections" / "gosvc" / "hardening").symlink_to(ROOT, target_is_directory=True)
     inventory = {
         "go_services": {
             "hosts": {"web1": _release(tmp_path, "1.0.0"), "web2": _release(tmp_path, "2.0.0")},
@@ -54,14 +49,7 @@ def test_a_host_that_wants_another_release_than_its_batch_is_refused(tmp_path):
         {"name": "Show the digest", "ansible.builtin.debug": {"msg": "digest {{ go_service_binary_sha256 }}"}},
     ]}]  # fmt: skip
     (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(collections),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
-        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible-remote"),
-    )
-    env.pop("ANSIBLE_CONFIG", None)
+    env = playbook_env(tmp_path)
     argv = [str(PLAYBOOK), "-i", str(tmp_path / "inventory.yml"), str(tmp_path / "play.yml")]
     done = run(argv, env=env, cwd=tmp_path)
     out = done.stdout + done.stderr

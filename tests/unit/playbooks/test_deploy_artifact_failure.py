@@ -13,15 +13,13 @@ and a failed host takes part in no later play, the fleet summary's included.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from support import run
+from support import playbook_env, run
 
-ROOT = Path(__file__).resolve().parents[3]
 PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 WRONG = "sha256:" + "0" * 64
 
@@ -29,9 +27,6 @@ pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is no
 
 
 def _deploy(tmp_path, *extra):
-    collections = tmp_path / "collections"
-    (collections / "ansible_collections" / "gosvc").mkdir(parents=True)
-    (collections / "ansible_collections" / "gosvc" / "hardening").symlink_to(ROOT, target_is_directory=True)
     binary = tmp_path / "myapp"
     binary.write_bytes(Path("/bin/true").read_bytes() if Path("/bin/true").exists() else b"\x7fELF not a release")
     inventory = {
@@ -53,15 +48,7 @@ def _deploy(tmp_path, *extra):
         }
     }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(collections),
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
-        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible-remote"),
-    )
-    env.pop("ANSIBLE_CONFIG", None)
+    env = playbook_env(tmp_path)
     return run(
         [str(PLAYBOOK), "-i", str(tmp_path / "inventory.yml"), "gosvc.hardening.deploy", *extra],
         env=env,

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import run
+from support import playbook_env, run
 
-ROOT = Path(__file__).resolve().parents[3]
 PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 
 pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is not installed")
@@ -59,22 +58,6 @@ def _playbook(tmp_path, name, *, wait=0, ttl=3600, hold=0.0, release=False, twic
     return path
 
 
-def _env(tmp_path):
-    collections = tmp_path / "collections"
-    if not collections.exists():
-        (collections / "ansible_collections" / "gosvc").mkdir(parents=True)
-        (collections / "ansible_collections" / "gosvc" / "hardening").symlink_to(ROOT, target_is_directory=True)
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(collections),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
-        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible-remote"),
-    )
-    env.pop("ANSIBLE_CONFIG", None)
-    return env
-
-
 def _cmd(path):
     return [str(PLAYBOOK), "-i", "localhost,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}",
             str(path)]  # fmt: skip
@@ -99,7 +82,7 @@ def _start_holder(tmp_path, env, name, hold, **kw):
 
 
 def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_naming_it(tmp_path):
-    env = _env(tmp_path)
+    env = playbook_env(tmp_path)
     first = run(_cmd(_playbook(tmp_path, "first", twice=True, release=True)), env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     taken = _results(tmp_path, "first")
@@ -128,7 +111,7 @@ def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_namin
     expected="B waits until A gives it back, then takes it: never both at once",
 )
 def test_a_second_run_waits_for_the_first_to_give_the_lease_back(tmp_path, record_property):
-    env = _env(tmp_path)
+    env = playbook_env(tmp_path)
     first, _lease = _start_holder(tmp_path, env, "holder", hold=3, release=True)
     lease = tmp_path / "leases" / "demo.lease"
     second = run(_cmd(_playbook(tmp_path, "waiter", wait=30, release=True)), env=env, cwd=tmp_path)
@@ -159,7 +142,7 @@ def _foreign_lease(tmp_path, expires_in):
 
 
 def test_another_controllers_lease_holds_until_it_expires_then_is_taken_over(tmp_path):
-    env = _env(tmp_path)
+    env = playbook_env(tmp_path)
     _foreign_lease(tmp_path, expires_in=600)
     refused = run(_cmd(_playbook(tmp_path, "refused")), env=env, cwd=tmp_path)
     assert refused.returncode == 2 and "run elsewhere:4242:99 of ops on elsewhere" in refused.stdout
@@ -179,7 +162,7 @@ def test_another_controllers_lease_holds_until_it_expires_then_is_taken_over(tmp
     expected="B takes A's lease over at once (A's process is gone), warning that A never gave it back",
 )
 def test_the_lease_of_a_killed_run_is_taken_over_at_once(tmp_path, record_property):
-    env = _env(tmp_path)
+    env = playbook_env(tmp_path)
     killed, lease = _start_holder(tmp_path, env, "killed", hold=60)
     killed.kill()
     killed.communicate()
