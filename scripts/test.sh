@@ -76,6 +76,8 @@ stage_molecule() {
     [ "$rc" = 0 ] || failed+=("$s")
   done
   printf '<== molecule: %ss\n' "$((SECONDS - start))"
+  # The end of the output is what a CI system keeps: say there what failed.
+  for s in "${failed[@]}"; do python scripts/molecule-failures.py "reports/molecule/$s.log"; done
   [ ${#failed[@]} -eq 0 ] || die "molecule scenarios failed: ${failed[*]} (logs in reports/molecule/)"
   # The scenarios that inject faults leave their records; docs/reliability.md must say what they observed.
   local records=()
