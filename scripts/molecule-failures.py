@@ -17,6 +17,10 @@ import sys
 
 HEAD = re.compile(r"^(fatal|failed): \[")
 TASK = re.compile(r"^TASK \[(.*)\] \*")
+# ansible-core 2.19+ prints, before the result, where the task is: "Origin: <file>:<line>:<column>" and the
+# lines around it, numbered. A failed task's message may itself hold TASK lines (a nested run's output), so
+# the origin names the task better than the last TASK header.
+ORIGIN = re.compile(r"^Origin: (\S+?):(\d+):\d+$")
 LIMIT = 3000
 
 
@@ -28,6 +32,13 @@ def failures(lines):
         header = TASK.match(line)
         if header:
             task = header.group(1)
+        origin = ORIGIN.match(line)
+        if origin:
+            task = f"{origin.group(1)}:{origin.group(2)}"
+            for near in lines[i + 1 : i + 8]:
+                named = re.match(rf"^{origin.group(2)}\s+- name: (.*)$", near)
+                if named:
+                    task = f"{named.group(1)} ({task})"
         if HEAD.match(line):
             block = [line]
             i += 1

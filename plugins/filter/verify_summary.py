@@ -88,6 +88,8 @@ def rollout_text(rollout):
         return f"{new} failed, nothing to roll back to"
     if status == "unchanged":
         return f"{new} failed before changing the host"
+    if status == "unreachable":
+        return f"{new} NOT DEPLOYED, HOST UNREACHABLE (was {old})"
     return str(status or "-")
 
 

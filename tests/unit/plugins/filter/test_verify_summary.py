@@ -9,6 +9,7 @@ and the deploy playbook's records themselves.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,14 @@ def test_the_failure_cells_do_not_depend_on_changed():
         )
 
 
+@pytest.mark.parametrize(("old", "was"), [("0.24.0", "0.24.0"), ("", "none")])
+def test_an_unreachable_host_reads_not_deployed_whatever_it_ran(old, was):
+    """A host lost during its batch: never a version arrow, which would read as deployed."""
+    cell = rollout_text({"status": "unreachable", "from": old, "to": "0.25.0", "changed": False})
+    assert cell == f"0.25.0 NOT DEPLOYED, HOST UNREACHABLE (was {was})"
+    assert "->" not in cell
+
+
 def test_the_fleet_table_tells_a_reconfigured_host_from_an_unchanged_one():
     rows = [
         {"host": "app-1", "version": "0.25.0", "rollout": _deployed("0.25.0", "0.25.0", changed=True)},
@@ -92,7 +101,10 @@ def _rollout_records(node):
     elif isinstance(node, dict):
         facts = node.get("ansible.builtin.set_fact")
         if isinstance(facts, dict) and "gosvc_rollout" in facts:
-            yield node.get("name"), facts["gosvc_rollout"]
+            record = facts["gosvc_rollout"]
+            # A record given whole as one of the task's vars: "{{ __name }}".
+            named = re.fullmatch(r"\{\{ *(\w+) *\}\}", record) if isinstance(record, str) else None
+            yield node.get("name"), node.get("vars", {}).get(named.group(1)) if named else record
         for value in node.values():
             yield from _rollout_records(value)
 
