@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import url_problem
+# The module_utils are imported inside the filters, when one is called: to find any one filter of
+# this collection, ansible-core imports every filter file of it, in every worker process of every
+# task (docs/benchmarks.md, "Our filters in every worker").
 
 
 def probe_url_problem(value):
     """The reason ``value`` cannot be probed, or "" when it can (see probe_url_problem.yml)."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import url_problem
+
     if not isinstance(value, str):
         raise AnsibleFilterError(f"probe_url_problem: the input must be a string (a URL), got {type(value).__name__}")
     return url_problem(value)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import (
-    claims,
-    replaced_service,
-    service_layout,
-)
+# The module_utils are imported inside the filters, when one is called: to find any one filter of
+# this collection, ansible-core imports every filter file of it, in every worker process of every
+# task (docs/benchmarks.md, "Our filters in every worker").
 
 
 def service_ownership(facts, layout, health_watchdog=False, purge_data=False):
     """``{foreign, remove, left, unit_ours}`` for ``layout`` on the host ``facts`` describes."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import claims
+
     if not isinstance(facts, dict) or not isinstance(layout, dict):
         raise AnsibleFilterError("service_ownership: give the service_facts result and a layout mapping")
     if facts.get("ownership") is None:
@@ -33,7 +33,9 @@ def service_ownership(facts, layout, health_watchdog=False, purge_data=False):
 
 
 def service_layout_filter(name, base_dir="/opt", config_dir="/etc", config_files=(), account=True):
-    """``_service_facts.service_layout``: where the go_service role puts service ``name``."""
+    """``_layout.service_layout``: where the go_service role puts service ``name``."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._layout import service_layout
+
     if not isinstance(name, str) or not name:
         raise AnsibleFilterError(f"service_layout: give a service name, not {name!r}")
     if isinstance(config_files, (str, bytes)) or not all(isinstance(dest, str) for dest in config_files):
@@ -43,6 +45,8 @@ def service_layout_filter(name, base_dir="/opt", config_dir="/etc", config_files
 
 def replaced_services(results, base_dir="/opt", config_dir="/etc", keep_user=None):
     """``_service_facts.replaced_service`` for each result of a service_facts loop over the replaced names."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import replaced_service
+
     if not isinstance(results, list):
         raise AnsibleFilterError("replaced_services: give the results of a service_facts loop over the names")
     services = []

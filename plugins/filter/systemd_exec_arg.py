@@ -21,13 +21,18 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import exec_arg_problem
+# The module_utils are imported inside the filters, when one is called: to find any one filter of
+# this collection, ansible-core imports every filter file of it, in every worker process of every
+# task (docs/benchmarks.md, "Our filters in every worker").
+
 
 _C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def systemd_exec_arg(value):
     """``value`` as one double-quoted word of an Exec*= line (see systemd_exec_arg.yml)."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import exec_arg_problem
+
     problem = exec_arg_problem(value)  # the rule go_service's input check applies to go_service_args
     if problem:
         raise AnsibleFilterError(f"systemd_exec_arg: {problem}")

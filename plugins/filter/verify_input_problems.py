@@ -13,13 +13,20 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import unknown_variable_problems, verify_problems
-from ansible_collections.gosvc.hardening.plugins.plugin_utils._role_specs import role_options
+# The module_utils are imported inside the filters, when one is called: to find any one filter of
+# this collection, ansible-core imports every filter file of it, in every worker process of every
+# task (docs/benchmarks.md, "Our filters in every worker").
 
 
 def verify_input_problems(inputs, checks, given=None):
     """The problems with ``inputs``, and with the names in ``given`` that are not the role's variables;
     ``checks`` are the report's check names (see verify_input_problems.yml)."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._inputs import (
+        unknown_variable_problems,
+        verify_problems,
+    )
+    from ansible_collections.gosvc.hardening.plugins.plugin_utils._role_specs import role_options
+
     if not isinstance(inputs, Mapping):
         raise AnsibleFilterError(
             f"verify_input_problems: the input must map verify_* variables to values, got {type(inputs).__name__}"

@@ -23,11 +23,8 @@ from ansible_collections.gosvc.hardening.plugins.filter.service_ownership import
 )
 from ansible_collections.gosvc.hardening.plugins.filter.verify_summary import rollout_text
 from ansible_collections.gosvc.hardening.plugins.module_utils import _inputs, _snapshot
-from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import (
-    LAYOUT_KEYS,
-    replaced_service,
-    service_layout,
-)
+from ansible_collections.gosvc.hardening.plugins.module_utils._layout import LAYOUT_KEYS, service_layout
+from ansible_collections.gosvc.hardening.plugins.module_utils._service_facts import replaced_service
 
 ROLE = Path(__file__).resolve().parents[4] / "roles" / "go_service"
 MARKER_UNIT = "/etc/systemd/system/old.service"
