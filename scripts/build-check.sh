@@ -16,7 +16,7 @@ echo "tarball: $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), $(wc -l <
 # What users need and nothing else: no virtualenvs, caches, reports, changelog
 # fragments (antsibull-changelog input; ansible-lint would read them as
 # playbooks), test beds or scripts that only work from the checkout.
-dev_files="$(grep -E '(^|/)(\.venv|\.cache|\.git|\.github|\.pytest_cache|\.ruff_cache|\.mypy_cache|\.tox|\.ansible|__pycache__|molecule)(/|$)|^(reports|scripts|benchmarks|demo|build|changelogs/fragments)(/|$)|\.pyc$|\.tar\.gz$|(^|/)importer_result\.json$' <<< "$entries" || true)"
+dev_files="$(grep -E '(^|/)(\.venv|\.cache|\.git|\.github|\.pytest_cache|\.ruff_cache|\.mypy_cache|\.tox|\.ansible|__pycache__)(/|$)|^(molecule|reports|scripts|benchmarks|demo|build|changelogs/fragments)(/|$)|\.pyc$|\.tar\.gz$|(^|/)importer_result\.json$' <<< "$entries" || true)"
 [ -z "$dev_files" ] || die "the tarball contains development files (see build_ignore in galaxy.yml):
 $dev_files"
 # Under tests/ only what ansible-test runs from the installed path: sanity ignore files.

@@ -48,12 +48,13 @@ stage_importer() { step "galaxy-importer on the built tarball" scripts/importer.
 # faster (the controller's CPU is what the scenarios wait on; docs/development.md
 # has the figures); on a larger one it is not. The longest start first, so that
 # the lanes end close together; a scenario not in the list starts last.
-MOLECULE_LONGEST_FIRST=(fleet zero_downtime realworld edges controller_faults faults service_faults host_faults default thirdparty)
+# "example" is the users' Molecule example (docs/examples/molecule, scripts/example-molecule.sh).
+MOLECULE_LONGEST_FIRST=(fleet zero_downtime realworld edges controller_faults faults service_faults host_faults default thirdparty example)
 
 stage_molecule() {
   local jobs="${GOSVC_MOLECULE_JOBS:-1}" s rc took failed=() all=() ordered=()
   [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "GOSVC_MOLECULE_JOBS must be a whole number of at least 1, not '$jobs'"
-  read -r -a all <<< "${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do printf '%s ' "${d%/molecule.yml}"; done)}"
+  read -r -a all <<< "${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do printf '%s ' "${d%/molecule.yml}"; done) example}"
   for s in "${MOLECULE_LONGEST_FIRST[@]}"; do
     [[ " ${all[*]} " == *" $s "* ]] && ordered+=("$s")
   done
