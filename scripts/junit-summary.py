@@ -16,6 +16,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 
+def _failure(case):
+    """A test case's <failure> or <error>, None when it passed or was skipped."""
+    failure = case.find("failure")
+    return failure if failure is not None else case.find("error")
+
+
 def summarize(paths):
     """Lines to print and the problems found in the JUnit files at ``paths``."""
     lines, problems = [], []
@@ -32,7 +38,7 @@ def summarize(paths):
             problems.append(f"{path}: no <testsuite>")
         for suite in suites:
             cases = suite.findall("testcase")
-            failed = [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
+            failed = [(case, node) for case in cases if (node := _failure(case)) is not None]
             skipped = [c for c in cases if c.find("skipped") is not None]
             lines.append(
                 f"{Path(path).name}: {suite.get('name')}: {len(cases)} tests, {len(failed)} failed, "
@@ -40,8 +46,7 @@ def summarize(paths):
             )
             if not cases:
                 problems.append(f"{path}: suite {suite.get('name')} has no test case")
-            for case in failed:
-                node = case.find("failure") if case.find("failure") is not None else case.find("error")
+            for case, node in failed:
                 problems.append(f"{path}: {case.get('classname')}.{case.get('name')}: {node.get('message')}")
     return lines, problems
 
