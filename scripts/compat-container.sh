@@ -112,7 +112,13 @@ fi
 test_cache="${GOSVC_TEST_CACHE:-$HOME/.cache/gosvc-hardening-tests}"
 mkdir -p "$home" "$test_cache"
 mounts+=(-v "$test_cache:$test_cache" -e "GOSVC_TEST_CACHE=$test_cache")
-docker run --rm --init --name "$run_name" \
+# scripts/test.sh runs this stage beside Molecule in a cgroup with a small CPU
+# share (GOSVC_DOCKER_CGROUP_PARENT): the controller container goes there too.
+cgroup_opts=()
+if [ -n "${GOSVC_DOCKER_CGROUP_PARENT:-}" ]; then
+  cgroup_opts+=(--cgroup-parent "$GOSVC_DOCKER_CGROUP_PARENT")
+fi
+docker run --rm --init --name "$run_name" "${cgroup_opts[@]}" \
   "${mounts[@]}" "${net_opts[@]}" "${user_opts[@]}" \
   -w "$GOSVC_ROOT" \
   -e "HOME=$home" \

@@ -70,7 +70,11 @@ step "unit tests on ansible-core $core" python -m pytest -q -p no:cacheprovider 
 step "sanity on ansible-core $core" scripts/sanity.sh --test validate-modules --test import --test compile \
   --test action-plugin-docs --test ansible-doc --test runtime-metadata --test yamllint
 
-docker rm -f gosvc-demo-debian11 gosvc-demo-debian12 gosvc-demo-debian13 >/dev/null 2>&1 || true
+# The demo's containers, fresh for this run and removed after it (scripts/test.sh
+# may run this stage beside Molecule: idle systemd containers would take its CPU).
+remove_demo() { docker rm -f gosvc-demo-debian11 gosvc-demo-debian12 gosvc-demo-debian13 >/dev/null 2>&1 || true; }
+remove_demo
+trap remove_demo EXIT
 step "deploy + verify on ansible-core $core" ansible-playbook -i demo/inventory demo/site.yml
 out="$(mktemp)"
 step "no-change re-run on ansible-core $core" ansible-playbook -i demo/inventory demo/site.yml | tee "$out"

@@ -97,13 +97,96 @@ stage_compat() {
   done
 }
 
+# Stages that run beside Molecule when both are asked for. The scenarios leave
+# much of the CPU idle (observation windows, restarts, load that runs for a
+# set time); these stages take that time from a cgroup whose CPU share is a
+# quarter of one process's (GOSVC_BACKGROUND_SHARES of 1024), so the scenarios
+# keep their own timing. Their output is printed whole when Molecule ends.
+# GOSVC_BACKGROUND=0, or a machine where the cgroup cannot be made (no
+# writable cpu controller, or a Docker engine that does not place containers
+# by cgroupfs path), runs them after Molecule instead.
+BACKGROUND_STAGES=(compat)
+BACKGROUND_CGROUP=gosvc-background
+
+# Make the background cgroup; print its directory, or nothing when it cannot be made.
+background_cgroup() {
+  local shares="${GOSVC_BACKGROUND_SHARES:-256}" dir
+  [[ "$shares" =~ ^[0-9]+$ ]] && [ "$shares" -ge 2 ] && [ "$shares" -le 1024 ] \
+    || die "GOSVC_BACKGROUND_SHARES must be a whole number from 2 to 1024, not '$shares'"
+  [ "$(docker info -f '{{.CgroupDriver}}' 2>/dev/null)" = cgroupfs ] || return 0
+  if [ -w /sys/fs/cgroup/cpu ] && [ -e /sys/fs/cgroup/cpu/cpu.shares ]; then
+    # cgroup v1: cpu.shares, 1024 for a process of the root group.
+    dir=/sys/fs/cgroup/cpu/$BACKGROUND_CGROUP
+    mkdir -p "$dir" 2>/dev/null && echo "$shares" > "$dir/cpu.shares" 2>/dev/null || return 0
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+    # cgroup v2: cpu.weight, 100 for a process of the root group.
+    dir=/sys/fs/cgroup/$BACKGROUND_CGROUP
+    mkdir -p "$dir" 2>/dev/null && echo $(( (shares * 100 + 1023) / 1024 )) > "$dir/cpu.weight" 2>/dev/null || return 0
+  else
+    return 0
+  fi
+  echo "$dir"
+}
+
+# Start the given stages in the background cgroup, each in turn, in a session
+# of their own (so that a failing run can stop all of them).
+BACKGROUND_PID=""
+start_background() {
+  local dir="$1"; shift
+  mkdir -p reports
+  log "beside molecule, in cgroup $BACKGROUND_CGROUP ($(cat "$dir/cpu.shares" 2>/dev/null || cat "$dir/cpu.weight")): $* (output: reports/background.log)"
+  GOSVC_DOCKER_CGROUP_PARENT="/$BACKGROUND_CGROUP" setsid bash -c '
+    echo "$$" > "$1/cgroup.procs"; shift
+    for s in "$@"; do scripts/test.sh "$s" || exit 1; done
+  ' background "$dir" "$@" > reports/background.log 2>&1 &
+  BACKGROUND_PID=$!
+  trap 'stop_background' EXIT
+}
+
+stop_background() {
+  if [ -n "$BACKGROUND_PID" ]; then
+    kill -- "-$BACKGROUND_PID" 2>/dev/null || true
+  fi
+}
+
+# Wait for the background stages, print what they printed, and fail as they did.
+wait_background() {
+  local rc=0
+  log "waiting for the stages beside molecule (pid $BACKGROUND_PID)"
+  wait "$BACKGROUND_PID" || rc=$?
+  BACKGROUND_PID=""
+  cat reports/background.log
+  [ "$rc" -eq 0 ] || die "a stage run beside molecule failed (rc $rc; output above and in reports/background.log)"
+}
+
 main() {
-  local stages=("$@") s start=$SECONDS
+  local stages=("$@") s start=$SECONDS dir="" beside=() inline=() after=()
   [ ${#stages[@]} -gt 0 ] || stages=(setup lint unit sanity build importer molecule compat)
   for s in "${stages[@]}"; do
     declare -F "stage_$s" >/dev/null || die "unknown stage '$s' (stages: setup lint unit sanity build importer molecule compat)"
+  done
+  for s in "${stages[@]}"; do
+    if [[ " ${stages[*]} " == *" molecule "* && " ${BACKGROUND_STAGES[*]} " == *" $s "* ]] \
+        && [ "${GOSVC_BACKGROUND:-1}" != 0 ]; then
+      beside+=("$s")
+    else
+      inline+=("$s")
+    fi
+  done
+  for s in "${inline[@]}"; do
+    if [ "$s" = molecule ] && [ ${#beside[@]} -gt 0 ]; then
+      dir="$(background_cgroup)"
+      if [ -n "$dir" ]; then
+        start_background "$dir" "${beside[@]}"
+      else
+        log "no cgroup for the stages beside molecule on this machine: ${beside[*]} run after it"
+        after=("${beside[@]}")
+      fi
+    fi
     "stage_$s"
   done
+  for s in "${after[@]}"; do "stage_$s"; done
+  [ -z "$BACKGROUND_PID" ] || wait_background
   log "all stages passed (${stages[*]}) in $((SECONDS - start))s"
 }
 
