@@ -1,5 +1,5 @@
 # Convenience aliases for the README commands.
-.PHONY: demo test bench mutate docs
+.PHONY: demo test bench mutate docs ee
 demo:
 	scripts/demo.sh
 test:
@@ -16,3 +16,7 @@ mutate:
 # The parts of docs/ derived from code (the verify checks table).
 docs:
 	.venv/bin/python scripts/docs.py
+# The execution environment built from this checkout, and deploy + verify run
+# in it under ansible-runner against three SSH hosts (docs/execution-environment.md).
+ee:
+	scripts/ee.sh

@@ -66,7 +66,9 @@ ignore=(--ignore=tests/unit/demo)
 for f in tests/unit/plugins/module_utils/test_*.py; do
   grep -qE '^[[:space:]]*(from|import) ansible([.[:space:]]|$)' "$f" || ignore+=("--ignore=$f")
 done
-step "unit tests on ansible-core $core" python -m pytest -q -p no:cacheprovider -n auto "${ignore[@]}"
+# Upper bounds on wall-clock time are the main unit stage's: this stage may run
+# beside Molecule with a small CPU share (scripts/test.sh).
+step "unit tests on ansible-core $core" python -m pytest -q -p no:cacheprovider -n auto -m "not timing" "${ignore[@]}"
 step "sanity on ansible-core $core" scripts/sanity.sh --test validate-modules --test import --test compile \
   --test action-plugin-docs --test ansible-doc --test runtime-metadata --test yamllint
 

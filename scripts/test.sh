@@ -3,7 +3,7 @@
 #   scripts/test.sh                 every stage
 #   scripts/test.sh lint unit       only these stages
 #   MOLECULE_SCENARIOS="default" scripts/test.sh molecule
-# Stages: setup lint unit sanity build importer molecule compat
+# Stages: setup lint unit sanity build importer molecule compat ee
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GOSVC_ROOT"
@@ -49,7 +49,7 @@ stage_importer() { step "galaxy-importer on the built tarball" scripts/importer.
 # has the figures); on a larger one it is not. The longest start first, so that
 # the lanes end close together; a scenario not in the list starts last.
 # "example" is the users' Molecule example (docs/examples/molecule, scripts/example-molecule.sh).
-MOLECULE_LONGEST_FIRST=(fleet zero_downtime realworld edges controller_faults faults service_faults host_faults default thirdparty example)
+MOLECULE_LONGEST_FIRST=(fleet zero_downtime slices realworld edges controller_faults faults service_faults host_faults default thirdparty example)
 
 stage_molecule() {
   local jobs="${GOSVC_MOLECULE_JOBS:-1}" s rc took failed=() all=() ordered=()
@@ -90,6 +90,11 @@ stage_molecule() {
   fi
 }
 
+# The execution environment built from this checkout (execution-environment.yml),
+# and deploy + verify of three SSH hosts run in it under ansible-runner, as AWX
+# runs a job (docs/execution-environment.md).
+stage_ee() { step "execution environment: build, deploy + verify under ansible-runner" scripts/ee.sh; }
+
 stage_compat() {
   local v
   for v in "${COMPAT_CORE_VERSIONS[@]}"; do
@@ -97,31 +102,35 @@ stage_compat() {
   done
 }
 
-# Stages that run beside Molecule when both are asked for. The scenarios leave
-# much of the CPU idle (observation windows, restarts, load that runs for a
-# set time); these stages take that time from a cgroup whose CPU share is a
-# quarter of one process's (GOSVC_BACKGROUND_SHARES of 1024), so the scenarios
-# keep their own timing. Their output is printed whole when Molecule ends.
+# Stages that run beside Molecule when both are asked for, one after the
+# other. The scenarios leave much of the CPU idle (observation windows,
+# restarts, load that runs for a set time); these stages take that time from
+# a cgroup whose CPU share is a quarter of one process's
+# (GOSVC_BACKGROUND_SHARES of 1024), so the scenarios keep their own timing.
+# None of them asserts wall-clock bounds: the unit tests that do (marked
+# `timing`) run in the unit stage, before Molecule at full share, and compat
+# leaves them out. Their output is printed whole when Molecule ends.
 # GOSVC_BACKGROUND=0, or a machine where the cgroup cannot be made (no
 # writable cpu controller, or a Docker engine that does not place containers
 # by cgroupfs path), runs them after Molecule instead.
-BACKGROUND_STAGES=(compat)
+BACKGROUND_STAGES=(lint sanity build importer compat ee)
 BACKGROUND_CGROUP=gosvc-background
 
 # Make the background cgroup; print its directory, or nothing when it cannot be made.
 background_cgroup() {
   local shares="${GOSVC_BACKGROUND_SHARES:-256}" dir
-  [[ "$shares" =~ ^[0-9]+$ ]] && [ "$shares" -ge 2 ] && [ "$shares" -le 1024 ] \
-    || die "GOSVC_BACKGROUND_SHARES must be a whole number from 2 to 1024, not '$shares'"
+  if ! [[ "$shares" =~ ^[0-9]+$ ]] || [ "$shares" -lt 2 ] || [ "$shares" -gt 1024 ]; then
+    die "GOSVC_BACKGROUND_SHARES must be a whole number from 2 to 1024, not '$shares'"
+  fi
   [ "$(docker info -f '{{.CgroupDriver}}' 2>/dev/null)" = cgroupfs ] || return 0
   if [ -w /sys/fs/cgroup/cpu ] && [ -e /sys/fs/cgroup/cpu/cpu.shares ]; then
     # cgroup v1: cpu.shares, 1024 for a process of the root group.
     dir=/sys/fs/cgroup/cpu/$BACKGROUND_CGROUP
-    mkdir -p "$dir" 2>/dev/null && echo "$shares" > "$dir/cpu.shares" 2>/dev/null || return 0
+    { mkdir -p "$dir" && echo "$shares" > "$dir/cpu.shares"; } 2>/dev/null || return 0
   elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
     # cgroup v2: cpu.weight, 100 for a process of the root group.
     dir=/sys/fs/cgroup/$BACKGROUND_CGROUP
-    mkdir -p "$dir" 2>/dev/null && echo $(( (shares * 100 + 1023) / 1024 )) > "$dir/cpu.weight" 2>/dev/null || return 0
+    { mkdir -p "$dir" && echo $(( (shares * 100 + 1023) / 1024 )) > "$dir/cpu.weight"; } 2>/dev/null || return 0
   else
     return 0
   fi
@@ -135,6 +144,7 @@ start_background() {
   local dir="$1"; shift
   mkdir -p reports
   log "beside molecule, in cgroup $BACKGROUND_CGROUP ($(cat "$dir/cpu.shares" 2>/dev/null || cat "$dir/cpu.weight")): $* (output: reports/background.log)"
+  # shellcheck disable=SC2016 # the inner script expands its own arguments
   GOSVC_DOCKER_CGROUP_PARENT="/$BACKGROUND_CGROUP" setsid bash -c '
     echo "$$" > "$1/cgroup.procs"; shift
     for s in "$@"; do scripts/test.sh "$s" || exit 1; done
@@ -160,32 +170,36 @@ wait_background() {
 }
 
 main() {
-  local stages=("$@") s start=$SECONDS dir="" beside=() inline=() after=()
-  [ ${#stages[@]} -gt 0 ] || stages=(setup lint unit sanity build importer molecule compat)
+  local stages=("$@") s b start=$SECONDS dir="" beside=() deferred=() started=0 fallback=0
+  [ ${#stages[@]} -gt 0 ] || stages=(setup lint unit sanity build importer molecule compat ee)
   for s in "${stages[@]}"; do
-    declare -F "stage_$s" >/dev/null || die "unknown stage '$s' (stages: setup lint unit sanity build importer molecule compat)"
+    declare -F "stage_$s" >/dev/null || die "unknown stage '$s' (stages: setup lint unit sanity build importer molecule compat ee)"
   done
+  if [[ " ${stages[*]} " == *" molecule "* ]] && [ "${GOSVC_BACKGROUND:-1}" != 0 ]; then
+    for s in "${stages[@]}"; do
+      [[ " ${BACKGROUND_STAGES[*]} " != *" $s "* ]] || beside+=("$s")
+    done
+  fi
   for s in "${stages[@]}"; do
-    if [[ " ${stages[*]} " == *" molecule "* && " ${BACKGROUND_STAGES[*]} " == *" $s "* ]] \
-        && [ "${GOSVC_BACKGROUND:-1}" != 0 ]; then
-      beside+=("$s")
-    else
-      inline+=("$s")
+    # A stage to run beside Molecule: held until Molecule starts (it needs the
+    # Docker engine that setup starts), or already running there.
+    if [[ " ${beside[*]} " == *" $s "* ]] && [ "$fallback" = 0 ]; then
+      [ "$started" = 1 ] || deferred+=("$s")
+      continue
     fi
-  done
-  for s in "${inline[@]}"; do
     if [ "$s" = molecule ] && [ ${#beside[@]} -gt 0 ]; then
       dir="$(background_cgroup)"
       if [ -n "$dir" ]; then
         start_background "$dir" "${beside[@]}"
+        started=1
       else
-        log "no cgroup for the stages beside molecule on this machine: ${beside[*]} run after it"
-        after=("${beside[@]}")
+        log "no cgroup for the stages beside molecule on this machine: ${beside[*]} run in the usual order"
+        fallback=1
+        for b in "${deferred[@]}"; do "stage_$b"; done
       fi
     fi
     "stage_$s"
   done
-  for s in "${after[@]}"; do "stage_$s"; done
   [ -z "$BACKGROUND_PID" ] || wait_background
   log "all stages passed (${stages[*]}) in $((SECONDS - start))s"
 }

@@ -368,6 +368,7 @@ def test_connection_refused(run_module):
     assert "refused" in result["failures"][0].lower()
 
 
+@pytest.mark.timing
 def test_slow_endpoint_times_out(run_module, server):
     server.routes.table["/slow"] = Reply(200, "late", wait=5)
     started = time.monotonic()
@@ -379,6 +380,7 @@ def test_slow_endpoint_times_out(run_module, server):
     assert took < 2.0
 
 
+@pytest.mark.timing
 def test_deadline_bounds_total_time(run_module, server):
     server.routes.table["/slow"] = Reply(200, "late", wait=5)
     started = time.monotonic()
