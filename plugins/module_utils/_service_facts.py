@@ -25,6 +25,7 @@ import grp
 import os
 import pwd
 import stat
+import time
 
 from ansible_collections.gosvc.hardening.plugins.module_utils._layout import LAYOUT_KEYS, service_layout
 from ansible_collections.gosvc.hardening.plugins.module_utils._lease import LEASE_OPTIONS
@@ -181,10 +182,31 @@ UNIT_PROPERTIES = (
     "UnitFileState",
     "NeedDaemonReload",
     "NRestarts",
+    "ExecMainStartTimestampMonotonic",
     "FragmentPath",
     "User",
     "Group",
 )
+
+
+#: How much earlier than the switch of ``current`` the main process must have started to count as started
+#: before it: far more than the clocks' error, far less than a run takes from its switch to its restart.
+SWITCH_MARGIN = 1.0
+
+
+def started_before_switch(started_monotonic, link, clock=time):
+    """Whether the process that started at ``started_monotonic`` (CLOCK_MONOTONIC seconds, as systemd's
+    ``ExecMainStartTimestampMonotonic``) started before ``link`` (the ``current`` link, whose mtime is when it was
+    last switched) was last switched; None when either is unknown. A process that started before the switch runs the
+    release ``current`` pointed to before: the run that switched was stopped before it restarted the service."""
+    if not started_monotonic:
+        return None
+    try:
+        switched = os.lstat(link).st_mtime
+    except OSError:
+        return None
+    switched_monotonic = switched - clock.time() + clock.monotonic()
+    return started_monotonic < switched_monotonic - SWITCH_MARGIN
 
 
 def unit_facts(run, unit):
@@ -193,6 +215,7 @@ def unit_facts(run, unit):
 
     ``n_restarts`` counts the automatic restarts since the unit was last started on purpose (systemd resets
     NRestarts on an explicit start or restart); None when systemd does not report it (older than 235).
+    ``main_started_monotonic`` is when its main process started (CLOCK_MONOTONIC seconds; None when none runs).
     """
     try:
         rc, out, _err = run(["systemctl", "show", "--property=" + ",".join(UNIT_PROPERTIES), "--", unit])
@@ -209,6 +232,12 @@ def unit_facts(run, unit):
         "unit_file_state": shown.get("UnitFileState") or None,
         "need_daemon_reload": shown.get("NeedDaemonReload") == "yes",
         "n_restarts": int(shown["NRestarts"]) if shown.get("NRestarts", "").isdigit() else None,
+        "main_started_monotonic": (
+            int(shown["ExecMainStartTimestampMonotonic"]) / 1e6
+            if shown.get("ExecMainStartTimestampMonotonic", "").isdigit()
+            and shown["ExecMainStartTimestampMonotonic"] != "0"
+            else None
+        ),
         "fragment_path": shown.get("FragmentPath") or None,
         "user": shown.get("User") or None,
         "group": shown.get("Group") or None,
@@ -350,14 +379,24 @@ def gather(
     socket_listen="",
     socket_unit="",
 ):
+    unit_read = unit_facts(run, unit) if unit else None
+    release = _release_with_snapshot(release_root) if release_root else None
+    if release is not None:
+        # A main process older than the last switch of `current` runs the release before it: a run was
+        # stopped between its switch and its restart (the next run restarts it).
+        release["process_predates_switch"] = (
+            started_before_switch(unit_read["main_started_monotonic"], os.path.join(release_root, CURRENT_LINK))
+            if unit_read and release.get("current")
+            else None
+        )
     return {
         "ownership": ownership(list(dict.fromkeys([*files, *paths])), marker) if marker else None,
         "service_manager": service_manager(proc_root),
         "systemd_version": systemd_version(run),
-        "release": _release_with_snapshot(release_root) if release_root else None,
+        "release": release,
         "paths": path_facts(paths),
         "account": account_facts(user, group),
-        "unit": unit_facts(run, unit) if unit else None,
+        "unit": unit_read,
         "files": {path: observe(path, digest_key) for path in files},
         "stale_backups": backups_of(files),
         "socket_peers": listening_peers(run, socket_listen, socket_unit) if socket_listen else None,

@@ -291,6 +291,15 @@ release:
       description: The release C(current) pointed to before the last switch.
       type: str
       returned: always
+    process_predates_switch:
+      description:
+        - Whether the main process of O(unit) started more than a second before C(current) was last switched (the
+          link's mtime against systemd's C(ExecMainStartTimestampMonotonic)); null when no process runs, O(unit) is
+          not given or there is no C(current).
+        - True means it runs the release C(current) pointed to before: a run switched C(current) and was stopped
+          before it restarted the service. The go_service role then restarts it.
+      type: bool
+      returned: always
     error:
       description: Why the tree could not be read (go_release would refuse it the same way); null when fine.
       type: str
@@ -372,10 +381,13 @@ unit:
     - C(fragment_path) is the unit file systemd loaded it from (null for a unit without one); another path than
       the role's means the name belongs to another unit.
     - C(user) and C(group) are its C(User=) and C(Group=) (null when it names none, i.e. root).
+    - C(main_started_monotonic) is when its main process started, in CLOCK_MONOTONIC seconds (null when none
+      runs).
   returned: always
   type: dict
   sample: {"name": "demo.service", "load_state": "loaded", "active_state": "active", "sub_state": "running",
            "unit_file_state": "enabled", "need_daemon_reload": false, "n_restarts": 0,
+           "main_started_monotonic": 5123.456789,
            "fragment_path": "/etc/systemd/system/demo.service", "user": "demo", "group": "demo"}
 """
 

@@ -84,3 +84,45 @@ def test_the_socket_of_a_replaced_service_is_no_stranger_on_the_address(role):
         __go_service_facts={"socket_peers": peers},
     )
     assert strangers == ["web.socket"]
+
+
+@pytest.mark.parametrize(
+    ("predates", "state", "expected"),
+    [
+        # current is already 1.0.0 and nothing changed, but the process started before current was switched: a
+        # run was stopped between its switch and its restart; this one restarts it.
+        (True, "present", True),
+        (False, "present", False),
+        # No process, or no current: nothing to compare (a stopped unit is started anyway).
+        (None, "present", False),
+        (True, "absent", False),
+    ],
+)
+def test_a_process_older_than_the_switch_of_current_is_restarted(role, predates, state, expected):
+    restart = role.render(
+        "{{ __go_service_restart_needed | bool }}",
+        go_service_name="demo",
+        go_service_version="1.0.0",
+        go_service_state=state,
+        go_service_reload_signal="",
+        __go_service_release={"switched": False},
+        __go_service_config={"content_changed": False, "files": {}},
+        __go_service_facts={
+            "unit": {"active_state": "active", "need_daemon_reload": False},
+            "release": {"current": "1.0.0", "process_predates_switch": predates},
+        },
+    )
+    assert restart is expected
+
+
+def test_a_host_without_a_release_tree_is_no_stale_process(role):
+    restart = role.render(
+        "{{ __go_service_restart_needed | bool }}",
+        go_service_name="demo",
+        go_service_version="1.0.0",
+        go_service_reload_signal="",
+        __go_service_release={"switched": False},
+        __go_service_config={"content_changed": False, "files": {}},
+        __go_service_facts={"unit": None, "release": None},
+    )
+    assert restart is False

@@ -189,7 +189,7 @@ def test_account_facts_of_the_running_user_and_a_missing_one(tmp_path):
 def test_unit_facts_from_systemctl_show():
     out = (
         "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nNeedDaemonReload=no\n"
-        "NRestarts=2\nFragmentPath=/etc/systemd/system/demo.service\nUser=demo\nGroup=\n"
+        "NRestarts=2\nExecMainStartTimestampMonotonic=5123456789\nFragmentPath=/etc/systemd/system/demo.service\nUser=demo\nGroup=\n"
     )
     calls = []
 
@@ -205,6 +205,7 @@ def test_unit_facts_from_systemctl_show():
         "unit_file_state": "enabled",
         "need_daemon_reload": False,
         "n_restarts": 2,
+        "main_started_monotonic": 5123.456789,
         "fragment_path": "/etc/systemd/system/demo.service",
         "user": "demo",
         # Group= empty: the user's primary group (None, as for User= empty: root).
@@ -214,7 +215,8 @@ def test_unit_facts_from_systemctl_show():
         [
             "systemctl",
             "show",
-            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,NRestarts,FragmentPath,User,Group",
+            "--property=LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,NRestarts,"
+            "ExecMainStartTimestampMonotonic,FragmentPath,User,Group",
             "--",
             "demo.service",
         ]
@@ -222,8 +224,11 @@ def test_unit_facts_from_systemctl_show():
     missing = "LoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nNeedDaemonReload=no\n"
     facts = f.unit_facts(lambda argv: (0, missing, ""), "gone.service")
     assert facts["load_state"] == "not-found" and facts["unit_file_state"] is None and facts["fragment_path"] is None
-    # systemd older than 235 has no NRestarts
+    # systemd older than 235 has no NRestarts; no MainPID (or 0): no process
     assert facts["n_restarts"] is None
+    assert facts["main_started_monotonic"] is None
+    stopped = missing + "ExecMainStartTimestampMonotonic=0\n"
+    assert f.unit_facts(lambda argv: (0, stopped, ""), "gone.service")["main_started_monotonic"] is None
     assert f.unit_facts(lambda argv: (1, "", "Failed to connect to bus"), "demo.service") is None
 
 
@@ -249,3 +254,44 @@ def test_listening_peers_unknown_when_systemctl_cannot_list(outcome):
         return outcome
 
     assert f.listening_peers(run, "80", "demo.socket") is None
+
+
+class _Clock:
+    """time.time() and time.monotonic() 1000 s apart, as on a host up for 1000 s."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def time(self):
+        return self.now
+
+    def monotonic(self):
+        return self.now - 1_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("started_ago", "switched_ago", "expected"),
+    [
+        # Started an hour ago, switched a minute ago: the process runs the release before the switch.
+        (3600.0, 60.0, True),
+        # Restarted after the switch (a run's switch, then its restart): current.
+        (50.0, 60.0, False),
+        (60.0, 60.5, False),
+        # Started within the margin before the switch: not told apart, taken as current.
+        (60.5, 60.0, False),
+        (61.5, 60.0, True),
+    ],
+)
+def test_a_process_that_started_before_current_was_switched(tmp_path, started_ago, switched_ago, expected):
+    now = 2_000_000_000.0
+    link = tmp_path / "current"
+    link.symlink_to("releases/2.0.0")
+    os.utime(link, (now - switched_ago, now - switched_ago), follow_symlinks=False)
+    clock = _Clock(now)
+    started = clock.monotonic() - started_ago
+    assert f.started_before_switch(started, str(link), clock=clock) is expected
+
+
+def test_no_process_or_no_current_is_unknown(tmp_path):
+    assert f.started_before_switch(None, str(tmp_path / "current")) is None
+    assert f.started_before_switch(5123.4, str(tmp_path / "current")) is None
