@@ -27,6 +27,7 @@ end, also on an error or Ctrl-C. A benchmark never gates: the exit status is
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -594,14 +595,9 @@ def bench(args, work, results):
         results["checksum"] = checksum_throughput.measure(size_mib=args.checksum_mib, runs=args.checksum_runs)
         print(results["checksum"]["text"])
     fleet.remove_stale()
-    limit = int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
     others = len(sh(["docker", "ps", "-q"], check=False).stdout.split())
-    results["inotify_max_user_instances"] = limit
-    if limit < 8 * (max(args.sizes) + others):
-        print(
-            f"warning: fs.inotify.max_user_instances is {limit}; {max(args.sizes)} + {others} running systemd "
-            "containers need about 8 each: raise it (sysctl -w fs.inotify.max_user_instances=1024) if they do not boot"
-        )
+    inotify = raise_inotify_instances(8 * (max(args.sizes) + others))
+    results["inotify"] = inotify
     try:
         for size in args.sizes:
             if over_budget():
@@ -646,10 +642,11 @@ def bench(args, work, results):
                 if not lean:
                     record(runner.run("rerun", size, memory=size >= 10))
                 record(runner.run("verify", size, memory=size >= 10))
-                reset()
-                record(runner.run("baseline", size, memory=size >= 10))
-                if not lean:
-                    record(runner.run("baseline_rerun", size, memory=size >= 10))
+                if args.baseline:
+                    reset()
+                    record(runner.run("baseline", size, memory=size >= 10))
+                    if not lean:
+                        record(runner.run("baseline_rerun", size, memory=size >= 10))
             if biggest and args.default_serial:
                 if over_budget():
                     results["skipped"].append(f"N={size}: deploy with the default serial (time budget)")
@@ -678,6 +675,40 @@ def bench(args, work, results):
                 }
     finally:
         fleet.remove_all()
+        restore_inotify_instances(inotify)
+
+
+# Each systemd in a container takes about 8 inotify instances of root's, all
+# containers share fs.inotify.max_user_instances (128 by default): more than
+# about 15 do not boot. The benchmark raises it for its own run, when it can
+# (root), and puts the old value back when it ends; nothing else here does.
+INOTIFY = Path("/proc/sys/fs/inotify/max_user_instances")
+
+
+def raise_inotify_instances(need):
+    """Raise the limit to at least ``need`` for this run; say what was done (for the doc)."""
+    before = int(INOTIFY.read_text())
+    state = {"before": before, "during": before, "raised": False}
+    if before >= need:
+        return state
+    wanted = max(need, 1024)
+    try:
+        INOTIFY.write_text(f"{wanted}\n")
+    except OSError as exc:
+        print(
+            f"warning: fs.inotify.max_user_instances is {before}, and {need} are needed ({exc.strerror}): "
+            f"raise it (sysctl -w fs.inotify.max_user_instances={wanted}) if the containers do not boot"
+        )
+        return state
+    state.update(during=wanted, raised=True)
+    print(f"raised fs.inotify.max_user_instances from {before} to {wanted} for this run (put back at its end)")
+    return state
+
+
+def restore_inotify_instances(state):
+    if state.get("raised"):
+        with contextlib.suppress(OSError):
+            INOTIFY.write_text(f"{state['before']}\n")
 
 
 # -- figures, goals, report ------------------------------------------------------------
@@ -996,6 +1027,13 @@ def report_text(results):
             else ""
         )
         + f", hosts reset between first deploys by {results['fresh']}"
+        + ("" if results["args"].get("baseline", True) else "; the baseline was not run")
+        + (
+            f"; fs.inotify.max_user_instances raised by run.py from {results['inotify']['before']} to"
+            f" {results['inotify']['during']} for the run, and put back"
+            if (results.get("inotify") or {}).get("raised")
+            else ""
+        )
         + (
             f"; from N={results['args']['lean_from']} on, the re-runs were skipped (time)"
             if results["args"].get("lean_from")
@@ -1147,6 +1185,12 @@ def parse_args(argv):
         dest="default_serial",
         action="store_false",
         help="skip the default-serial deploy at the largest N",
+    )
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip the baseline's runs (the figures of the collection alone, e.g. at N=50)",
     )
     parser.add_argument(
         "--compare-fresh",
