@@ -9,8 +9,10 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
+import yaml
 
 # -- the go tool -----------------------------------------------------------------------------
 
@@ -268,3 +270,25 @@ def write_self_signed(directory, common_name, valid_for, ip=None):
             )
         )
     return cert_path, key_path
+
+
+# -- a fleet of the controller itself ----------------------------------------------------------
+
+
+def write_local_fleet(tmp_path, **service_vars):
+    """An inventory of three hosts, canary, web2 and web3, that are the controller itself (ansible_connection
+    local), with every path a deploy could read or write (artifact cache, base and configuration directories,
+    reports) under ``tmp_path``; ``service_vars`` adds the service's variables. Returns the inventory file."""
+    base = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        "gosvc_become": False,
+        "go_service_artifact_cache_dir": str(tmp_path / "cache"),
+        "go_service_base_dir": str(tmp_path / "opt"),
+        "go_service_config_dir": str(tmp_path / "etc"),
+        "verify_report_dir": str(tmp_path / "reports"),
+    }
+    inventory = {"go_services": {"hosts": {"canary": None, "web2": None, "web3": None}, "vars": base | service_vars}}
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    return path

@@ -11,10 +11,16 @@ run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run)
 
 
-def test_a_low_limit_is_raised_for_the_run_and_put_back(tmp_path, monkeypatch):
+def _limit(tmp_path, monkeypatch, value):
+    """A stand-in for /proc/sys/fs/inotify/max_user_instances holding ``value``."""
     limit = tmp_path / "max_user_instances"
-    limit.write_text("128\n")
+    limit.write_text(f"{value}\n")
     monkeypatch.setattr(run, "INOTIFY", limit)
+    return limit
+
+
+def test_a_low_limit_is_raised_for_the_run_and_put_back(tmp_path, monkeypatch):
+    limit = _limit(tmp_path, monkeypatch, 128)
     state = run.raise_inotify_instances(8 * 52)
     assert state == {"before": 128, "during": 1024, "raised": True}
     assert limit.read_text() == "1024\n"
@@ -23,9 +29,7 @@ def test_a_low_limit_is_raised_for_the_run_and_put_back(tmp_path, monkeypatch):
 
 
 def test_a_limit_high_enough_is_left_alone(tmp_path, monkeypatch):
-    limit = tmp_path / "max_user_instances"
-    limit.write_text("2048\n")
-    monkeypatch.setattr(run, "INOTIFY", limit)
+    limit = _limit(tmp_path, monkeypatch, 2048)
     state = run.raise_inotify_instances(8 * 52)
     assert state == {"before": 2048, "during": 2048, "raised": False}
     run.restore_inotify_instances(state)
@@ -33,10 +37,7 @@ def test_a_limit_high_enough_is_left_alone(tmp_path, monkeypatch):
 
 
 def test_a_limit_that_cannot_be_written_is_reported_not_raised(tmp_path, monkeypatch, capsys):
-    limit = tmp_path / "max_user_instances"
-    limit.write_text("128\n")
-    limit.chmod(0o444)
-    monkeypatch.setattr(run, "INOTIFY", limit)
+    _limit(tmp_path, monkeypatch, 128).chmod(0o444)
     monkeypatch.setattr(
         Path, "write_text", lambda *a, **k: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
     )

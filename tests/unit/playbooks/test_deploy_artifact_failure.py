@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
-from support import playbook_env, run
+from support import playbook_env, run, write_local_fleet
 
 PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 WRONG = "sha256:" + "0" * 64
@@ -29,25 +28,13 @@ pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is no
 def _deploy(tmp_path, *extra):
     binary = tmp_path / "myapp"
     binary.write_bytes(Path("/bin/true").read_bytes() if Path("/bin/true").exists() else b"\x7fELF not a release")
-    inventory = {
-        "go_services": {
-            "hosts": {"canary": None, "web2": None, "web3": None},
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": sys.executable,
-                "gosvc_become": False,
-                "go_service_name": "gosvc-artifact-failure",
-                "go_service_version": "1.0.0",
-                "go_service_binary_src": str(binary),
-                "go_service_checksum": WRONG,
-                "go_service_artifact_cache_dir": str(tmp_path / "cache"),
-                "go_service_base_dir": str(tmp_path / "opt"),
-                "go_service_config_dir": str(tmp_path / "etc"),
-                "verify_report_dir": str(tmp_path / "reports"),
-            },
-        }
-    }
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    write_local_fleet(
+        tmp_path,
+        go_service_name="gosvc-artifact-failure",
+        go_service_version="1.0.0",
+        go_service_binary_src=str(binary),
+        go_service_checksum=WRONG,
+    )
     env = playbook_env(tmp_path)
     return run(
         [str(PLAYBOOK), "-i", str(tmp_path / "inventory.yml"), "gosvc.hardening.deploy", *extra],

@@ -19,8 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
-from support import playbook_env, run
+from support import playbook_env, run, write_local_fleet
 
 PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 
@@ -31,25 +30,13 @@ def _inventory(tmp_path):
     binary = tmp_path / "myapp"
     binary.write_bytes(b"\x7fELF not really a release, only an artifact with a known digest\n")
     digest = hashlib.sha256(binary.read_bytes()).hexdigest()
-    inventory = {
-        "go_services": {
-            "hosts": {"canary": None, "web2": None, "web3": None},
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": sys.executable,
-                "gosvc_become": False,
-                "go_service_name": "gosvc-phases",
-                "go_service_version": "2.0.0",
-                "go_service_binary_src": str(binary),
-                "go_service_checksum": f"sha256:{digest}",
-                "go_service_artifact_cache_dir": str(tmp_path / "cache"),
-                "go_service_base_dir": str(tmp_path / "opt"),
-                "go_service_config_dir": str(tmp_path / "etc"),
-                "verify_report_dir": str(tmp_path / "reports"),
-            },
-        }
-    }
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    write_local_fleet(
+        tmp_path,
+        go_service_name="gosvc-phases",
+        go_service_version="2.0.0",
+        go_service_binary_src=str(binary),
+        go_service_checksum=f"sha256:{digest}",
+    )
     return digest
 
 
