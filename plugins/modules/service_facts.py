@@ -296,7 +296,7 @@ release:
         - Whether the main process of O(unit) started more than a second before C(current) was last switched (the
           link's mtime against systemd's C(ExecMainStartTimestampMonotonic)); null when no process runs, O(unit) is
           not given or there is no C(current).
-        - True means it runs the release C(current) pointed to before: a run switched C(current) and was stopped
+        - True means it runs the release C(current) pointed to before; a run switched C(current) and was stopped
           before it restarted the service. The go_service role then restarts it.
       type: bool
       returned: always
