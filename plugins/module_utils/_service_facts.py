@@ -38,6 +38,7 @@ from ansible_collections.gosvc.hardening.plugins.module_utils._release import (
     STATE_BACKUP_FILE,
     STATE_FILE,
     TEMP_PREFIX,
+    Layout,
     release_facts,
 )
 from ansible_collections.gosvc.hardening.plugins.module_utils._service_config import backups_of, observe
@@ -385,7 +386,7 @@ def gather(
         # A main process older than the last switch of `current` runs the release before it: a run was
         # stopped between its switch and its restart (the next run restarts it).
         release["process_predates_switch"] = (
-            started_before_switch(unit_read["main_started_monotonic"], os.path.join(release_root, CURRENT_LINK))
+            started_before_switch(unit_read["main_started_monotonic"], Layout(release_root).current)
             if unit_read and release.get("current")
             else None
         )
