@@ -51,8 +51,20 @@ stage_importer() { step "galaxy-importer on the built tarball" scripts/importer.
 # "example" is the users' Molecule example (docs/examples/molecule, scripts/example-molecule.sh).
 MOLECULE_LONGEST_FIRST=(fleet zero_downtime slices realworld edges controller_faults faults service_faults host_faults default thirdparty example)
 
+# How busy the machine's CPUs were between two "cpu" lines of /proc/stat:
+# what tells whether the stages beside Molecule had idle CPU to take.
+cpu_busy() {
+  awk -v a="$1" -v b="$2" -v n="$(nproc)" 'BEGIN {
+    split(a, x); split(b, y); total = 0
+    for (i = 2; i <= 9; i++) total += y[i] - x[i]
+    idle = (y[5] - x[5]) + (y[6] - x[6])
+    if (total > 0) printf "CPUs busy %.0f%% (idle %.0f%%, %d CPUs)", 100 * (total - idle) / total, 100 * idle / total, n
+  }'
+}
+
 stage_molecule() {
-  local jobs="${GOSVC_MOLECULE_JOBS:-1}" s rc took failed=() all=() ordered=()
+  local jobs="${GOSVC_MOLECULE_JOBS:-1}" s rc took before failed=() all=() ordered=()
+  local -A busy=()
   [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "GOSVC_MOLECULE_JOBS must be a whole number of at least 1, not '$jobs'"
   read -r -a all <<< "${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do printf '%s ' "${d%/molecule.yml}"; done) example}"
   for s in "${MOLECULE_LONGEST_FIRST[@]}"; do
@@ -65,18 +77,23 @@ stage_molecule() {
   mkdir -p reports/molecule
   for s in "${ordered[@]}"; do rm -f "reports/molecule/$s.rc" "reports/molecule/$s-faults.json"; done
   log "molecule: ${ordered[*]} ($jobs at a time)"
-  local start=$SECONDS
+  local start=$SECONDS cpu_before
+  cpu_before="$(head -n 1 /proc/stat)"
   if [ "$jobs" -eq 1 ]; then
-    for s in "${ordered[@]}"; do GOSVC_MOLECULE_LIVE=1 scripts/molecule-scenario.sh "$s" || true; done
+    for s in "${ordered[@]}"; do
+      before="$(head -n 1 /proc/stat)"
+      GOSVC_MOLECULE_LIVE=1 scripts/molecule-scenario.sh "$s" || true
+      busy[$s]="; $(cpu_busy "$before" "$(head -n 1 /proc/stat)")"
+    done
   else
     printf '%s\n' "${ordered[@]}" | xargs -P "$jobs" -n 1 scripts/molecule-scenario.sh || true
   fi
   for s in "${ordered[@]}"; do
     read -r rc took < "reports/molecule/$s.rc" 2>/dev/null || { rc=missing took=-; }
-    printf '    %-16s %s\n' "$s" "$([ "$rc" = 0 ] && echo "passed in ${took}s" || echo "FAILED (rc $rc)")"
+    printf '    %-16s %s%s\n' "$s" "$([ "$rc" = 0 ] && echo "passed in ${took}s" || echo "FAILED (rc $rc)")" "${busy[$s]:-}"
     [ "$rc" = 0 ] || failed+=("$s")
   done
-  printf '<== molecule: %ss\n' "$((SECONDS - start))"
+  printf '<== molecule: %ss; %s\n' "$((SECONDS - start))" "$(cpu_busy "$cpu_before" "$(head -n 1 /proc/stat)")"
   # The end of the output is what a CI system keeps: say there what failed.
   for s in "${failed[@]}"; do python scripts/molecule-failures.py "reports/molecule/$s.log"; done
   [ ${#failed[@]} -eq 0 ] || die "molecule scenarios failed: ${failed[*]} (logs in reports/molecule/)"
