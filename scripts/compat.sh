@@ -41,7 +41,7 @@ if [ "$(cat "$venv/.gosvc-requirements.sha256" 2>/dev/null)" != "$want" ]; then
   rm -rf "$venv"
   "$py" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q "${reqs[@]}"
+  "$venv/bin/python" -m pip install -q --no-compile "${reqs[@]}"  # as scripts/bootstrap.sh does
   echo "$want" > "$venv/.gosvc-requirements.sha256"
 fi
 # Scripts that source lib.sh (scripts/sanity.sh) put $GOSVC_VENV/bin first on

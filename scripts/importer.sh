@@ -30,7 +30,7 @@ else
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q -r "$req"
+  "$venv/bin/python" -m pip install -q --no-compile -r "$req"  # as scripts/bootstrap.sh does
   echo "$want" > "$stamp"
 fi
 
