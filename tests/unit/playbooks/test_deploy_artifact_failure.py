@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is no
 def _deploy(tmp_path, *extra):
     binary = tmp_path / "myapp"
     binary.write_bytes(Path("/bin/true").read_bytes() if Path("/bin/true").exists() else b"\x7fELF not a release")
-    write_local_fleet(
+    inventory = write_local_fleet(
         tmp_path,
         go_service_name="gosvc-artifact-failure",
         go_service_version="1.0.0",
@@ -37,7 +37,7 @@ def _deploy(tmp_path, *extra):
     )
     env = playbook_env(tmp_path)
     return run(
-        [str(PLAYBOOK), "-i", str(tmp_path / "inventory.yml"), "gosvc.hardening.deploy", *extra],
+        [str(PLAYBOOK), "-i", str(inventory), "gosvc.hardening.deploy", *extra],
         env=env,
         cwd=tmp_path,
     )

@@ -224,7 +224,7 @@ def test_unit_facts_from_systemctl_show():
     missing = "LoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nNeedDaemonReload=no\n"
     facts = f.unit_facts(lambda argv: (0, missing, ""), "gone.service")
     assert facts["load_state"] == "not-found" and facts["unit_file_state"] is None and facts["fragment_path"] is None
-    # systemd older than 235 has no NRestarts; no MainPID (or 0): no process
+    # systemd older than 235 has no NRestarts; no ExecMainStartTimestampMonotonic (or 0): no process
     assert facts["n_restarts"] is None
     assert facts["main_started_monotonic"] is None
     stopped = missing + "ExecMainStartTimestampMonotonic=0\n"
@@ -257,7 +257,7 @@ def test_listening_peers_unknown_when_systemctl_cannot_list(outcome):
 
 
 class _Clock:
-    """time.time() and time.monotonic() 1000 s apart, as on a host up for 1000 s."""
+    """time.time() and time.monotonic() 1,000,000 s apart, as on a host up for about 11.6 days."""
 
     def __init__(self, now):
         self.now = now
