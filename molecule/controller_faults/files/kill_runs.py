@@ -5,10 +5,11 @@
     kill_runs.py --inventory INV --playbook converge.yml --dist .cache/demo/dist --host H1 --host H2 ...
                  [--kills 20] [--drops 5] [--seed N]
 
-Each run upgrades one host, the hosts in turn, and each host gets the demo's releases in turn, each twice (2.0.0,
-2.0.0, 3.0.0, 3.0.0, 1.0.0, ...): the run after a killed one deploys either the same release again, as an operator
-re-runs an interrupted deploy (the switch may be done and the restart not), or the next one (an upload, a switch
-and a restart to be caught in). Three faults:
+Each run upgrades one host, and each host gets the demo's releases in turn, each twice (3.0.0, 3.0.0, 1.0.0,
+1.0.0, 2.0.0, ...): the run after a killed one deploys either the same release again, as an operator re-runs an
+interrupted deploy (the switch may be done and the restart not), or the next one (an upload, a switch and a restart
+to be caught in). The faults go to the hosts in turn, and each host's runs go one after the other in a lane of its
+own, the lanes at once (a host's runs, lease and files are its own). Three faults:
 
 - kill: SIGKILL to the ansible-playbook process and every process below it (its workers, which detach into
   sessions of their own, and their `docker exec` connections) at a random moment of the run;
@@ -36,7 +37,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 RELEASES = ("1.0.0", "2.0.0", "3.0.0")
@@ -238,10 +241,13 @@ def main():
     out = {"seed": seed, "faults": [], "problems": []}
     count = 0
 
+    numbering = threading.Lock()  # the whole runs that measure the window run at once
+
     def run_whole(versions, label):
         nonlocal count
-        count += 1
-        log = logs / f"{count:02d}-{label}.log"
+        with numbering:
+            count += 1
+            log = logs / f"{count:02d}-{label}.log"
         run = Run(args, versions, log)
         rc = run.wait()
         return rc, time.monotonic() - run.start, log
@@ -259,34 +265,44 @@ def main():
             for key, digest in read_host(host, pinned, {}).get("files", {}).items():
                 good[host][key].add(digest)
     good = {host: {k: sorted(v) for k, v in files.items()} for host, files in good.items()}
-    # The moments to kill at: within what an upgrade of one host takes, whole.
-    current = dict.fromkeys(args.host, "1.0.0")
-    first = args.host[0]
-    _rc, window, _log = run_whole({first: "2.0.0"}, f"whole-{first}-2.0.0")
-    current[first] = "2.0.0"
+    # The faults run in one lane per host, the lanes at once (each host's runs, leases and files are its
+    # own; a kill or a drop reaches only the run it was drawn for). The moments to kill at: within what an
+    # upgrade of one host takes, whole, while the other lanes run theirs (every host upgraded to 2.0.0 at once).
+    current = dict.fromkeys(args.host, "2.0.0")
+    with ThreadPoolExecutor(max_workers=len(args.host)) as pool:
+        took = list(pool.map(lambda host: run_whole({host: "2.0.0"}, f"whole-{host}-2.0.0")[1], args.host))
+    window = min(took)
     out["whole_run_seconds"] = round(window, 1)
 
     # A third of the kills hit the main process only, as `kill -9 <its PID>` or the OOM killer would: its
     # workers (sessions of their own) finish the task they were at, orphaned.
     plan = ["kill-main"] * (args.kills // 3) + ["kill"] * (args.kills - args.kills // 3) + ["drop"] * args.drops
     rng.shuffle(plan)
-    # Each run upgrades one host, the hosts in turn (Debian 11, 12, 13). Each host gets each release twice in a
-    # row: the run after a killed one deploys either the same release again (what an operator does after an
+    # Fault i goes to host i mod n (Debian 11, 12, 13 in turn), each with its moment drawn now, so that a seed
+    # repeats the draw whatever order the lanes end in. Each host gets each release twice in a row, from 3.0.0
+    # on: the run after a killed one deploys either the same release again (what an operator does after an
     # interrupted run: the switch may be done and the restart not) or the next one.
-    runs_on = dict.fromkeys(args.host, 0)
+    # Within the first three quarters of a whole upgrade: a run of a release already installed (the second of
+    # a pair whose first was not killed) is shorter, and a moment after its end kills nothing.
+    runs_on = dict.fromkeys(args.host, 2)
+    faults = []
     for index, fault in enumerate(plan):
         host = args.host[index % len(args.host)]
         version = RELEASES[(runs_on[host] // 2 + 1) % len(RELEASES)]
         runs_on[host] += 1
         current[host] = version
-        count += 1
-        log = logs / f"{count:02d}-{fault}-{host}-{version}.log"
+        faults.append({"index": index, "fault": fault, "host": host, "version": version,
+                       "at": round(rng.uniform(0.5, 0.75 * window), 2)})  # fmt: skip
+    first_log = count + 1
+    count += len(faults)
+
+    def inject(item):
+        """Run the item's upgrade, inject its fault at its moment, and read the host once the run is over."""
+        index, fault, host, version, at = (item[k] for k in ("index", "fault", "host", "version", "at"))
+        log = logs / f"{first_log + index:02d}-{fault}-{host}-{version}.log"
         run = Run(args, {host: version}, log)
-        # Within the first three quarters of a whole upgrade: a run of a release already installed (the second of
-        # a pair whose first was not killed) is shorter, and a moment after its end kills nothing.
-        at = rng.uniform(0.5, 0.75 * window)
         time.sleep(max(0.0, at - (time.monotonic() - run.start)))
-        record = {"fault": fault, "host": host, "version": version, "at": round(at, 2)}
+        record = {"fault": fault, "host": host, "version": version, "at": at}
         orphans = []
         if fault in ("kill", "kill-main"):
             record["task"] = run.task()
@@ -311,21 +327,33 @@ def main():
         record["rc"] = run.wait(orphans)
         state = read_host(host, pinned, good[host])
         record["state"] = {k: state.get(k) for k in ("current", "active", "running", "lease", "backups")}
-        for problem in state["problems"]:
-            out["problems"].append(f"after {fault} {index + 1} ({record['task']}): {host}: {problem}")
+        return index, record, [f"after {fault} {index + 1} ({record['task']}): {host}: {p}" for p in state["problems"]]
+
+    def lane(host):
+        return [inject(item) for item in faults if item["host"] == host]
+
+    with ThreadPoolExecutor(max_workers=len(args.host)) as pool:
+        done = sorted((entry for entries in pool.map(lane, args.host) for entry in entries), key=lambda e: e[0])
+    for _index, record, problems in done:
+        out["problems"] += problems
         out["faults"].append(record)
 
     # The faults are gone: the last run of each host again converges it (running its release), and the run
-    # after it changes nothing. One run per release: the role resolves one artifact for a run's hosts.
+    # after it changes nothing. One run per release (the role resolves one artifact for a run's hosts), the
+    # releases at once: their hosts differ.
+    def settle(version):
+        hosts = {host: v for host, v in current.items() if v == version}
+        return run_whole(hosts, f"converge-{version}"), run_whole(hosts, f"again-{version}")
+
     out["converge"] = {"versions": current, "rc": 0, "failed": []}
     out["again"] = {"rc": 0, "changed": {}}
-    for version in sorted(set(current.values())):
-        hosts = {host: v for host, v in current.items() if v == version}
-        rc, _took, log = run_whole(hosts, f"converge-{version}")
+    versions = sorted(set(current.values()))
+    with ThreadPoolExecutor(max_workers=len(versions)) as pool:
+        settled = list(pool.map(settle, versions))
+    for (rc, _took, log), (rc2, _took2, log2) in settled:
         if rc != 0:
-            out["converge"]["rc"] = rc
+            out["converge"]["rc"] = out["converge"]["rc"] or rc
             out["converge"]["failed"] += re.findall(r"^fatal: .{0,800}", log.read_text(errors="replace"), re.M)
-        rc2, _took, log2 = run_whole(hosts, f"again-{version}")
         out["again"]["rc"] = out["again"]["rc"] or rc2
         out["again"]["changed"].update(recap_changed(log2))
     # A killed run's lease never held a later run back: it was taken over, never refused.
