@@ -72,6 +72,12 @@ ca=/etc/ssl/certs/ca-certificates.crt
 proxy_vars=(http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY)
 net_opts=()
 build_args=()
+# GOSVC_DOCKER_CGROUP_PARENT: the cgroup with a small CPU share that
+# scripts/test.sh gives the stages it runs beside Molecule (as
+# scripts/compat-container.sh honours it): the image builds, the hosts and the
+# job's container go there.
+cgroup_opts=()
+[ -z "${GOSVC_DOCKER_CGROUP_PARENT:-}" ] || cgroup_opts+=(--cgroup-parent "$GOSVC_DOCKER_CGROUP_PARENT")
 [ ! -r "$ca" ] || net_opts+=(-v "$ca:$ca:ro")
 for var in "${proxy_vars[@]}"; do
   if [ -n "${!var:-}" ]; then
@@ -136,7 +142,7 @@ ee_build_full() {
   if ! ansible-builder build --file execution-environment.yml --context "$GOSVC_CACHE/ee/context" \
       --container-runtime docker --tag "$full_image" --tag "$image" \
       --build-arg "EE_BASE_IMAGE=$base" "${build_args[@]}" \
-      --extra-build-cli-args "--label gosvc.ee.recipe=$recipe --label gosvc.ee.collection=$collection" \
+      --extra-build-cli-args "--label gosvc.ee.recipe=$recipe --label gosvc.ee.collection=$collection${cgroup_opts[*]:+ ${cgroup_opts[*]}}" \
       --verbosity 3 >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     die "ansible-builder failed (full log: $log)"
@@ -196,7 +202,7 @@ ensure_ee_image() {
 # 3. The SSH hosts.
 build_sshd_image() {
   local base_image="$1" target="$2" hash="$3" name="$run-build-sshd"
-  docker run --name "$name" "${net_opts[@]}" -e DEBIAN_FRONTEND=noninteractive "$base_image" sh -ec '
+  docker run --name "$name" "${cgroup_opts[@]}" "${net_opts[@]}" -e DEBIAN_FRONTEND=noninteractive "$base_image" sh -ec '
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends openssh-server sudo >/dev/null
     apt-get clean
@@ -281,7 +287,7 @@ start_hosts() {
     containers+=("$name")
     # The inventory name is the container's alias on this run's network.
     docker run -d --name "$name" --hostname "$host" --network "$network" --network-alias "$host" \
-      "${opts[@]}" "gosvc-sshd:$r" >/dev/null
+      "${cgroup_opts[@]}" "${opts[@]}" "gosvc-sshd:$r" >/dev/null
   done
   keydir="$(mktemp -d "${TMPDIR:-/tmp}/gosvc-ee-key.XXXXXX")"
   ssh-keygen -q -t ed25519 -N '' -C "$run" -f "$keydir/id_ed25519"
@@ -335,10 +341,6 @@ prepare_runner_dir() {
 runner_rc=0
 run_job() {
   # Files written in /runner belong to the caller, as in scripts/compat-container.sh.
-  # GOSVC_DOCKER_CGROUP_PARENT: the cgroup scripts/test.sh gives the stages it
-  # runs beside Molecule (as scripts/compat-container.sh honours it).
-  local cgroup_opts=()
-  [ -z "${GOSVC_DOCKER_CGROUP_PARENT:-}" ] || cgroup_opts+=(--cgroup-parent "$GOSVC_DOCKER_CGROUP_PARENT")
   set +e
   docker run --rm --name "$runner_name" --network "$network" "${cgroup_opts[@]}" \
     --user "$(id -u):$(id -g)" -v "$pdd:/runner" \
