@@ -50,12 +50,11 @@ stage_importer() { step "galaxy-importer on the built tarball" scripts/importer.
 # the lanes end close together; a scenario not in the list starts last.
 # "example" is the users' Molecule example (docs/examples/molecule, scripts/example-molecule.sh).
 MOLECULE_LONGEST_FIRST=(fleet zero_downtime slices realworld edges controller_faults faults service_faults host_faults default thirdparty example)
-# One at a time, the scenarios that leave the most CPU idle (they wait on
-# services, timeouts and killed runs) go first, beside the stages run in the
-# background cgroup, which take that idle CPU; the CPU-bound rollouts come
-# after, when those stages are done. By the share of CPU each left idle alone
-# (docs/development.md has the figures).
-MOLECULE_IDLE_FIRST=(example service_faults thirdparty host_faults default faults controller_faults edges realworld slices zero_downtime fleet)
+# One at a time, the scenarios that the stages run in the background cgroup
+# slow least go first, beside them; those they slow most (zero_downtime's
+# load, slices' twelve hosts, realworld) come after, when those stages are
+# done. docs/development.md has the figures, with and without them beside.
+MOLECULE_SERIAL_ORDER=(example service_faults thirdparty host_faults default faults controller_faults edges realworld slices zero_downtime fleet)
 
 # How busy the machine's CPUs were between two "cpu" lines of /proc/stat:
 # what tells whether the stages beside Molecule had idle CPU to take.
@@ -74,7 +73,7 @@ stage_molecule() {
   [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "GOSVC_MOLECULE_JOBS must be a whole number of at least 1, not '$jobs'"
   read -r -a all <<< "${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do printf '%s ' "${d%/molecule.yml}"; done) example}"
   local order_name=MOLECULE_LONGEST_FIRST
-  [ "$jobs" -gt 1 ] || order_name=MOLECULE_IDLE_FIRST
+  [ "$jobs" -gt 1 ] || order_name=MOLECULE_SERIAL_ORDER
   local -n order="$order_name"
   for s in "${order[@]}"; do
     [[ " ${all[*]} " == *" $s "* ]] && ordered+=("$s")
