@@ -52,14 +52,6 @@ for var in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY PIP_I
   if [ -n "${!var:-}" ]; then net_opts+=(-e "$var"); fi
 done
 
-# scripts/test.sh runs this stage beside Molecule in a cgroup with a small CPU
-# share (GOSVC_DOCKER_CGROUP_PARENT): the containers it starts go there too,
-# the image build's, the controller's and (passed on) the demo's.
-cgroup_opts=()
-if [ -n "${GOSVC_DOCKER_CGROUP_PARENT:-}" ]; then
-  cgroup_opts+=(--cgroup-parent "$GOSVC_DOCKER_CGROUP_PARENT")
-fi
-
 build_name="gosvc-compat-build-$$"
 run_name="gosvc-compat-${core//./-}-$$"
 # shellcheck disable=SC2064
@@ -67,7 +59,7 @@ trap "docker rm -f $build_name $run_name >/dev/null 2>&1 || true" EXIT
 
 build_controller_image() {
   local name="$build_name"
-  docker run --name "$name" "${cgroup_opts[@]}" "${net_opts[@]}" -e DEBIAN_FRONTEND=noninteractive "$base" sh -ec '
+  docker run --name "$name" "${GOSVC_DOCKER_CGROUP_OPTS[@]}" "${net_opts[@]}" -e DEBIAN_FRONTEND=noninteractive "$base" sh -ec '
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null
     apt-get clean
@@ -120,12 +112,16 @@ fi
 test_cache="${GOSVC_TEST_CACHE:-$HOME/.cache/gosvc-hardening-tests}"
 mkdir -p "$home" "$test_cache"
 mounts+=(-v "$test_cache:$test_cache" -e "GOSVC_TEST_CACHE=$test_cache")
-docker run --rm --init --name "$run_name" "${cgroup_opts[@]}" \
+# As the image build above, the controller and (GOSVC_DOCKER_CGROUP_PARENT
+# passed on) the demo's hosts go into the cgroup of the stages beside Molecule
+# (GOSVC_DOCKER_CGROUP_OPTS, scripts/lib.sh).
+docker run --rm --init --name "$run_name" "${GOSVC_DOCKER_CGROUP_OPTS[@]}" \
   "${mounts[@]}" "${net_opts[@]}" "${user_opts[@]}" \
   -w "$GOSVC_ROOT" \
   -e "HOME=$home" \
   -e GOSVC_COMPAT_CONTROLLER=here \
   -e GOSVC_COMPAT_PYTHON=/usr/bin/python3 \
   -e "GOSVC_COMPAT_COLLECTIONS=$main_site" \
-  -e ANSIBLE_FORCE_COLOR -e PY_COLORS -e CI -e GOSVC_DOCKER_CGROUP_PARENT \
+  -e ANSIBLE_FORCE_COLOR -e PY_COLORS -e CI \
+  -e GOSVC_DOCKER_CGROUP_PARENT \
   "$image" scripts/compat.sh "$core"

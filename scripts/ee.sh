@@ -72,12 +72,9 @@ ca=/etc/ssl/certs/ca-certificates.crt
 proxy_vars=(http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY)
 net_opts=()
 build_args=()
-# GOSVC_DOCKER_CGROUP_PARENT: the cgroup with a small CPU share that
-# scripts/test.sh gives the stages it runs beside Molecule (as
-# scripts/compat-container.sh honours it): the image builds, the hosts and the
-# job's container go there.
-cgroup_opts=()
-[ -z "${GOSVC_DOCKER_CGROUP_PARENT:-}" ] || cgroup_opts+=(--cgroup-parent "$GOSVC_DOCKER_CGROUP_PARENT")
+# The image builds, the hosts and the job's container go into the cgroup of
+# the stages beside Molecule, when scripts/test.sh runs this there
+# (GOSVC_DOCKER_CGROUP_OPTS, scripts/lib.sh).
 [ ! -r "$ca" ] || net_opts+=(-v "$ca:$ca:ro")
 for var in "${proxy_vars[@]}"; do
   if [ -n "${!var:-}" ]; then
@@ -142,7 +139,7 @@ ee_build_full() {
   if ! ansible-builder build --file execution-environment.yml --context "$GOSVC_CACHE/ee/context" \
       --container-runtime docker --tag "$full_image" --tag "$image" \
       --build-arg "EE_BASE_IMAGE=$base" "${build_args[@]}" \
-      --extra-build-cli-args "--label gosvc.ee.recipe=$recipe --label gosvc.ee.collection=$collection${cgroup_opts[*]:+ ${cgroup_opts[*]}}" \
+      --extra-build-cli-args "--label gosvc.ee.recipe=$recipe --label gosvc.ee.collection=$collection${GOSVC_DOCKER_CGROUP_OPTS[*]:+ ${GOSVC_DOCKER_CGROUP_OPTS[*]}}" \
       --verbosity 3 >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     die "ansible-builder failed (full log: $log)"
@@ -202,7 +199,7 @@ ensure_ee_image() {
 # 3. The SSH hosts.
 build_sshd_image() {
   local base_image="$1" target="$2" hash="$3" name="$run-build-sshd"
-  docker run --name "$name" "${cgroup_opts[@]}" "${net_opts[@]}" -e DEBIAN_FRONTEND=noninteractive "$base_image" sh -ec '
+  docker run --name "$name" "${GOSVC_DOCKER_CGROUP_OPTS[@]}" "${net_opts[@]}" -e DEBIAN_FRONTEND=noninteractive "$base_image" sh -ec '
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends openssh-server sudo >/dev/null
     apt-get clean
@@ -287,7 +284,7 @@ start_hosts() {
     containers+=("$name")
     # The inventory name is the container's alias on this run's network.
     docker run -d --name "$name" --hostname "$host" --network "$network" --network-alias "$host" \
-      "${cgroup_opts[@]}" "${opts[@]}" "gosvc-sshd:$r" >/dev/null
+      "${GOSVC_DOCKER_CGROUP_OPTS[@]}" "${opts[@]}" "gosvc-sshd:$r" >/dev/null
   done
   keydir="$(mktemp -d "${TMPDIR:-/tmp}/gosvc-ee-key.XXXXXX")"
   ssh-keygen -q -t ed25519 -N '' -C "$run" -f "$keydir/id_ed25519"
@@ -342,7 +339,7 @@ runner_rc=0
 run_job() {
   # Files written in /runner belong to the caller, as in scripts/compat-container.sh.
   set +e
-  docker run --rm --name "$runner_name" --network "$network" "${cgroup_opts[@]}" \
+  docker run --rm --name "$runner_name" --network "$network" "${GOSVC_DOCKER_CGROUP_OPTS[@]}" \
     --user "$(id -u):$(id -g)" -v "$pdd:/runner" \
     "$image" ansible-runner run /runner --playbook site.yml --ident "$ident"
   runner_rc=$?

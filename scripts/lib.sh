@@ -13,6 +13,13 @@ export ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-0}"
 # recommend for fleets, and what the demo and the compat runs use.
 export ANSIBLE_PIPELINING="${ANSIBLE_PIPELINING:-True}"
 export PY_COLORS="${PY_COLORS:-0}"
+# GOSVC_DOCKER_CGROUP_PARENT: the cgroup with a small CPU share that
+# scripts/test.sh gives the stages it runs beside Molecule. The containers and
+# image builds those stages start go there too (docker --cgroup-parent).
+GOSVC_DOCKER_CGROUP_OPTS=()
+if [ -n "${GOSVC_DOCKER_CGROUP_PARENT:-}" ]; then
+  GOSVC_DOCKER_CGROUP_OPTS=(--cgroup-parent "$GOSVC_DOCKER_CGROUP_PARENT")
+fi
 
 log() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
