@@ -72,9 +72,8 @@ stage_molecule() {
   local -A busy=()
   [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "GOSVC_MOLECULE_JOBS must be a whole number of at least 1, not '$jobs'"
   read -r -a all <<< "${MOLECULE_SCENARIOS:-$(cd molecule && for d in */molecule.yml; do printf '%s ' "${d%/molecule.yml}"; done) example}"
-  local order_name=MOLECULE_LONGEST_FIRST
-  [ "$jobs" -gt 1 ] || order_name=MOLECULE_SERIAL_ORDER
-  local -n order="$order_name"
+  local order=("${MOLECULE_LONGEST_FIRST[@]}")
+  [ "$jobs" -gt 1 ] || order=("${MOLECULE_SERIAL_ORDER[@]}")
   for s in "${order[@]}"; do
     [[ " ${all[*]} " == *" $s "* ]] && ordered+=("$s")
   done
