@@ -13,6 +13,15 @@ export ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-0}"
 # recommend for fleets, and what the demo and the compat runs use.
 export ANSIBLE_PIPELINING="${ANSIBLE_PIPELINING:-True}"
 export PY_COLORS="${PY_COLORS:-0}"
+# Python keeps each module it compiles (bytecode) and reuses it on the next
+# import. With PYTHONDONTWRITEBYTECODE set, as some images and CI machines
+# set it, every ansible-playbook, molecule, pytest and ansible-test process
+# compiles ansible-core and its plugins from source again: a few hundred
+# processes in a whole run (docs/development.md has the figures). The
+# bytecode goes under .cache/pycache, not beside the sources: the checkout
+# and the virtualenv stay as they are, and `rm -rf .cache` removes it.
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$GOSVC_CACHE/pycache}"
 # GOSVC_DOCKER_CGROUP_PARENT: the cgroup with a small CPU share that
 # scripts/test.sh gives the stages it runs beside Molecule. The containers and
 # image builds those stages start go there too (docker --cgroup-parent).

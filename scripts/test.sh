@@ -214,6 +214,9 @@ wait_background() {
 
 main() {
   local stages=("$@") s b start=$SECONDS dir="" beside=() deferred=() started=0 fallback=0
+  # Bytecode of the temporary copies earlier runs imported from (sanity,
+  # build, example): their directories are gone, and it would only pile up.
+  rm -rf "${PYTHONPYCACHEPREFIX:?}${TMPDIR:-/tmp}"
   [ ${#stages[@]} -gt 0 ] || stages=(setup lint unit sanity build importer molecule compat ee)
   for s in "${stages[@]}"; do
     declare -F "stage_$s" >/dev/null || die "unknown stage '$s' (stages: setup lint unit sanity build importer molecule compat ee)"
