@@ -72,9 +72,6 @@ ca=/etc/ssl/certs/ca-certificates.crt
 proxy_vars=(http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY)
 net_opts=()
 build_args=()
-# The image builds, the hosts and the job's container go into the cgroup of
-# the stages beside Molecule, when scripts/test.sh runs this there
-# (GOSVC_DOCKER_CGROUP_OPTS, scripts/lib.sh).
 [ ! -r "$ca" ] || net_opts+=(-v "$ca:$ca:ro")
 for var in "${proxy_vars[@]}"; do
   if [ -n "${!var:-}" ]; then
@@ -83,6 +80,10 @@ for var in "${proxy_vars[@]}"; do
     build_args+=("--build-arg=$var")
   fi
 done
+
+# The image builds, the hosts and the job's container go into the cgroup of
+# the stages beside Molecule, when scripts/test.sh runs this there
+# (GOSVC_DOCKER_CGROUP_OPTS, scripts/lib.sh).
 
 cleanup() {
   local rc=$?
