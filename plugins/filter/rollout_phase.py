@@ -9,8 +9,6 @@ when the canary phase ends.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ansible.errors import AnsibleFilterError
 
 # The module_utils are imported inside the filters, when one is called: to find any one filter of
@@ -35,13 +33,13 @@ def rollout_phase_problem(phase, canary=None, service="", state="", version="", 
 
 def canary_record(outcomes, service, state, version, sha256, finished):
     """The canary phase's record from its hosts' rollout outcomes (see canary_record.yml)."""
+    from ansible_collections.gosvc.hardening.plugins.module_utils._canary import OutcomesError
     from ansible_collections.gosvc.hardening.plugins.module_utils._canary import canary_record as record
 
-    if not isinstance(outcomes, Mapping):
-        raise AnsibleFilterError(
-            f"canary_record: the input must map each canary host to its rollout record, got {type(outcomes).__name__}"
-        )
-    return record(dict(outcomes), service, state, version, sha256, finished)
+    try:
+        return record(outcomes, service, state, version, sha256, finished)
+    except OutcomesError as exc:
+        raise AnsibleFilterError(f"canary_record: {exc}") from exc
 
 
 class FilterModule:

@@ -29,6 +29,10 @@ RELEASE_KEYS = ("service", "state", "version", "sha256")
 RECORD_KEYS = (*RELEASE_KEYS, "status", "hosts", "reason", "finished")
 
 
+class OutcomesError(TypeError):
+    """The outcomes given to ``canary_record`` are not a mapping of each canary host to its record."""
+
+
 def _text(value):
     return "" if value is None else str(value)
 
@@ -40,7 +44,7 @@ def canary_record(outcomes, service, state, version, sha256, finished):
     verified without a reason to fail (a failed ``gosvc_after_host`` leaves a reason).
     """
     if not isinstance(outcomes, Mapping):
-        raise TypeError("the outcomes must map each canary host to its rollout record")
+        raise OutcomesError(f"the input must map each canary host to its rollout record, got {type(outcomes).__name__}")
     problems = []
     for host in sorted(outcomes):
         outcome = outcomes[host] if isinstance(outcomes[host], Mapping) else {}
