@@ -25,14 +25,15 @@ pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is no
 
 
 def _playbook(tmp_path, name, *, wait=0, ttl=3600, hold=0.0, release=False, twice=False):
-    """A playbook that takes the lease on `demo` (twice: to see it renewed), holds it `hold` seconds, gives it back
-    when `release`, and writes every result to <name>.json."""
+    """A playbook that takes the lease on `demo` (twice: to see it renewed), holds it `hold` seconds or until
+    <name>.stop exists (_kill), gives it back when `release`, and writes every result to <name>.json."""
     lock = {"name": "demo", "dir": str(tmp_path / "leases"), "wait": wait, "ttl": ttl}
     tasks = [{"name": "Take the lease", "gosvc.hardening.run_lock": lock, "register": "first"}]
     if twice:
         tasks.append({"name": "Take it again", "gosvc.hardening.run_lock": lock, "register": "second"})
     if hold:
-        tasks.append({"name": "Hold it", "ansible.builtin.wait_for": {"timeout": hold}})
+        stop = {"path": str(tmp_path / f"{name}.stop"), "timeout": hold}
+        tasks.append({"name": "Hold it", "ansible.builtin.wait_for": stop, "failed_when": False})
     if release:
         tasks.append(
             {
@@ -81,6 +82,14 @@ def _start_holder(tmp_path, env, name, hold, **kw):
     return proc, json.loads(lease.read_text())
 
 
+def _kill(proc, tmp_path, name):
+    """SIGKILL a holder's ansible-playbook process, then end its hold: the worker that runs the hold is in a
+    session of its own and outlives the kill; it finishes its task at once and exits, not `hold` seconds later."""
+    proc.kill()
+    proc.communicate()
+    (tmp_path / f"{name}.stop").touch()
+
+
 def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_naming_it(tmp_path):
     env = playbook_env(tmp_path)
     first = run(_cmd(_playbook(tmp_path, "first", twice=True, release=True)), env=env, cwd=tmp_path)
@@ -95,8 +104,7 @@ def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_namin
     try:
         second = run(_cmd(_playbook(tmp_path, "second")), env=env, cwd=tmp_path)
     finally:
-        holding.kill()
-        holding.communicate()
+        _kill(holding, tmp_path, "holding")
     out = second.stdout + second.stderr
     assert second.returncode == 2, out
     assert f"run_lock: demo: another run is deploying this service: run {lease['run_id']}" in out
@@ -166,8 +174,7 @@ def test_another_controllers_lease_holds_until_it_expires_then_is_taken_over(tmp
 def test_the_lease_of_a_killed_run_is_taken_over_at_once(tmp_path, record_property):
     env = playbook_env(tmp_path)
     killed, lease = _start_holder(tmp_path, env, "killed", hold=60)
-    killed.kill()
-    killed.communicate()
+    _kill(killed, tmp_path, "killed")
     after = run(_cmd(_playbook(tmp_path, "next", release=True)), env=env, cwd=tmp_path)
     out = after.stdout + after.stderr
     assert after.returncode == 0, out
