@@ -27,17 +27,18 @@ pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is no
 
 
 def _inventory(tmp_path):
+    """The fleet's inventory file, and the digest of the release it deploys."""
     binary = tmp_path / "myapp"
     binary.write_bytes(b"\x7fELF not really a release, only an artifact with a known digest\n")
     digest = hashlib.sha256(binary.read_bytes()).hexdigest()
-    write_local_fleet(
+    inventory = write_local_fleet(
         tmp_path,
         go_service_name="gosvc-phases",
         go_service_version="2.0.0",
         go_service_binary_src=str(binary),
         go_service_checksum=f"sha256:{digest}",
     )
-    return digest
+    return inventory, digest
 
 
 def _record(digest, **changes):
@@ -54,11 +55,11 @@ def _record(digest, **changes):
     return {"gosvc_canary": {**record, **changes}}
 
 
-def _deploy(tmp_path, *extra):
+def _deploy(inventory, *extra):
     return run(
-        [str(PLAYBOOK), "-i", str(tmp_path / "inventory.yml"), "gosvc.hardening.deploy", *extra],
-        env=playbook_env(tmp_path),
-        cwd=tmp_path,
+        [str(PLAYBOOK), "-i", str(inventory), "gosvc.hardening.deploy", *extra],
+        env=playbook_env(inventory.parent),
+        cwd=inventory.parent,
     )
 
 
@@ -83,13 +84,13 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_slice_of_the_rest_without_a_passed_canary_of_its_release_reaches_no_host(tmp_path, case):
-    digest = _inventory(tmp_path)
+    inventory, digest = _inventory(tmp_path)
     changes, message = CASES[case]
     extra = ["-e", "gosvc_phase=rest"]
     if changes is not None:
         (tmp_path / "canary.json").write_text(json.dumps(_record(digest, **changes)))
         extra += ["-e", f"@{tmp_path / 'canary.json'}"]
-    done = _deploy(tmp_path, *extra)
+    done = _deploy(inventory, *extra)
     out = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, out
     assert message in out, out
@@ -105,9 +106,9 @@ def test_a_slice_of_the_rest_without_a_passed_canary_of_its_release_reaches_no_h
 def test_a_passed_canary_of_this_release_lets_the_slice_start(tmp_path):
     """The control: the same run with a passed record of this release goes past the phase rule, into the
     batches (where go_service stops it: this controller is no systemd host, which it refuses by name)."""
-    digest = _inventory(tmp_path)
+    inventory, digest = _inventory(tmp_path)
     (tmp_path / "canary.json").write_text(json.dumps(_record(digest)))
-    done = _deploy(tmp_path, "-e", "gosvc_phase=rest", "-e", f"@{tmp_path / 'canary.json'}")
+    done = _deploy(inventory, "-e", "gosvc_phase=rest", "-e", f"@{tmp_path / 'canary.json'}")
     out = " ".join((done.stdout + done.stderr).split())
     refusal = out.split("TASK [Refuse a slice of the rest")[1].split("TASK [")[0]
     assert "skipping: [canary]" in refusal and "FAILED" not in refusal, out
@@ -116,8 +117,8 @@ def test_a_passed_canary_of_this_release_lets_the_slice_start(tmp_path):
 
 
 def test_an_unknown_phase_is_refused_before_any_host(tmp_path):
-    _inventory(tmp_path)
-    done = _deploy(tmp_path, "-e", "gosvc_phase=slice")
+    inventory, _digest = _inventory(tmp_path)
+    done = _deploy(inventory, "-e", "gosvc_phase=slice")
     out = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, out
     assert "deploy: gosvc_phase is 'slice'; set it to one of all, canary, rest" in out, out
