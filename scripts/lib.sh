@@ -21,7 +21,8 @@ export PY_COLORS="${PY_COLORS:-0}"
 # bytecode goes under .cache/pycache, not beside the sources: the checkout
 # and the virtualenv stay as they are, and `rm -rf .cache` removes it.
 unset PYTHONDONTWRITEBYTECODE
-export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$GOSVC_CACHE/pycache}"
+GOSVC_PYCACHE="$GOSVC_CACHE/pycache"
+export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$GOSVC_PYCACHE}"
 # GOSVC_DOCKER_CGROUP_PARENT: the cgroup with a small CPU share that
 # scripts/test.sh gives the stages it runs beside Molecule. The containers and
 # image builds those stages start go there too (docker --cgroup-parent).

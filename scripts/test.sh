@@ -217,7 +217,7 @@ main() {
   # Bytecode of the temporary copies earlier runs imported from (sanity,
   # build, example): their directories are gone, and it would only pile up.
   # Only in the cache lib.sh chose, never under a prefix the caller set.
-  [ "$PYTHONPYCACHEPREFIX" != "$GOSVC_CACHE/pycache" ] || rm -rf "$GOSVC_CACHE/pycache${TMPDIR:-/tmp}"
+  [ "$PYTHONPYCACHEPREFIX" != "$GOSVC_PYCACHE" ] || rm -rf "$GOSVC_PYCACHE${TMPDIR:-/tmp}"
   [ ${#stages[@]} -gt 0 ] || stages=(setup lint unit sanity build importer molecule compat ee)
   for s in "${stages[@]}"; do
     declare -F "stage_$s" >/dev/null || die "unknown stage '$s' (stages: setup lint unit sanity build importer molecule compat ee)"
