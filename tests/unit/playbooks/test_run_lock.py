@@ -24,6 +24,11 @@ PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 pytestmark = pytest.mark.skipif(not PLAYBOOK.exists(), reason=f"{PLAYBOOK} is not installed")
 
 
+def _stop_file(tmp_path, name):
+    """The file whose creation ends a holder's hold early (_kill)."""
+    return tmp_path / f"{name}.stop"
+
+
 def _playbook(tmp_path, name, *, wait=0, ttl=3600, hold=0.0, release=False, twice=False):
     """A playbook that takes the lease on `demo` (twice: to see it renewed), holds it `hold` seconds or until
     <name>.stop exists (_kill), gives it back when `release`, and writes every result to <name>.json."""
@@ -32,7 +37,7 @@ def _playbook(tmp_path, name, *, wait=0, ttl=3600, hold=0.0, release=False, twic
     if twice:
         tasks.append({"name": "Take it again", "gosvc.hardening.run_lock": lock, "register": "second"})
     if hold:
-        stop = {"path": str(tmp_path / f"{name}.stop"), "timeout": hold}
+        stop = {"path": str(_stop_file(tmp_path, name)), "timeout": hold}
         tasks.append({"name": "Hold it", "ansible.builtin.wait_for": stop, "failed_when": False})
     if release:
         tasks.append(
@@ -87,7 +92,7 @@ def _kill(proc, tmp_path, name):
     session of its own and outlives the kill; it finishes its task at once and exits, not `hold` seconds later."""
     proc.kill()
     proc.communicate()
-    (tmp_path / f"{name}.stop").touch()
+    _stop_file(tmp_path, name).touch()
 
 
 def test_a_run_takes_and_extends_its_own_lease_and_a_second_run_is_refused_naming_it(tmp_path):
